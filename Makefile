@@ -1,0 +1,49 @@
+# simnet: `make run` installs and starts everything; `make test` installs and runs every test.
+# Everything Python goes into .venv; front-end libraries come from the npm registry.
+
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+STAMP   := .venv/.installed-$(shell cat pyproject.toml package.json | sha1sum | cut -c1-12)
+
+.PHONY: run test bench install system-deps test-sqlite test-postgres test-redis lint
+
+install: $(STAMP) static/vendor/.stamp
+
+$(STAMP): pyproject.toml package.json
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install --quiet --upgrade pip
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) install --quiet -e '.[offline,scale,test]'
+	rm -f .venv/.installed-* && touch $(STAMP)
+
+static/vendor/.stamp: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/htmx-ext-ws/dist/ws.min.js static/vendor/htmx-ext-ws.min.js
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	touch static/vendor/.stamp
+
+# Debian packages the tests use (Redis for scale-out tests, Chromium for browser tests).
+system-deps:
+	@if ! command -v redis-server >/dev/null || ! test -x /usr/bin/chromium; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server chromium; \
+	  else echo "Install redis-server and chromium (apt-get) to run every test."; fi; fi
+
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py seed_demo
+	scripts/serve.sh $(HOST) $(PORT)
+
+test: install system-deps
+	scripts/test_all.sh
+
+bench: install
+	$(PY) -m bench
+
+lint: install
+	.venv/bin/ruff check .

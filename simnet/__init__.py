@@ -1,0 +1,1 @@
+"""simnet project package: settings, URLs, ASGI entry point and the tenancy app."""

@@ -1,0 +1,26 @@
+"""ASGI entry point: HTTP through Django, websockets through Channels (daphne serves both).
+
+Websocket connections must come from an allowed host's page (Origin checked against
+ALLOWED_HOSTS) and carry a valid session; consumers then check the organization.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "simnet.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from simnet.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,9 @@
+"""Websocket routes."""
+
+from django.urls import path
+
+from simulations.consumers import RunEventsConsumer
+
+websocket_urlpatterns = [
+    path("ws/runs/<int:run_id>/", RunEventsConsumer.as_asgi(), name="ws_run_events"),
+]

@@ -1,0 +1,2 @@
+"""Tenancy: organizations, memberships with roles, API tokens, the audit log and the one
+fail-closed scoping mechanism every customer table uses (see ``scoping.py``)."""

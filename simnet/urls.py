@@ -1,0 +1,23 @@
+"""Top-level URLs. Every customer page and endpoint derives the organization from the
+credential; tests/test_isolation.py walks this tree and proves cross-organization 404s."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from simnet import health, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", health.health, name="health"),
+    path("", include("simnet.tenancy.urls")),
+    path("panels/", include("personas.urls")),
+    path("imports/", include("scraping.urls")),
+    path("", include("simulations.urls")),
+    path("api/v1/", include("simnet.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+]
+
+handler403 = "simnet.views.forbidden"
+handler404 = "simnet.views.not_found"

@@ -1,0 +1,51 @@
+"""Run events: the database is the source of truth for everything a live page shows.
+
+Each event gets the next per-run sequence number inside the writer's transaction; after
+commit, consumers are woken through the channel layer (a no-op across processes with the
+in-memory layer, where consumers poll instead). A reconnecting client asks for events
+after the last sequence it saw and misses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import F
+
+from .models import Run, RunEvent
+
+log = logging.getLogger(__name__)
+
+
+def group_name(run_id: int) -> str:
+    return f"run-{run_id}"
+
+
+def append_event(run: Run, kind: str, payload: dict[str, Any] | None = None) -> RunEvent:
+    """Write one event with the run's next sequence number; wake listeners after commit."""
+    with transaction.atomic():
+        Run.unscoped.filter(pk=run.pk).update(last_event_seq=F("last_event_seq") + 1)
+        seq = Run.unscoped.filter(pk=run.pk).values_list("last_event_seq", flat=True).get()
+        event = RunEvent.objects.create(
+            organization_id=run.organization_id, run=run, seq=seq, kind=kind, payload=payload or {}
+        )
+        transaction.on_commit(lambda: wake_listeners(run.pk, seq))
+    return event
+
+
+def wake_listeners(run_id: int, seq: int) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group_name(run_id), {"type": "run.wake", "seq": seq})
+    except Exception as exc:  # a wake-up is an optimisation; consumers poll anyway
+        log.warning("could not wake listeners of run %s: %s", run_id, exc)
+
+
+def events_after(run: Run, after_seq: int, limit: int = 500) -> list[RunEvent]:
+    return list(RunEvent.objects.filter(run=run, seq__gt=after_seq).order_by("seq")[:limit])

@@ -1,0 +1,1 @@
+"""Where decisions come from: one small provider interface and its implementations (no Django)."""

@@ -1,0 +1,119 @@
+"""The provider interface every decision maker implements.
+
+Kept tiny on purpose (Concordia's ``language_model.py``): a provider turns a batch of
+``LLMRequest`` into the same number of ``LLMResponse``. Retries, caching, metering and
+budgets are wrappers around any provider, never code inside one.
+
+This module imports nothing from Django so the engine and the benchmarks can use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and money one call really used, as the provider reported them."""
+
+    input_tokens: int = 0  # input NOT served from a prompt cache (as Anthropic reports it)
+    output_tokens: int = 0
+    cached_input_tokens: int = 0  # read from a prompt cache (cheaper)
+    cache_write_tokens: int = 0  # written to a prompt cache (dearer, once)
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    calls: int = 1
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+            latency_s=self.latency_s + other.latency_s,
+            calls=self.calls + other.calls,
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+ZERO_USAGE = Usage(calls=0)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One post as an agent sees it in its feed (structured, for policies that read no text)."""
+
+    post_id: str
+    author_id: str
+    author_handle: str
+    text: str
+    kind: str  # post, reply, quote, repost
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    relevance: float = 0.0  # 0..1 similarity of the post to the reader's interests
+    is_stimulus: bool = False
+    author_followed: bool = False
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What an agent faces at one decision, as data (the prompt is a rendering of this)."""
+
+    agent_id: str
+    step: int
+    feed: tuple[FeedItem, ...] = ()
+    # Per-item probabilities learnt from the persona's history: keys are action names
+    # ("like", "repost", "quote", "reply", "post", "follow") -> probability per seen item / step.
+    propensities: Mapping[str, float] = field(default_factory=dict)
+    traits: Mapping[str, Any] = field(default_factory=dict)
+    format: str = "feed"  # feed | roundtable
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    """One call: a stable, cacheable ``system`` prefix and a short per-call ``user`` suffix."""
+
+    key: str  # who asks (agent id, or "interview:<id>") - echoed back on the response
+    system: str
+    user: str
+    schema: Mapping[str, Any] | None = None  # JSON schema the answer must follow
+    max_tokens: int = 200
+    seed: int = 0
+    temperature: float = 0.7
+    situation: Situation | None = None  # structured context for non-LLM policies
+
+
+@dataclass(frozen=True)
+class LLMResponse:
+    key: str
+    text: str  # raw text the model produced
+    data: Mapping[str, Any] | None = None  # parsed JSON when a schema was given and it parsed
+    usage: Usage = ZERO_USAGE
+    error: str | None = None  # a per-request failure; the caller records it, the run goes on
+    cached: bool = False  # served from the decision cache, nothing paid
+
+
+class ProviderError(Exception):
+    """A failure of the whole provider, not of one request (bad key, unreachable server)."""
+
+
+class QuotaExceeded(ProviderError):
+    """Spend limit, credit or quota exhausted: the run must pause, never retry in a loop."""
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str  # "anthropic", "openai_compat", "offline", "baseline", ...
+    model: str
+
+    def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
+        """Answer every request, in order. Per-request failures go in ``LLMResponse.error``;
+        provider-wide failures raise ``ProviderError`` (``QuotaExceeded`` to pause)."""
+        ...

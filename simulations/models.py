@@ -1,0 +1,175 @@
+"""Scenarios, runs and everything a run writes. All organization-scoped.
+
+The durability contract (DESIGN.md): a Run row carries its status, the next step to run,
+a lease (owner + expiry, claimed by compare-and-set) and the engine's saved state; a
+step's actions, posts, usage and ``next_step + 1`` commit in one transaction, and
+``unique(run, step, agent)`` on actions makes a redelivered step harmless.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from simnet.tenancy.scoping import TenantModel
+
+
+class ProviderConfig(TenantModel):
+    """Where an organization's decisions come from; secrets encrypted, never shown again."""
+
+    class Kind(models.TextChoices):
+        OFFLINE = "offline", "Offline model (SmolLM2-135M, on this server)"
+        BASELINE = "baseline", "Rule baseline (no LLM)"
+        ANTHROPIC = "anthropic", "Anthropic"
+        OPENAI_COMPAT = "openai_compat", "OpenAI-compatible server"
+
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    model = models.CharField(max_length=120, blank=True)
+    base_url = models.URLField(max_length=300, blank=True)
+    secret_ciphertext = models.TextField(blank=True)
+    secret_hint = models.CharField(max_length=12, blank=True)  # "••••abcd"
+    max_concurrency = models.PositiveIntegerField(default=4)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()}{', ' + self.model if self.model else ''})"
+
+
+class Scenario(TenantModel):
+    class Format(models.TextChoices):
+        FEED = "feed", "Social feed"
+        ROUNDTABLE = "roundtable", "Roundtable meeting"
+
+    name = models.CharField(max_length=160)
+    panel = models.ForeignKey("personas.Panel", on_delete=models.PROTECT, related_name="scenarios")
+    format = models.CharField(max_length=12, choices=Format.choices, default=Format.FEED)
+    steps = models.PositiveIntegerField(default=10)
+    minutes_per_step = models.PositiveIntegerField(default=60)
+    recommender = models.CharField(max_length=20, default="mix")
+    feed_size = models.PositiveIntegerField(default=5)
+    memory_tokens = models.PositiveIntegerField(default=120)
+    provider = models.ForeignKey(ProviderConfig, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    seed = models.BigIntegerField(default=1)
+    budget_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    budget_tokens = models.PositiveBigIntegerField(null=True, blank=True)
+    agenda = models.JSONField(default=list, blank=True)  # roundtable: agenda items
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stimulus(TenantModel):
+    """Content injected into a run: an ad, a statement, a pitch."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="stimuli", null=True, blank=True)
+    run = models.ForeignKey("Run", on_delete=models.CASCADE, related_name="live_stimuli", null=True, blank=True)
+    text = models.TextField()
+    image = models.ImageField(upload_to="stimuli/", null=True, blank=True)
+    author_persona = models.ForeignKey(
+        "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_handle = models.CharField(max_length=128, blank=True)  # an outside account, e.g. "PelotonBrand"
+    step = models.PositiveIntegerField(default=0)
+    boost = models.FloatField(default=0.0)  # share of feeds it is promoted into (0..1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["step", "id"]
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+FINAL_STATUSES = (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class Run(TenantModel):
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="runs")
+    seed = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    status_reason = models.TextField(blank=True)  # why paused/failed, in words a person can act on
+    pause_requested = models.BooleanField(default=False)
+    total_steps = models.PositiveIntegerField()
+    next_step = models.PositiveIntegerField(default=0)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    state = models.JSONField(default=dict, blank=True)  # the engine's world after next_step - 1
+    last_event_seq = models.PositiveBigIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cached_tokens = models.PositiveBigIntegerField(default=0)
+    llm_calls = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    budget_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    budget_tokens = models.PositiveBigIntegerField(null=True, blank=True)
+    estimate = models.JSONField(default=dict, blank=True)
+    reproducibility = models.JSONField(default=dict, blank=True)  # versions, provider, model, seed, prompt hash
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forks")
+    fork_step = models.PositiveIntegerField(null=True, blank=True)
+    experiment = models.ForeignKey(
+        "Experiment", on_delete=models.CASCADE, null=True, blank=True, related_name="runs"
+    )
+    variant = models.CharField(max_length=80, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} of {self.scenario.name if self.scenario_id else '?'}"
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.next_step / self.total_steps) if self.total_steps else 1.0
+
+
+class RunEvent(TenantModel):
+    """Everything a live page shows, in order: ``seq`` is per run and gap-free."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=30)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run", "seq"]
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="one_event_per_seq")]
+
+
+class Experiment(TenantModel):
+    """Variants × replicates of a scenario, compared with statistics."""
+
+    name = models.CharField(max_length=160)
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="experiments")
+    variants = models.JSONField(default=list)  # [{"label": "A", "stimulus_text": ..., "overrides": {...}}]
+    replicates = models.PositiveIntegerField(default=10)
+    status = models.CharField(max_length=10, default="running")
+    budget_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
