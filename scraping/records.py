@@ -67,6 +67,8 @@ class AccountBundle:
     history: list[HistoryRecord] = field(default_factory=list)
     following: list[FollowRecord] = field(default_factory=list)
     followers: list[FollowRecord] = field(default_factory=list)
+    # What the customer should know that is not a failure (skipped likes, limits reached, duplicates).
+    notes: list[str] = field(default_factory=list)
 
 
 class ImportFailed(Exception):

@@ -1,0 +1,204 @@
+"""Mastodon's REST API on the account's home server: profile, posts (with boosts), following.
+
+We ask the account's own server because other servers only hold what reached them. Pages are
+linked with ``Link: <...max_id=...>; rel="next"``; we keep only the ``max_id`` from that link and
+request our own path again, so a hostile server cannot point us at another host. Rate limits
+use ``X-RateLimit-Remaining`` / ``X-RateLimit-Reset`` (ISO 8601). An access token is optional;
+servers in "authorized fetch" mode need one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+
+import httpx
+
+from scraping.records import AccountRecord
+from scraping.sources.base import DEFAULT_CAPS, Batch, ImportCaps, ProgressCallback
+from scraping.sources.errors import AccountNotFound, Checkpoint, RequestRejected, SourceError
+from scraping.sources.http import (
+    Clock,
+    HttpSettings,
+    JsonApi,
+    JsonReply,
+    Sleep,
+    iso_rate_limit_reader,
+    utc_now,
+)
+from scraping.sources.mastodon import parse
+from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, run_stages
+
+SOURCE = "mastodon"
+_ADDRESS = re.compile(r"^@?(?P<user>[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@(?P<domain>[^@/\s]+)$")
+_PROFILE_URL = re.compile(r"^https://(?P<domain>[^/@\s]+)/@(?P<user>[A-Za-z0-9_.-]+)/?$")
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_LINK = re.compile(r"<(?P<url>[^>]*)>(?P<params>[^,]*)")
+
+
+@dataclass(frozen=True)
+class MastodonAddress:
+    username: str
+    domain: str
+
+    @property
+    def acct(self) -> str:
+        return f"{self.username}@{self.domain}"
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.domain}"
+
+
+def parse_mastodon_address(text: str) -> MastodonAddress:
+    """``@alice@mastodon.social``, ``alice@mastodon.social`` or ``https://mastodon.social/@alice``.
+
+    The domain comes from the customer, so only public DNS names are accepted (no IP addresses,
+    ports or single-label names like ``localhost``): we must not be steered at internal hosts.
+    """
+    candidate = text.strip()
+    match = _ADDRESS.match(candidate) or _PROFILE_URL.match(candidate)
+    if match is None:
+        raise AccountNotFound(
+            f"{candidate!r} is not a Mastodon address; write it as @name@server, e.g. @alice@mastodon.social."
+        )
+    domain = match["domain"].lower().rstrip(".")
+    if not _public_domain(domain):
+        raise AccountNotFound(f"{domain!r} is not a public Mastodon server name.")
+    return MastodonAddress(username=match["user"], domain=domain)
+
+
+def _public_domain(domain: str) -> bool:
+    try:
+        ipaddress.ip_address(domain.strip("[]"))
+        return False
+    except ValueError:
+        pass
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(_LABEL.match(label) for label in labels) and labels[-1] != "localhost"
+
+
+def iter_mastodon_batches(
+    address: str,
+    *,
+    access_token: str | None = None,
+    checkpoint: Checkpoint | None = None,
+    settings: HttpSettings | None = None,
+    caps: ImportCaps = DEFAULT_CAPS,
+    progress: ProgressCallback | None = None,
+    sleep: Sleep = time.sleep,
+    clock: Clock = utc_now,
+) -> Iterator[Batch]:
+    """The account, then one batch per page of posts and following. ``settings.base_url``
+    defaults to the address's server."""
+    parsed = parse_mastodon_address(address)
+    token = (access_token or "").strip()
+    make_api = partial(
+        JsonApi,
+        source_name=f"Mastodon server {parsed.domain}",
+        settings=settings or HttpSettings(base_url=parsed.base_url),
+        read_rate_limit=iso_rate_limit_reader("x-ratelimit-remaining", "x-ratelimit-reset"),
+        headers={"Authorization": f"Bearer {token}"} if token else None,
+        auth_failed_message=(
+            f"{parsed.domain} rejected the access token (401). Create a new one in your Mastodon settings "
+            "(Development > New application, read scope) and paste it again."
+            if token
+            else None
+        ),
+        sleep=sleep,
+        clock=clock,
+    )
+    return _batches(make_api, parsed, checkpoint, caps, progress)
+
+
+def _batches(
+    make_api: Callable[[], JsonApi],
+    address: MastodonAddress,
+    checkpoint: Checkpoint | None,
+    caps: ImportCaps,
+    progress: ProgressCallback | None,
+) -> Iterator[Batch]:
+    with make_api() as api:
+        client = _Mastodon(api, address)
+        yield from run_stages(
+            source=SOURCE,
+            handle=client.address.acct,
+            checkpoint=checkpoint,
+            lookup=client.lookup,
+            stages=[
+                Stage("posts", client.posts, caps.max_posts),
+                Stage("following", client.following, caps.max_following, noun="followed accounts"),
+            ],
+            progress=progress,
+        )
+
+
+class _Mastodon:
+    def __init__(self, api: JsonApi, address: MastodonAddress) -> None:
+        self.api = api
+        self.address = address
+        self._local_id: str | None = None
+
+    def lookup(self) -> AccountLookup:
+        reply = self._lookup_reply()
+        self._local_id = parse.account_id(reply.data)
+        return parse.account_lookup(reply.data, self.address.domain)
+
+    def posts(self, account: AccountRecord, cursor: str | None) -> Page:
+        own_id = self._account_id()
+        reply = self._get(f"/api/v1/accounts/{own_id}/statuses", {"limit": "40"}, cursor)
+        return parse.statuses_page(
+            reply.data, own_id=own_id, domain=self.address.domain, next_cursor=next_max_id(reply.headers)
+        )
+
+    def following(self, account: AccountRecord, cursor: str | None) -> Page:
+        reply = self._get(f"/api/v1/accounts/{self._account_id()}/following", {"limit": "80"}, cursor)
+        page = parse.following_page(
+            reply.data, domain=self.address.domain, next_cursor=next_max_id(reply.headers)
+        )
+        if cursor is None and not page.following and (account.following_count or 0) > 0:
+            raise StageSkipped("Following was skipped: this account hides the accounts it follows.")
+        return page
+
+    def _account_id(self) -> str:
+        """The server-local id; a resumed import looks it up again (one request)."""
+        if self._local_id is None:
+            self._local_id = parse.account_id(self._lookup_reply().data)
+        return self._local_id
+
+    def _lookup_reply(self) -> JsonReply:
+        try:
+            return self.api.get("/api/v1/accounts/lookup", {"acct": self.address.username})
+        except RequestRejected as exc:
+            if exc.status == 404:
+                raise AccountNotFound(f"{self.address.domain} has no account @{self.address.acct}.") from None
+            raise self._refused(exc) from None
+
+    def _get(self, path: str, params: dict[str, str], cursor: str | None) -> JsonReply:
+        try:
+            return self.api.get(path, {**params, "max_id": cursor} if cursor else params)
+        except RequestRejected as exc:
+            raise self._refused(exc) from None
+
+    def _refused(self, exc: RequestRejected) -> SourceError:
+        if exc.status in (401, 403):
+            return SourceError(
+                f"{self.address.domain} only shows @{self.address.acct} to signed-in users "
+                f"({exc.detail}). Add an access token from an account on that server."
+            )
+        return SourceError(
+            f"{self.address.domain} refused the request for @{self.address.acct} ({exc.detail})."
+        )
+
+
+def next_max_id(headers: httpx.Headers) -> str | None:
+    """The ``max_id`` of the ``rel="next"`` link, or None on the last page."""
+    for match in _LINK.finditer(headers.get("link", "")):
+        rel = re.search(r'rel="?([^";]+)"?', match["params"])
+        if rel and "next" in rel.group(1).split():
+            return httpx.URL(match["url"]).params.get("max_id")
+    return None
