@@ -8,7 +8,7 @@ import re
 _PATTERNS = [
     re.compile(r"(?i)(authorization:\s*bearer\s+)[^\s'\"]+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(r"\b(snt_)[A-Za-z0-9_-]{8,}"),
+    re.compile(r"\b(snt_|inv_)[A-Za-z0-9_-]{8,}"),  # API tokens, invitation links
     re.compile(r"\b(sk-(?:ant-)?)[A-Za-z0-9_-]{8,}"),
     re.compile(r"(?i)((?:api[_-]?key|token|password|secret)[\"']?\s*[:=]\s*[\"']?)[^\s'\",}]+"),
 ]

@@ -5,3 +5,6 @@ class TenancyConfig(AppConfig):
     name = "simnet.tenancy"
     label = "tenancy"
     verbose_name = "Organizations and access"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the audit receivers)

@@ -89,6 +89,9 @@ class Invitation(TenantModel):
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
+    def __str__(self) -> str:
+        return f"invitation of {self.email} as {self.role}"
+
 
 class ApiToken(TenantModel):
     """An organization's API credential. Only a SHA-256 hash of the secret is stored."""

@@ -1,0 +1,48 @@
+"""Writes for accounts, organizations, members, invitations and API tokens.
+
+Every function is keyword-only and atomic, checks the actor's role itself (views check
+too, but a service must be safe to call from anywhere) and records its audit event in
+the same transaction. Business-rule failures raise ``ApplicationError`` (403 ones raise
+``PermissionDeniedError``); nothing is written when they do.
+
+Membership changes lock the organization row first, so two owners demoting each other
+at the same moment cannot leave the organization without an owner.
+"""
+
+from .accounts import (
+    organization_create,
+    organization_leave,
+    organization_update,
+    user_sign_in_failed_record,
+    user_sign_in_record,
+    user_sign_out_record,
+    user_signup,
+)
+from .invitations import (
+    invitation_accept,
+    invitation_accept_url,
+    invitation_create,
+    invitation_problem,
+    invitation_revoke,
+)
+from .members import membership_change_role, membership_remove
+from .tokens import api_token_create, api_token_revoke
+
+__all__ = [
+    "api_token_create",
+    "api_token_revoke",
+    "invitation_accept",
+    "invitation_accept_url",
+    "invitation_create",
+    "invitation_problem",
+    "invitation_revoke",
+    "membership_change_role",
+    "membership_remove",
+    "organization_create",
+    "organization_leave",
+    "organization_update",
+    "user_sign_in_failed_record",
+    "user_sign_in_record",
+    "user_sign_out_record",
+    "user_signup",
+]

@@ -1,0 +1,112 @@
+"""factory_boy factories shared by every test folder (import them inside tests or fixtures).
+
+Secrets: ``InvitationFactory`` and ``ApiTokenFactory`` store only the hash, like the real
+services, and leave the raw secret on the created object as ``obj.raw_token``.
+Passwords: every ``UserFactory`` user has ``DEFAULT_PASSWORD`` (hashed once per process,
+because the production hasher is deliberately slow).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+
+import factory
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from simnet.tenancy.api_auth import TOKEN_PREFIX
+from simnet.tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
+from simnet.tenancy.roles import Role
+from simnet.tenancy.secrets import hash_token, new_token
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+@lru_cache(maxsize=1)
+def default_password_hash() -> str:
+    return make_password(DEFAULT_PASSWORD)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.LazyFunction(default_password_hash)
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    slug = factory.Sequence(lambda n: f"organization-{n}")
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.MEMBER
+
+
+class _WithRawToken(DjangoModelFactory):
+    """Generates ``raw_token``, stores its hash, and hands the raw value back on the object."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, raw_token: str, **kwargs):
+        obj = super()._create(model_class, *args, **kwargs)
+        obj.raw_token = raw_token
+        return obj
+
+    @classmethod
+    def _build(cls, model_class, *args, raw_token: str, **kwargs):
+        obj = super()._build(model_class, *args, **kwargs)
+        obj.raw_token = raw_token
+        return obj
+
+
+class InvitationFactory(_WithRawToken):
+    class Meta:
+        model = Invitation
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Role.MEMBER
+    invited_by = None
+    raw_token = factory.LazyFunction(lambda: new_token("inv")[0])
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.raw_token))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=72))
+
+
+class ApiTokenFactory(_WithRawToken):
+    class Meta:
+        model = ApiToken
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"token {n}")
+    role = Role.MEMBER
+    created_by = None
+    raw_token = factory.LazyFunction(lambda: new_token(TOKEN_PREFIX)[0])
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.raw_token))
+    prefix = factory.LazyAttribute(lambda o: o.raw_token[:12])
+
+
+class AuditEventFactory(DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    organization = factory.SubFactory(OrganizationFactory)
+    action = "org.updated"
+    actor = None
+    actor_label = factory.LazyAttribute(lambda o: o.actor.email if o.actor else "")

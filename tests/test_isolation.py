@@ -1,0 +1,103 @@
+"""Another organization gets 404 on every URL that takes an object id, and sees no byte of it.
+
+The URL list comes from Django's resolver, so a pattern added later without a case here
+makes ``test_every_object_url_has_an_isolation_case`` fail. A case builds one object in
+organization A (its text carries MARKER) and returns the URL kwargs; the outsider (owner of
+organization B, signed in or with B's API token) must get 404 for GET and POST.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+MARKER = "ISOLATION-SECRET-7f3a"
+
+# Patterns whose arguments are not an organization's object ids, with the reason.
+EXEMPT = {
+    "password_reset_confirm": "uidb64 + token of Django's password reset, not tenant data",
+    "invitation_accept": "a one-time secret; wrong-user acceptance is tested in tests/tenancy",
+}
+
+
+def _object_patterns(resolver=None, prefix: str = "") -> list[tuple[str, str]]:
+    """(name, route) of every named pattern, at any depth, whose route takes arguments."""
+    found = []
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            found += _object_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name and entry.pattern.converters:
+            found.append((entry.name, prefix + str(entry.pattern)))
+    return found
+
+
+# --- one builder per URL name: create the object in organization A, return the URL kwargs.
+def _panel(t):
+    from personas.models import Panel
+
+    return Panel.objects.create(organization=t.org_a, name=MARKER, description=MARKER)
+
+
+def _run(t):
+    from simulations.models import Run, Scenario
+
+    scenario = Scenario.objects.create(organization=t.org_a, name=MARKER, panel=_panel(t))
+    return Run.objects.create(organization=t.org_a, scenario=scenario, seed=1, total_steps=1, status_reason=MARKER)
+
+
+def _experiment(t):
+    from simulations.models import Experiment, Scenario
+
+    scenario = Scenario.objects.create(organization=t.org_a, name=MARKER, panel=_panel(t))
+    return Experiment.objects.create(organization=t.org_a, name=MARKER, scenario=scenario)
+
+
+def _membership(t):
+    return t.member.memberships.get(organization=t.org_a)
+
+
+def _invitation(t):
+    from tests.factories import InvitationFactory
+
+    return InvitationFactory(organization=t.org_a, email="isolation-secret-7f3a@a.example")
+
+
+def _token(t):
+    from tests.factories import ApiTokenFactory
+
+    return ApiTokenFactory(organization=t.org_a, name=MARKER)
+
+
+CASES: dict[str, Callable] = {
+    "panel_detail": lambda t: {"panel_id": _panel(t).pk},
+    "run_detail": lambda t: {"run_id": _run(t).pk},
+    "experiment_detail": lambda t: {"experiment_id": _experiment(t).pk},
+    "member_role": lambda t: {"membership_id": _membership(t).pk},
+    "member_remove": lambda t: {"membership_id": _membership(t).pk},
+    "invitation_revoke": lambda t: {"invitation_id": _invitation(t).pk},
+    "token_revoke": lambda t: {"token_id": _token(t).pk},
+}
+
+
+def test_every_object_url_has_an_isolation_case():
+    missing = sorted(
+        f"{name} ({route})" for name, route in _object_patterns() if name not in CASES and name not in EXEMPT
+    )
+    assert not missing, "URL patterns with object ids but no cross-organization case: " + ", ".join(missing)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_other_organization_gets_404(name, tenancy, client_for, api_token_for, api_client_for):
+    kwargs = CASES[name](tenancy)
+    url = reverse(name, kwargs=kwargs)
+    if url.startswith("/api/"):
+        client = api_client_for(api_token_for(tenancy.org_b, role="admin").raw_token)
+    else:
+        client = client_for(tenancy.outsider)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert MARKER.encode() not in body and b"isolation-secret-7f3a" not in body
