@@ -98,6 +98,7 @@ class LLMResponse:
     usage: Usage = ZERO_USAGE
     error: str | None = None  # a per-request failure; the caller records it, the run goes on
     cached: bool = False  # served from the decision cache, nothing paid
+    retryable: bool = False  # the error is transient (rate limit, overload, network): worth asking again
 
 
 class ProviderError(Exception):
@@ -106,6 +107,12 @@ class ProviderError(Exception):
 
 class QuotaExceeded(ProviderError):
     """Spend limit, credit or quota exhausted: the run must pause, never retry in a loop."""
+
+
+class ProviderUnavailable(ProviderError):
+    """Every request of a batch failed transiently (rate limited, overloaded, unreachable):
+    nothing is wrong with the run, so the caller retries the whole step later instead of
+    recording a step in which every agent failed."""
 
 
 @runtime_checkable
