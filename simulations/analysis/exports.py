@@ -1,0 +1,147 @@
+"""CSV, JSONL and Parquet files of flat records (actions, posts, per-step metrics).
+
+One schema drives all three formats: the dataclass's own fields and type hints (str, int,
+float, bool, a StrEnum, or any of them or None). So a file written here reads back into
+equal records, and a customer's spreadsheet or notebook sees the same column names as the
+API. In CSV an empty cell is None for optional fields and "" for text fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import types
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import fields, is_dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .jsonable import to_jsonable
+
+T = TypeVar("T")
+_SCALARS: dict[type, pa.DataType] = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
+
+
+def _column_types(record_type: type) -> dict[str, tuple[type, bool]]:
+    """field name -> (scalar type, optional?) for a flat dataclass; TypeError otherwise."""
+    if not is_dataclass(record_type):
+        raise TypeError(f"{record_type!r} is not a dataclass")
+    hints = typing.get_type_hints(record_type)
+    columns = {}
+    for f in fields(record_type):
+        hint, optional = hints[f.name], False
+        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+            members = [a for a in typing.get_args(hint) if a is not type(None)]
+            optional = len(members) < len(typing.get_args(hint))
+            hint = members[0] if len(members) == 1 else hint
+        if not (hint in _SCALARS or (isinstance(hint, type) and issubclass(hint, Enum))):
+            raise TypeError(f"{record_type.__name__}.{f.name} is not a flat column ({hint!r})")
+        columns[f.name] = (hint, optional)
+    return columns
+
+
+def _parse(kind: type, value: Any) -> Any:
+    if issubclass(kind, Enum):
+        return kind(value)
+    if kind is bool and isinstance(value, str):
+        if value not in ("true", "false"):
+            raise ValueError(f"not a boolean: {value!r}")
+        return value == "true"
+    return kind(value)
+
+
+def _record(record_type: Callable[..., T], columns: dict[str, tuple[type, bool]], row: dict[str, Any]) -> T:
+    values = {}
+    for name, (kind, optional) in columns.items():
+        value = row.get(name)
+        if value is None or (value == "" and (optional or kind is not str)):
+            if not optional and kind is not str:
+                raise ValueError(f"column {name!r} needs a value")
+            values[name] = None if optional else ""
+        else:
+            values[name] = _parse(kind, value)
+    return record_type(**values)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def write_csv(path: str | Path, records: Sequence[Any], record_type: type) -> None:
+    columns = _column_types(record_type)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for record in records:
+            writer.writerow(_cell(getattr(record, name)) for name in columns)
+
+
+def read_csv(path: str | Path, record_type: type[T]) -> list[T]:
+    columns = _column_types(record_type)
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [_record(record_type, columns, row) for row in csv.DictReader(handle)]
+
+
+def write_jsonl(path: str | Path, records: Sequence[Any], record_type: type) -> None:
+    columns = _column_types(record_type)
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in records:
+            row = {name: to_jsonable(getattr(record, name)) for name in columns}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: str | Path, record_type: type[T]) -> list[T]:
+    columns = _column_types(record_type)
+    with open(path, encoding="utf-8") as handle:
+        return [_record(record_type, columns, json.loads(line)) for line in handle if line.strip()]
+
+
+def _arrow_schema(columns: dict[str, tuple[type, bool]]) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field(name, _SCALARS.get(kind, pa.string()), nullable=optional)
+            for name, (kind, optional) in columns.items()
+        ]
+    )
+
+
+def write_parquet(path: str | Path, records: Sequence[Any], record_type: type) -> None:
+    columns = _column_types(record_type)
+    rows = [{name: to_jsonable(getattr(record, name)) for name in columns} for record in records]
+    pq.write_table(pa.Table.from_pylist(rows, schema=_arrow_schema(columns)), path)
+
+
+def read_parquet(path: str | Path, record_type: type[T]) -> list[T]:
+    columns = _column_types(record_type)
+    return [_record(record_type, columns, row) for row in pq.read_table(path).to_pylist()]
+
+
+WRITERS = {".csv": write_csv, ".jsonl": write_jsonl, ".parquet": write_parquet}
+READERS = {".csv": read_csv, ".jsonl": read_jsonl, ".parquet": read_parquet}
+
+
+def export_records(path: str | Path, records: Sequence[Any], record_type: type) -> None:
+    """Write by file extension: .csv, .jsonl or .parquet."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in WRITERS:
+        raise ValueError(f"unknown export format {suffix!r}; use one of {', '.join(WRITERS)}")
+    WRITERS[suffix](path, records, record_type)
+
+
+def load_records(path: str | Path, record_type: type[T]) -> list[T]:
+    """Read a file written by ``export_records`` back into records."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in READERS:
+        raise ValueError(f"unknown export format {suffix!r}; use one of {', '.join(READERS)}")
+    return READERS[suffix](path, record_type)
