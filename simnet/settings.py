@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "simnet.tenancy",
+    "simnet.api",
+    "simnet.webhooks",
     "personas",
     "scraping",
     "simulations",
@@ -254,3 +256,8 @@ LOGGING = {
 SIMNET_DEFAULT_MONTHLY_BUDGET_USD = float(env_str("SIMNET_DEFAULT_MONTHLY_BUDGET_USD", "50"))
 SIMNET_MAX_CONCURRENT_RUNS = env_int("SIMNET_MAX_CONCURRENT_RUNS", 4)
 SIMNET_EVENT_POLL_SECONDS = float(env_str("SIMNET_EVENT_POLL_SECONDS", "0.5"))
+SIMNET_LEASE_SECONDS = env_int("SIMNET_LEASE_SECONDS", 90)
+# Enables the counting fake provider the reliability tests drive workers with; never in production.
+SIMNET_TEST_PROVIDERS = env_bool("SIMNET_TEST_PROVIDERS") and not PRODUCTION
+# Agents asked per provider call batch within a step; the lease is renewed between batches.
+SIMNET_AGENT_BATCH = env_int("SIMNET_AGENT_BATCH", 8)

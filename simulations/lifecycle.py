@@ -73,8 +73,10 @@ def stalled_runs() -> list[int]:
 
 
 def set_status(run: Run, status: str, reason: str = "", *, owner: str | None = None) -> bool:
-    """Move ``run`` to ``status`` (and drop the lease); with ``owner``, only if we hold it."""
-    query = Run.unscoped.filter(pk=run.pk)
+    """Move an active ``run`` to ``status`` (and drop the lease); with ``owner``, only if we hold it.
+
+    A run a user cancelled meanwhile stays cancelled."""
+    query = Run.unscoped.filter(pk=run.pk, status__in=ACTIVE_STATUSES)
     if owner is not None:
         query = query.filter(lease_owner=owner)
     fields = {"status": status, "status_reason": reason, "lease_owner": "", "lease_expires_at": None}

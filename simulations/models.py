@@ -110,7 +110,8 @@ class Run(TenantModel):
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    state = models.JSONField(default=dict, blank=True)  # the engine's world after next_step - 1
+    state = models.JSONField(default=dict, blank=True)  # the engine's world (without the panel) before next_step
+    panel_snapshot = models.JSONField(default=dict, blank=True)  # personas + follows, frozen at start
     last_event_seq = models.PositiveBigIntegerField(default=0)
     input_tokens = models.PositiveBigIntegerField(default=0)
     output_tokens = models.PositiveBigIntegerField(default=0)
@@ -169,6 +170,98 @@ class Experiment(TenantModel):
     budget_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
     result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class RunPost(TenantModel):
+    """A post as it stands in the run's world (counters updated as the run goes on)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="posts")
+    post_key = models.CharField(max_length=40)  # the engine's post id
+    step = models.PositiveIntegerField()
+    author_key = models.CharField(max_length=40)
+    author_handle = models.CharField(max_length=128)
+    persona = models.ForeignKey("personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=10)  # post, reply, quote, repost
+    text = models.TextField(blank=True)
+    parent_key = models.CharField(max_length=40, blank=True)
+    root_key = models.CharField(max_length=40, blank=True)
+    is_stimulus = models.BooleanField(default=False)
+    stimulus_key = models.CharField(max_length=40, blank=True)
+    likes = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    quotes = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    impressions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["step", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "post_key"], name="one_post_per_key")]
+
+
+class RunAction(TenantModel):
+    """One agent's decision in one step; the unique constraint makes a redelivered step harmless."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="actions")
+    step = models.PositiveIntegerField()
+    agent_key = models.CharField(max_length=40)
+    persona = models.ForeignKey("personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=12)
+    target_post_key = models.CharField(max_length=40, blank=True)
+    target_agent_key = models.CharField(max_length=40, blank=True)
+    created_post_key = models.CharField(max_length=40, blank=True)
+    text = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    outcome = models.CharField(max_length=10, default="ok")  # ok, invalid, error
+    error = models.TextField(blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    cached = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["step", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "step", "agent_key"], name="one_action_per_agent_step")]
+
+
+class DecisionCacheEntry(TenantModel):
+    """A provider's answer to one exact prompt (provider, model, prompt hash, seed):
+    a retried step or a re-run with the same seed pays nothing and decides the same."""
+
+    key = models.CharField(max_length=64)
+    text = models.TextField()
+    data = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="one_cached_decision")]
+
+
+class RunSnapshot(TenantModel):
+    """The world before ``step``: what a fork continues from."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="snapshots")
+    step = models.PositiveIntegerField()
+    state = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "step"], name="one_snapshot_per_step")]
+
+
+class Interview(TenantModel):
+    """A question put to a persona about the run; answering never changes the run."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="interviews")
+    agent_key = models.CharField(max_length=40)
+    handle = models.CharField(max_length=128)
+    step = models.PositiveIntegerField()
+    question = models.TextField()
+    answer = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,0 +1,62 @@
+"""Fixtures for run tests: a small panel, a scenario on the counting fake provider."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def make_panel(organization, size: int = 6, name: str = "Runs panel"):
+    from personas.models import FollowEdge, Panel, PanelMember, Persona
+
+    panel = Panel.objects.create(organization=organization, name=name)
+    personas = []
+    for i in range(size):
+        persona = Persona.objects.create(
+            organization=organization,
+            handle=f"p{i}",
+            display_name=f"Person {i}",
+            card=f"You are Person {i}, who likes cycling and cooking.",
+            propensities={"like": 0.2, "reply": 0.1, "repost": 0.05, "quote": 0.05, "post": 0.2, "follow": 0.02},
+            activity_rate=1.0,
+            interests="cycling cooking fitness",
+        )
+        PanelMember.objects.create(organization=organization, panel=panel, persona=persona)
+        personas.append(persona)
+    for a, b in zip(personas, personas[1:] + personas[:1]):
+        FollowEdge.objects.create(organization=organization, panel=panel, follower=a, followee=b)
+    return panel
+
+
+@pytest.fixture
+def fake_provider_env(tmp_path, monkeypatch, settings):
+    """Turn on the counting fake provider; returns a function to (re)configure it."""
+    settings.SIMNET_TEST_PROVIDERS = True
+    log = tmp_path / "fake-calls.log"
+
+    def configure(**options):
+        options.setdefault("log", str(log))
+        monkeypatch.setenv("SIMNET_FAKE_PROVIDER", json.dumps(options))
+        return log
+
+    configure()
+    return configure
+
+
+@pytest.fixture
+def fake_scenario(tenancy, fake_provider_env):
+    from simulations.models import ProviderConfig
+    from simulations.services import scenario_create
+
+    org = tenancy.org_a
+    provider = ProviderConfig.objects.create(organization=org, name="fake", kind="fake", model="fake-1")
+    return scenario_create(
+        organization=org,
+        user=tenancy.member,
+        panel=make_panel(org),
+        name="Holiday ad",
+        steps=4,
+        provider=provider,
+        stimuli=[{"text": "The gift that will change her life.", "author_handle": "PelotonBrand", "boost": 0.5}],
+    )
