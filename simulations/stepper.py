@@ -24,9 +24,10 @@ from simulations.llm.pricing import price_for
 
 from . import lifecycle, persistence
 from .events import append_event
-from .models import ACTIVE_STATUSES, Run, RunStatus, Stimulus
+from .models import ACTIVE_STATUSES, FINAL_STATUSES, Run, RunStatus, Stimulus
 from .providers import choice_for, provider_for
 from .queue import enqueue_step
+from .services.experiments import experiment_mark_if_finished
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ def _change_status(run: Run, owner: str | None, status: str, reason: str) -> Non
             append_event(run, "status", {"status": status, "reason": reason})
             transaction.on_commit(lambda: _start_waiting_runs(run.organization_id))
     _emit_webhook(run, status)
+    if run.experiment_id and status in FINAL_STATUSES:
+        experiment_mark_if_finished(run.experiment_id)
 
 
 def _emit_webhook(run: Run, status: str) -> None:

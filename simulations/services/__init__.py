@@ -11,4 +11,5 @@ from .runs import (  # noqa: F401
     run_resume,
     run_start,
 )
+from .experiments import experiment_mark_if_finished, experiment_progress, experiment_start  # noqa: F401
 from .scenarios import provider_config_create, scenario_create  # noqa: F401

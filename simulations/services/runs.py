@@ -181,6 +181,10 @@ def run_cancel(*, run: Run, user, ip: str | None = None) -> Run:
         )
         append_event(run, "status", {"status": RunStatus.CANCELLED, "reason": "Cancelled by a user."})
         record(organization=run.organization, action=Actions.RUN_CANCELLED, actor=user, target=run, ip=ip)
+    if run.experiment_id:
+        from .experiments import experiment_mark_if_finished
+
+        experiment_mark_if_finished(run.experiment_id)
     run.refresh_from_db()
     return run
 
