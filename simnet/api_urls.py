@@ -1,9 +1,12 @@
 """REST API v1."""
 
-from django.urls import path
+from django.urls import include, path
 
+from simnet.api.sse import run_events_stream
 from simnet.tenancy import api as tenancy_api
 
 urlpatterns = [
     path("organization/", tenancy_api.OrganizationView.as_view(), name="api_organization"),
+    path("webhooks/", include("simnet.webhooks.api_urls")),
+    path("runs/<int:run_id>/events/stream/", run_events_stream, name="api_run_events_stream"),
 ]

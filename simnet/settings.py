@@ -200,7 +200,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["simnet.tenancy.permissions.IsOrganizationMember"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "simnet.api.pagination.BoundedLimitOffsetPagination",
+    "EXCEPTION_HANDLER": "simnet.api.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "simnet.api.throttling.OrganizationReadThrottle",
+        "simnet.api.throttling.OrganizationWriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "org_read": env_str("API_READ_RATE", "600/min"),
+        "org_write": env_str("API_WRITE_RATE", "60/min"),
+    },
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -208,6 +217,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Simulate how a community reacts to content. Authenticate with `Authorization: Bearer <token>`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "simnet.webhooks.models.WebhookEvent"},
 }
 
 # --- Security. Always-on headers; the rest hardens production.
@@ -261,3 +271,4 @@ SIMNET_LEASE_SECONDS = env_int("SIMNET_LEASE_SECONDS", 90)
 SIMNET_TEST_PROVIDERS = env_bool("SIMNET_TEST_PROVIDERS") and not PRODUCTION
 # Agents asked per provider call batch within a step; the lease is renewed between batches.
 SIMNET_AGENT_BATCH = env_int("SIMNET_AGENT_BATCH", 8)
+SIMNET_SSE_MAX_SECONDS = env_int("SIMNET_SSE_MAX_SECONDS", 900)

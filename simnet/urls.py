@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", health.health, name="health"),
     path("", include("simnet.tenancy.urls")),
+    path("settings/webhooks/", include("simnet.webhooks.urls")),
     path("panels/", include("personas.urls")),
     path("imports/", include("scraping.urls")),
     path("", include("simulations.urls")),

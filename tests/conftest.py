@@ -167,3 +167,16 @@ def api_client_for():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate-limit counters live in the shared (database) cache: start every database test clean."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        request.getfixturevalue("db" if "transactional_db" not in request.fixturenames else "transactional_db")
+        from django.core.cache import cache
+
+        cache.clear()

@@ -70,7 +70,37 @@ def _token(t):
     return ApiTokenFactory(organization=t.org_a, name=MARKER)
 
 
+def _endpoint(t):
+    from simnet.webhooks import services
+
+    endpoint, _ = services.webhook_endpoint_create(
+        organization=t.org_a, url="http://127.0.0.1:9/in", events=["run.failed"], description=MARKER
+    )
+    return endpoint
+
+
+def _delivery(t):
+    from simnet.webhooks import services
+
+    endpoint = _endpoint(t)
+    [delivery] = services.emit(organization=t.org_a, event="run.failed", payload={"note": MARKER})
+    return endpoint, delivery
+
+
+def _both(t):
+    endpoint, delivery = _delivery(t)
+    return {"endpoint_id": endpoint.pk, "delivery_id": delivery.pk}
+
+
 CASES: dict[str, Callable] = {
+    "webhook_detail": lambda t: {"endpoint_id": _endpoint(t).pk},
+    "webhook_delete": lambda t: {"endpoint_id": _endpoint(t).pk},
+    "webhook_delivery": _both,
+    "webhook_redeliver": _both,
+    "api_webhook_endpoint-detail": lambda t: {"pk": _endpoint(t).pk},
+    "api_webhook_delivery-detail": lambda t: {"pk": _delivery(t)[1].pk},
+    "api_webhook_delivery-redeliver": lambda t: {"pk": _delivery(t)[1].pk},
+    "api_run_events_stream": lambda t: {"run_id": _run(t).pk},
     "panel_detail": lambda t: {"panel_id": _panel(t).pk},
     "run_detail": lambda t: {"run_id": _run(t).pk},
     "experiment_detail": lambda t: {"experiment_id": _experiment(t).pk},

@@ -5,3 +5,6 @@ class ApiConfig(AppConfig):
     name = "simnet.api"
     label = "simnet_api"
     verbose_name = "API infrastructure"
+
+    def ready(self) -> None:
+        from . import schema  # noqa: F401  (registers the OpenAPI description of API tokens)

@@ -83,7 +83,9 @@ def _server_error(exc: Exception, context: dict[str, Any]) -> Response:
     django_request = getattr(request, "_request", None)
     log.error("Unhandled error in API view %s", type(context.get("view")).__name__, exc_info=exc)
     got_request_exception.send(sender=None, request=django_request)
-    return Response(error_body("server_error", SERVER_ERROR_MESSAGE), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return Response(
+        error_body("server_error", SERVER_ERROR_MESSAGE), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+    )
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

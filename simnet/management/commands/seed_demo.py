@@ -1,0 +1,60 @@
+"""Create the demo organization, user, panels and ready-to-run scenarios (idempotent)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from personas.demo import ensure_demo_panels
+from simnet.tenancy.models import Membership, User
+from simnet.tenancy.services import user_signup
+from simulations.models import Scenario
+from simulations.services import scenario_create
+
+DEMO_EMAIL = "demo@simnet.localhost"
+DEMO_PASSWORD = "simnet-demo-2026"
+DEMO_ORG = "Demo Co"
+
+HOLIDAY_AD = (
+    "This holiday, give the gift that changes everything. A year later, she'll thank you. "
+    "#PelotonHoliday"
+)
+BOARD_AGENDA = [
+    "Approve the launch of the holiday ad campaign (budget $2M)",
+    "Should we cut the product price by 15% for the holidays?",
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization, user, panels and scenarios; prints how to sign in."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="password for the demo user")
+
+    def handle(self, *args, password: str, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo creates a known login; it refuses to run with SIMNET_PRODUCTION=1.")
+        with transaction.atomic():
+            user = User.objects.filter(email=DEMO_EMAIL).first()
+            if user is None:
+                user, _ = user_signup(email=DEMO_EMAIL, password=password, name="Demo User", organization_name=DEMO_ORG)
+            organization = Membership.objects.filter(user=user).order_by("created_at").first().organization
+            panels = ensure_demo_panels(organization=organization, user=user)
+            self._ensure_scenarios(organization, user, panels)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"  Sign in at {settings.SITE_URL}/login/ as {DEMO_EMAIL} with password {password}")
+
+    def _ensure_scenarios(self, organization, user, panels) -> None:
+        existing = set(Scenario.objects.for_org(organization).values_list("name", flat=True))
+        voters, board = panels["voters"], panels["board"]
+        if "Holiday ad (demo)" not in existing:
+            scenario_create(
+                organization=organization, user=user, panel=voters, name="Holiday ad (demo)", steps=6,
+                stimuli=[{"text": HOLIDAY_AD, "author_handle": "FitBikeCo", "boost": 0.6, "step": 0}],
+            )
+        if "Board review (demo)" not in existing:
+            scenario_create(
+                organization=organization, user=user, panel=board, name="Board review (demo)",
+                format=Scenario.Format.ROUNDTABLE, steps=12, agenda=BOARD_AGENDA,
+            )

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: organizations register endpoints; simnet POSTs signed events to them."""
