@@ -1,5 +1,4 @@
-"""Test views under tests/api_infra/urls.py, with tiny rate limits that only the throttling
-test view opts into (the project-wide throttles are switched off for the others)."""
+"""Test views under tests/api_infra/urls.py with tiny rate limits (only LimitedView applies them)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ def api_infra_settings(settings):
     settings.ROOT_URLCONF = "tests.api_infra.urls"
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_CLASSES": [],
         "DEFAULT_THROTTLE_RATES": {"org_read": "3/min", "org_write": "2/min"},
     }
     return settings

@@ -55,6 +55,7 @@ def _raise_not_found():
 class ErrorView(APIView):
     """``GET /errors/<kind>/`` raises one kind of error; ``POST`` validates a body."""
 
+    throttle_classes = ()  # only LimitedView is rate limited here
     RAISERS: dict[str, Callable[[], None]] = {
         "server": _raise_server_error,
         "application": _raise_application_error,
@@ -83,6 +84,7 @@ class LimitedView(APIView):
 class StartWorkView(APIView):
     """Starts 'work' (writes an audit row) once per request; tests read ``calls`` and set ``during``."""
 
+    throttle_classes = ()  # only LimitedView is rate limited here
     calls: list[dict] = []
     during: Callable[[], None] | None = None
     fail_with: Exception | None = None
