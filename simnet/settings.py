@@ -113,8 +113,8 @@ REDIS_URL = env_str("REDIS_URL")
 Q_CLUSTER = {
     "name": "simnet",
     "workers": env_int("Q_WORKERS", 2),
-    "timeout": env_int("Q_TIMEOUT", 120),  # one step's task; must stay below "retry"
-    "retry": env_int("Q_RETRY", 180),
+    "timeout": env_int("Q_TIMEOUT", 300),  # one step's task; must stay below "retry"
+    "retry": env_int("Q_RETRY", 360),
     "max_attempts": 0,  # redelivery is harmless (idempotent steps); the watchdog also resumes runs
     "queue_limit": 50,
     "catch_up": False,

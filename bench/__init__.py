@@ -1,0 +1,1 @@
+"""Benchmarks of the simulation engine and the offline model (``python -m bench [--json]``)."""

@@ -1,0 +1,80 @@
+"""``python -m bench`` prints a table; ``python -m bench --json`` prints the same figures as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .engine_bench import SIZES, measure_overhead, measure_prompts, measure_snapshot
+from .offline_bench import OfflineFigures, measure_offline
+
+WARMUP_AND_STEPS = {100: (4, 8), 1_000: (3, 4), 10_000: (2, 2)}
+
+
+def collect() -> tuple[dict[str, Any], list[str]]:
+    figures: dict[str, Any] = {"overhead_ms_per_agent_step": {}, "overhead_ms_per_panel_agent_step": {}}
+    lines = ["engine overhead (instant fake provider; time inside the provider excluded)",
+             f"{'agents':>8} {'decisions':>10} {'ms/agent-step':>14} {'ms/panel agent/step':>20} {'posts':>7}"]  # fmt: skip
+    snapshot: dict[str, float] = {}
+    for size in SIZES:
+        warmup, steps = WARMUP_AND_STEPS[size]
+        overhead, world, panel = measure_overhead(size, warmup=warmup, steps=steps)
+        figures["overhead_ms_per_agent_step"][str(size)] = round(overhead.ms_per_decision, 4)
+        figures["overhead_ms_per_panel_agent_step"][str(size)] = round(overhead.ms_per_panel_agent_step, 4)
+        lines.append(
+            f"{size:>8} {overhead.decisions:>10} {overhead.ms_per_decision:>14.3f} "
+            f"{overhead.ms_per_panel_agent_step:>20.4f} {overhead.posts:>7}"
+        )
+        if size == max(SIZES):
+            snapshot = measure_snapshot(world, panel)
+    figures["snapshot_at_max_agents"] = {k: round(v, 4) for k, v in snapshot.items()}
+    lines.append(
+        f"snapshot at {max(SIZES)} agents (without panel): {snapshot['state_mb']:.1f} MB, "
+        f"save {snapshot['save_s']:.2f} s, load {snapshot['load_s']:.2f} s"
+    )
+
+    prompts = measure_prompts()
+    figures.update({k: round(v, 4) for k, v in prompts.items()})
+    lines.append(
+        f"prompt per decision: {prompts['input_tokens_per_decision']:.0f} input tokens "
+        f"(prefix {prompts['prefix_tokens_per_decision']:.0f} + suffix {prompts['suffix_tokens_per_decision']:.0f}), "
+        f"cached share {prompts['cached_prompt_share']:.0%}, output {prompts['output_tokens_per_decision']:.0f} tokens (fake answers)"
+    )
+
+    offline = measure_offline()
+    if isinstance(offline, OfflineFigures):
+        figures.update(
+            offline_decisions_per_s=round(offline.decisions_per_s, 3),
+            offline_valid_rate=round(offline.valid_rate, 4),
+            offline_applied_ok_rate=round(offline.applied_ok / max(1, offline.decisions), 4),
+            offline_input_tokens_per_decision=round(offline.input_tokens / max(1, offline.decisions), 1),
+            offline_first_decision_s=round(offline.first_decision_s, 2),
+            offline_status=f"ok ({offline.model}, {offline.decisions} decisions)",
+        )
+        lines.append(
+            f"offline ({offline.model}): {offline.decisions_per_s:.2f} decisions/s, valid on first try "
+            f"{offline.valid_rate:.0%}, accepted by the world {offline.applied_ok / max(1, offline.decisions):.0%} "
+            f"({offline.decisions} decisions, {offline.input_tokens / max(1, offline.decisions):.0f} real input tokens "
+            f"each; the first, with model loading, took {offline.first_decision_s:.1f} s)"
+        )
+    else:
+        figures.update(
+            offline_decisions_per_s=None, offline_valid_rate=None, offline_status=f"not available ({offline})"
+        )
+        lines.append(f"offline: not available ({offline})")
+    return figures, lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    figures, lines = collect()
+    print(json.dumps(figures, indent=2) if args.json else "\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Engine overhead per agent-step, prompt size per decision, and snapshot cost.
+
+The provider is the instant fake; the time spent inside it is measured and subtracted, so the
+figure is the engine's own work: activity draws, feed building, prompts, parsing, applying
+actions, memory, stimuli. "Per agent-step" means per decision (an online agent in a step).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from simulations.engine import (
+    PanelSnapshot,
+    Stimulus,
+    World,
+    WorldConfig,
+    apply_step,
+    demo_panel,
+    gather_decisions,
+    plan_step,
+    prompt_tokens,
+)
+from simulations.engine.testing import FakeProvider
+from simulations.llm.base import LLMRequest, LLMResponse
+
+SIZES = (100, 1_000, 10_000)
+AD = Stimulus(
+    "ad",
+    "FizzCola zero: the same taste, no sugar. Try it this week.",
+    at_step=1,
+    author_handle="FizzCola",
+    boost=0.2,
+)
+
+
+class TimedFake:
+    """The fake provider, with the time spent inside it recorded."""
+
+    name, model = "fake", "fake-1"
+
+    def __init__(self, *, count_usage: bool) -> None:
+        self.inner = FakeProvider(count_usage=count_usage)
+        self.seconds = 0.0
+
+    def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
+        started = time.perf_counter()
+        answers = self.inner.generate(requests)
+        self.seconds += time.perf_counter() - started
+        return answers
+
+
+@dataclass(frozen=True)
+class Overhead:
+    agents: int
+    steps: int
+    decisions: int
+    engine_seconds: float
+    posts: int
+
+    @property
+    def ms_per_decision(self) -> float:
+        return 1000 * self.engine_seconds / max(1, self.decisions)
+
+    @property
+    def ms_per_panel_agent_step(self) -> float:
+        return 1000 * self.engine_seconds / (self.agents * self.steps)
+
+
+def measure_overhead(agents: int, *, warmup: int, steps: int) -> tuple[Overhead, World, PanelSnapshot]:
+    panel = demo_panel(agents, seed=1)
+    world = World.create(panel, WorldConfig(seed=1), [AD])
+    provider = TimedFake(count_usage=False)
+    decisions = 0
+    engine = 0.0
+    for index in range(warmup + steps):
+        provider.seconds = 0.0
+        started = time.perf_counter()
+        plan = plan_step(world)
+        apply_step(world, plan, gather_decisions(plan.turns, provider))
+        if index >= warmup:
+            engine += time.perf_counter() - started - provider.seconds
+            decisions += len(plan.turns)
+    return Overhead(agents, steps, decisions, engine, len(world.posts)), world, panel
+
+
+def measure_prompts(steps: int = 8) -> dict[str, float]:
+    """Mean prompt split and answer size over a 100-agent run (fake answers: short JSON)."""
+    world = World.create(demo_panel(100, seed=2), WorldConfig(seed=2), [AD])
+    provider = TimedFake(count_usage=True)
+    prefix = suffix = output = decisions = 0
+    for _ in range(steps):
+        plan = plan_step(world)
+        for request in plan.requests:
+            split = prompt_tokens(request)
+            prefix, suffix = prefix + split.prefix, suffix + split.suffix
+        result = apply_step(world, plan, gather_decisions(plan.turns, provider))
+        output += result.usage.output_tokens
+        decisions += len(plan.turns)
+    total = prefix + suffix
+    return {
+        "input_tokens_per_decision": total / decisions,
+        "prefix_tokens_per_decision": prefix / decisions,
+        "suffix_tokens_per_decision": suffix / decisions,
+        "output_tokens_per_decision": output / decisions,
+        "cached_prompt_share": prefix / total,
+    }
+
+
+def measure_snapshot(world: World, panel: PanelSnapshot) -> dict[str, float]:
+    """Size and time of the per-step snapshot the Django side stores (panel kept separately)."""
+    started = time.perf_counter()
+    text = json.dumps(world.to_state(include_panel=False))
+    saved = time.perf_counter() - started
+    started = time.perf_counter()
+    World.from_state(json.loads(text), panel=panel)
+    loaded = time.perf_counter() - started
+    return {"state_mb": len(text) / 1e6, "save_s": saved, "load_s": loaded}

@@ -1,0 +1,49 @@
+"""Posts as the world stores them: content plus the counters engagement updates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .vectors import SparseVector
+
+
+class PostKind(StrEnum):
+    POST = "post"
+    REPLY = "reply"
+    QUOTE = "quote"
+    REPOST = "repost"
+
+
+@dataclass
+class Post:
+    id: str
+    seq: int
+    author_id: str
+    kind: PostKind
+    text: str
+    step: int
+    parent_id: str | None = None  # replied to, quoted or reposted
+    root_id: str | None = None  # start of the thread/cascade (None: this post is a root)
+    is_stimulus: bool = False
+    stimulus_id: str | None = None
+    likes: int = 0
+    reposts: int = 0
+    quotes: int = 0
+    replies: int = 0
+    impressions: int = 0
+    reports: int = 0
+    vector: SparseVector = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = str(self.kind)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Post:
+        values = dict(data)
+        values["kind"] = PostKind(values["kind"])
+        return cls(**values)

@@ -1,0 +1,168 @@
+"""Prompts: a stable prefix per persona and a short suffix per step.
+
+The prefix (``LLMRequest.system``) is the persona's card plus terse rules and the answer format;
+it is byte-identical at every step, so provider prompt caches (and llama.cpp's KV cache) reuse
+it. The suffix (``LLMRequest.user``) carries only what changes: the step and time, the agent's
+memory and the feed, whose items get short ids P1..Pk that the parser maps back to post ids.
+With the default token knobs a decision with a ~250-token card and a feed of 5 stays under
+600 input tokens; ``prompt_tokens`` reports the split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from simulations.llm.base import FeedItem, LLMRequest, Situation
+from simulations.llm.tokens import count_tokens, trim_to_tokens
+
+from .memory import memory_entry
+from .persona import Persona
+from .schemas import DECISION_SCHEMA
+from .world import World
+
+TEXT_BUDGET_STEP = 4
+
+FEED_RULES = (
+    "Rules: stay in character. People mostly scroll: ignore unless something moves you. Pick one action: "
+    "post reply quote repost like follow unfollow mute report ignore. target: a feed id like P2, or @handle to "
+    "follow unfollow mute; null for post and ignore. text: your own short words for post reply quote, else null. "
+    "Answer with one JSON object with keys action target text reason (a few words)."
+)
+
+
+@dataclass(frozen=True)
+class PromptTokens:
+    prefix: int
+    suffix: int
+
+    @property
+    def total(self) -> int:
+        return self.prefix + self.suffix
+
+    @property
+    def cacheable_share(self) -> float:
+        """Share of the input that is the stable, cacheable prefix."""
+        return self.prefix / self.total if self.total else 0.0
+
+
+def prompt_tokens(request: LLMRequest) -> PromptTokens:
+    return PromptTokens(count_tokens(request.system), count_tokens(request.user))
+
+
+def decision_seed(run_seed: int, agent_id: str, step: int, attempt: int = 0) -> int:
+    """Per agent, step and attempt, derived from the run seed (31 bits: every backend accepts it)."""
+    digest = hashlib.sha256(f"{run_seed}|{agent_id}|{step}|{attempt}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def feed_prefix_text(persona: Persona) -> str:
+    return f"You are {persona.name} (@{persona.handle}) on a social network.\n{persona.card}\n{FEED_RULES}"
+
+
+def feed_prefix(world: World, persona: Persona) -> str:
+    """The persona's stable prefix, built once per world and reused at every step."""
+    prefix = world.prefixes.get(persona.id)
+    if prefix is None:
+        prefix = world.prefixes[persona.id] = feed_prefix_text(persona)
+    return prefix
+
+
+def excerpt(world: World, post_id: str, budget: int) -> str:
+    """A post's text cut to ``budget`` tokens (cached: a post's text never changes)."""
+    key = (post_id, budget)
+    text = world.excerpts.get(key)
+    if text is None:
+        text = world.excerpts[key] = trim_to_tokens(
+            " ".join(world.posts[post_id].text.split()), max(0, budget)
+        )
+    return text
+
+
+def seen_entry(world: World, post_id: str) -> tuple[str, int]:
+    """How a seen post is remembered, with its token count (cached per post)."""
+    entry = world.seen_entries.get(post_id)
+    if entry is None:
+        post = world.posts[post_id]
+        entry = world.seen_entries[post_id] = memory_entry(f"@{world.handle_of(post.author_id)}: {post.text}")
+    return entry
+
+
+def render_item(world: World, index: int, item: FeedItem, notes: Sequence[str]) -> str:
+    """``P3 @ann (you follow, 12 likes): text`` within ``feed_item_tokens`` for the whole line.
+
+    Notes come in priority order; the least important are dropped while the header takes more
+    than half the line, and the text gets whatever the header leaves (rounded down to a multiple
+    of ``TEXT_BUDGET_STEP`` so a post's cut text is cached for few budgets).
+    """
+    budget = world.config.feed_item_tokens
+    tallies = (
+        (item.likes, "like", "likes"),
+        (item.replies, "reply", "replies"),
+        (item.reposts, "repost", "reposts"),
+    )
+    counts = [f"{n} {one if n == 1 else many}" for n, one, many in tallies if n]
+    details = [*notes[:2], *counts[:1], *notes[2:], *counts[1:]]
+    head = f"P{index} @{item.author_handle}"
+    head_tokens = _piece_tokens(head) + 1  # the closing colon
+    detail_tokens = [_piece_tokens(d) for d in details]
+    while details and head_tokens + sum(detail_tokens) + len(details) + 1 > budget // 2:
+        details.pop()  # "(", ")" and the ", " separators cost one token each
+        detail_tokens.pop()
+    header = head + (f" ({', '.join(details)})" if details else "") + ":"
+    header_tokens = head_tokens + (sum(detail_tokens) + len(details) + 1 if details else 0)
+    text_budget = (budget - header_tokens) // TEXT_BUDGET_STEP * TEXT_BUDGET_STEP
+    return f"{header} {excerpt(world, item.post_id, text_budget)}"
+
+
+@lru_cache(maxsize=65_536)
+def _piece_tokens(text: str) -> int:
+    """``count_tokens`` memoised for the short, repeating parts of feed headers (handles, notes).
+
+    Token counts add up over parts joined by spaces or punctuation, which is how headers are built.
+    """
+    return count_tokens(text)
+
+
+def feed_suffix(world: World, agent_id: str, step: int, lines: Sequence[str]) -> str:
+    parts = [f"Step {step}, {world.clock.label(step)}."]
+    memory = world.agents[agent_id].memory.render()
+    if memory:
+        parts.append(f"Memory: {memory}")
+    parts.append("Feed:\n" + "\n".join(lines) if lines else "Feed: empty.")
+    parts.append("Your action?")
+    return "\n".join(parts)
+
+
+def situation_traits(persona: Persona) -> dict[str, object]:
+    """Persona traits for policies that read data, with ``interests`` as a list of phrases."""
+    traits = dict(persona.traits)
+    if "interests" not in traits and persona.interests:
+        traits["interests"] = [part.strip() for part in persona.interests.split(",") if part.strip()]
+    return traits
+
+
+def feed_request(
+    world: World, agent_id: str, step: int, items: Sequence[FeedItem], notes: Sequence[Sequence[str]]
+) -> LLMRequest:
+    persona = world.personas[agent_id]
+    lines = [render_item(world, i + 1, item, notes[i]) for i, item in enumerate(items)]
+    return LLMRequest(
+        key=agent_id,
+        system=feed_prefix(world, persona),
+        user=feed_suffix(world, agent_id, step, lines),
+        schema=DECISION_SCHEMA,
+        max_tokens=world.config.max_output_tokens,
+        seed=decision_seed(world.config.seed, agent_id, step),
+        temperature=world.config.temperature,
+        situation=Situation(
+            agent_id=agent_id,
+            step=step,
+            feed=tuple(items),
+            propensities=dict(persona.propensities),
+            traits=situation_traits(persona),
+            format="feed",
+        ),
+    )
