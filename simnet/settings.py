@@ -272,3 +272,4 @@ SIMNET_TEST_PROVIDERS = env_bool("SIMNET_TEST_PROVIDERS") and not PRODUCTION
 # Agents asked per provider call batch within a step; the lease is renewed between batches.
 SIMNET_AGENT_BATCH = env_int("SIMNET_AGENT_BATCH", 8)
 SIMNET_SSE_MAX_SECONDS = env_int("SIMNET_SSE_MAX_SECONDS", 900)
+SIMNET_OFFLINE_CACHE_MB = env_int("SIMNET_OFFLINE_CACHE_MB", 2048)

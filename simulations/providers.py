@@ -36,9 +36,15 @@ def choice_for(config: ProviderConfig | None) -> ProviderChoice:
     return ProviderChoice(config.kind, model, str(config))
 
 
+def offline_settings() -> dict:
+    """The embedded model's prompt-state cache: big enough to keep every persona's prefix of a
+    demo-sized panel (about 14 MB each for a ~600-token prompt), so steps after the first are warm."""
+    return {"prefix_cache_mb": settings.SIMNET_OFFLINE_CACHE_MB}
+
+
 def _settings_for(config: ProviderConfig | None) -> dict:
     if config is None or config.kind == ProviderConfig.Kind.OFFLINE:
-        return {}
+        return offline_settings()
     if config.kind == ProviderConfig.Kind.BASELINE:
         return {}
     secret = decrypt_for(config.organization_id, config.secret_ciphertext) if config.secret_ciphertext else None

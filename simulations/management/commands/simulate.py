@@ -20,6 +20,7 @@ from simulations.engine.world import World
 from simulations.file_decision_store import FileDecisionStore
 from simulations.llm.registry import PROVIDER_KINDS, build_provider
 from simulations.llm.wrappers import CachingProvider, MeteredProvider
+from simulations.providers import offline_settings
 
 DEFAULT_STIMULUS = "This holiday, give the gift that changes everything. A year later, she'll thank you."
 
@@ -104,7 +105,7 @@ class Command(BaseCommand):
     def _provider(self, opts):
         if opts["provider"] in ("anthropic", "openai_compat") and not opts["model"]:
             raise CommandError(f"--provider {opts['provider']} needs --model")
-        extra = {}
+        extra = offline_settings() if opts["provider"] == "offline" else {}
         if opts["provider"] == "anthropic":
             extra = {"api_key": settings.ANTHROPIC_API_KEY, "model": opts["model"]}
         elif opts["provider"] == "openai_compat":
