@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from personas.demo import ensure_demo_panels
+from personas.models import Panel
 from simnet.tenancy.models import Membership, User
 from simnet.tenancy.services import user_signup
 from simulations.models import Scenario
@@ -40,14 +41,18 @@ class Command(BaseCommand):
             if user is None:
                 user, _ = user_signup(email=DEMO_EMAIL, password=password, name="Demo User", organization_name=DEMO_ORG)
             organization = Membership.objects.filter(user=user).order_by("created_at").first().organization
-            panels = ensure_demo_panels(organization=organization, user=user)
-            self._ensure_scenarios(organization, user, panels)
+            ensure_demo_panels(organization=organization, user=user)
+            self._ensure_scenarios(organization, user)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Sign in at {settings.SITE_URL}/login/ as {DEMO_EMAIL} with password {password}")
 
-    def _ensure_scenarios(self, organization, user, panels) -> None:
+    def _ensure_scenarios(self, organization, user) -> None:
         existing = set(Scenario.objects.for_org(organization).values_list("name", flat=True))
-        voters, board = panels["voters"], panels["board"]
+        demo = Panel.objects.for_org(organization).filter(is_demo=True)
+        voters = demo.filter(kind=Panel.Kind.POPULATION).order_by("pk").first()
+        board = demo.filter(kind=Panel.Kind.BOARD).order_by("pk").first()
+        if voters is None or board is None:
+            raise CommandError("The demo panels were not created; see the error above.")
         if "Holiday ad (demo)" not in existing:
             scenario_create(
                 organization=organization, user=user, panel=voters, name="Holiday ad (demo)", steps=6,

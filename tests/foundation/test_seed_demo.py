@@ -1,0 +1,31 @@
+"""`manage.py seed_demo` gives a new user something to run at once, and can be run again."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from personas.models import Panel
+from simnet.tenancy.models import Membership, User
+from simulations.models import Scenario
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_labels_demo_data(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert "demo@simnet.localhost" in capsys.readouterr().out
+    user = User.objects.get(email="demo@simnet.localhost")
+    org = Membership.objects.get(user=user).organization
+    panels = {p.name: p for p in Panel.objects.for_org(org)}
+    assert set(panels) == {"Demo: US voters (sampled)", "Demo: Board of directors"}
+    assert all(p.is_demo for p in panels.values())
+    assert panels["Demo: US voters (sampled)"].memberships.count() == 50
+    board = panels["Demo: Board of directors"].memberships
+    assert board.count() == 7 and board.filter(is_chair=True).count() == 1
+    assert panels["Demo: US voters (sampled)"].edges.count() > 100
+    assert set(Scenario.objects.for_org(org).values_list("name", flat=True)) == {
+        "Holiday ad (demo)",
+        "Board review (demo)",
+    }
