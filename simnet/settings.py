@@ -217,7 +217,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Simulate how a community reacts to content. Authenticate with `Authorization: Bearer <token>`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "simnet.webhooks.models.WebhookEvent"},
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventEnum": "simnet.webhooks.models.WebhookEvent",
+        "BacktestStatusEnum": "simulations.models.Backtest.Status",
+    },
 }
 
 # --- Security. Always-on headers; the rest hardens production.

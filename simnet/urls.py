@@ -14,6 +14,7 @@ urlpatterns = [
     path("panels/", include("personas.urls")),
     path("imports/", include("scraping.urls")),
     path("", include("simulations.urls")),
+    path("", include("simulations.report_urls")),
     path("api/v1/", include("simnet.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

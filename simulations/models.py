@@ -266,3 +266,71 @@ class Interview(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+# --- Insight (issue 7): cached run reports and backtests -----------------------------------------
+
+
+class RunReportCache(TenantModel):
+    """The analysis of a final run, built once (``simulations.reports``).
+
+    A final run's rows never change, so its report is deterministic; sentiment, themes and
+    cascades are costly enough not to recompute on every page view. ``version`` is the report
+    format's version: a cache written by older analysis code is rebuilt on the next read.
+    """
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="report_cache")
+    version = models.CharField(max_length=20)
+    data = models.JSONField()  # RunReport.to_dict() plus the Django side's extras (trust notes, handles)
+    metrics = models.JSONField(default=dict)  # RunReport.outcome_metrics(): what an experiment compares
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class Backtest(TenantModel):
+    """Simulated reactions of a panel's imported personas scored against what they really did.
+
+    ``source`` says where "what really happened" comes from: the held-out history items that
+    react to one real post given as ``stimulus_text`` (``stimulus``), or every real post that
+    several personas reacted to in their held-out history (``held_out``). The chosen provider
+    and the rule baseline are always scored side by side (``result``).
+    """
+
+    class Source(models.TextChoices):
+        STIMULUS = "stimulus", "A real post (given as text)"
+        HELD_OUT = "held_out", "Posts the personas reacted to in their held-out history"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    panel = models.ForeignKey("personas.Panel", on_delete=models.CASCADE, related_name="backtests")
+    provider_kind = models.CharField(max_length=20)
+    provider_model = models.CharField(max_length=120, blank=True)
+    provider_config = models.ForeignKey(
+        ProviderConfig, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.HELD_OUT)
+    stimulus_text = models.TextField(blank=True)
+    stimulus_author = models.CharField(max_length=128, blank=True)
+    target_id = models.CharField(max_length=128, blank=True)  # the real post's platform id, if known
+    replicates = models.PositiveIntegerField(default=3)
+    seed = models.BigIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status_reason = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)  # cases, scores per provider, comparison table
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "provider_kind", "provider_model"])]
+
+    def __str__(self) -> str:
+        return f"Backtest #{self.pk} ({self.provider_label})"
+
+    @property
+    def provider_label(self) -> str:
+        return f"{self.provider_kind}/{self.provider_model}" if self.provider_model else self.provider_kind

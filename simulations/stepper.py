@@ -14,6 +14,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django_q.tasks import async_task
 
 from simulations.engine.budget import Budget, BudgetExhausted, BudgetGuard
 from simulations.engine.decisions import gather_decisions
@@ -42,8 +43,10 @@ def _change_status(run: Run, owner: str | None, status: str, reason: str) -> Non
             append_event(run, "status", {"status": status, "reason": reason})
             transaction.on_commit(lambda: _start_waiting_runs(run.organization_id))
     _emit_webhook(run, status)
-    if run.experiment_id and status in FINAL_STATUSES:
-        experiment_mark_if_finished(run.experiment_id)
+    if status in FINAL_STATUSES:
+        async_task("simulations.tasks.store_run_report", run.pk)  # the first view of the report is instant
+    if run.experiment_id and status in FINAL_STATUSES and experiment_mark_if_finished(run.experiment_id):
+        async_task("simulations.tasks.store_experiment_comparison", run.experiment_id)
 
 
 def _emit_webhook(run: Run, status: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import stepper
+from . import backtests, experiments, reports, stepper
 
 
 def advance_run(run_id: int) -> str:
@@ -11,3 +11,15 @@ def advance_run(run_id: int) -> str:
 
 def watchdog() -> int:
     return stepper.resume_stalled()
+
+
+def store_run_report(run_id: int) -> bool:
+    return reports.run_report_store(run_id=run_id)
+
+
+def store_experiment_comparison(experiment_id: int) -> bool:
+    return experiments.experiment_store_comparison(experiment_id=experiment_id)
+
+
+def run_backtest(backtest_id: int) -> str:
+    return backtests.backtest_execute(backtest_id=backtest_id).status

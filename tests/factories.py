@@ -16,10 +16,12 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from personas.models import Panel
 from simnet.tenancy.api_auth import TOKEN_PREFIX
 from simnet.tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
 from simnet.tenancy.roles import Role
 from simnet.tenancy.secrets import hash_token, new_token
+from simulations.models import Backtest, Experiment, Run, RunAction, RunPost, Scenario
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -110,3 +112,81 @@ class AuditEventFactory(DjangoModelFactory):
     action = "org.updated"
     actor = None
     actor_label = factory.LazyAttribute(lambda o: o.actor.email if o.actor else "")
+
+
+# --- Simulations (runs, their rows, experiments, backtests) -----------------------------------------
+class ScenarioFactory(DjangoModelFactory):
+    """A scenario on a fresh empty panel of the same organization (pass ``panel`` to choose one)."""
+
+    class Meta:
+        model = Scenario
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Scenario {n}")
+    panel = factory.LazyAttribute(
+        lambda o: Panel.objects.create(organization=o.organization, name=f"Panel of {o.name}")
+    )
+    steps = 5
+
+
+class RunFactory(DjangoModelFactory):
+    class Meta:
+        model = Run
+
+    organization = factory.LazyAttribute(lambda o: o.scenario.organization)
+    scenario = factory.SubFactory(ScenarioFactory)
+    seed = factory.Sequence(lambda n: n + 1)
+    status = "completed"
+    total_steps = 5
+    next_step = 5
+
+
+class RunPostFactory(DjangoModelFactory):
+    class Meta:
+        model = RunPost
+
+    organization = factory.LazyAttribute(lambda o: o.run.organization)
+    run = factory.SubFactory(RunFactory)
+    post_key = factory.Sequence(lambda n: f"p{n}")
+    step = 0
+    author_key = "brand"
+    author_handle = "brand"
+    kind = "post"
+
+
+class RunActionFactory(DjangoModelFactory):
+    class Meta:
+        model = RunAction
+
+    organization = factory.LazyAttribute(lambda o: o.run.organization)
+    run = factory.SubFactory(RunFactory)
+    step = 0
+    agent_key = factory.Sequence(str)
+    action = "ignore"
+
+
+class ExperimentFactory(DjangoModelFactory):
+    class Meta:
+        model = Experiment
+
+    organization = factory.LazyAttribute(lambda o: o.scenario.organization)
+    scenario = factory.SubFactory(ScenarioFactory)
+    name = factory.Sequence(lambda n: f"Experiment {n}")
+    variants = factory.LazyFunction(
+        lambda: [{"label": "A", "stimulus_text": "Ad A"}, {"label": "B", "stimulus_text": "Ad B"}]
+    )
+    replicates = 10
+
+
+class BacktestFactory(DjangoModelFactory):
+    """A finished-looking backtest row (no scores): for lists, isolation and permission tests."""
+
+    class Meta:
+        model = Backtest
+
+    organization = factory.SubFactory(OrganizationFactory)
+    panel = factory.LazyAttribute(
+        lambda o: Panel.objects.create(organization=o.organization, name="Backtest panel")
+    )
+    provider_kind = "baseline"
+    status = "queued"

@@ -92,7 +92,21 @@ def _both(t):
     return {"endpoint_id": endpoint.pk, "delivery_id": delivery.pk}
 
 
+def _backtest(t):
+    from tests.factories import BacktestFactory
+
+    return BacktestFactory(organization=t.org_a, stimulus_text=MARKER, status_reason=MARKER)
+
+
 CASES: dict[str, Callable] = {
+    "run_report": lambda t: {"run_id": _run(t).pk},
+    "run_export": lambda t: {"run_id": _run(t).pk, "what": "actions", "fmt": "csv"},
+    "experiment_compare": lambda t: {"experiment_id": _experiment(t).pk},
+    "backtest_detail": lambda t: {"backtest_id": _backtest(t).pk},
+    "api_run_report": lambda t: {"run_id": _run(t).pk},
+    "api_run_export": lambda t: {"run_id": _run(t).pk, "what": "posts", "fmt": "jsonl"},
+    "api_experiment_comparison": lambda t: {"experiment_id": _experiment(t).pk},
+    "api_backtest-detail": lambda t: {"pk": _backtest(t).pk},
     "webhook_detail": lambda t: {"endpoint_id": _endpoint(t).pk},
     "webhook_delete": lambda t: {"endpoint_id": _endpoint(t).pk},
     "webhook_delivery": _both,

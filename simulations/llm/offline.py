@@ -19,6 +19,7 @@ Judgement from a model this small is weak; that is accepted for a free, offline 
 
 from __future__ import annotations
 
+import atexit
 import importlib.metadata
 import json
 import os
@@ -58,6 +59,14 @@ _MODELS: dict[tuple[str, int], _LoadedModel] = {}
 _GRAMMARS: dict[str, Any] = {}  # canonical schema JSON -> llama_cpp.LlamaGrammar
 _LOAD_LOCK = threading.Lock()
 
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free the models while the interpreter still works (llama.cpp's own finaliser fails late)."""
+    for loaded in _MODELS.values():
+        loaded.llama.close()
+    _MODELS.clear()
 
 class OfflineProvider:
     name = "offline"

@@ -1,0 +1,306 @@
+"""A run's report: its stored rows mapped into analysis records, analysed, cached once final.
+
+The analysis package (``simulations.analysis``) knows nothing of Django; this module is the
+bridge. Personas and follows come from the panel snapshot frozen on the run (the panel as it
+was when the run started), falling back to the panel itself for runs without one. Impressions
+per step are rebuilt from the run's events (every step's commit records the posts' running
+impression counters before its ``step_done`` event); when the events do not add up to the
+posts' counters, each post's impressions are counted at the step it was written. The
+personas' real history (imported ``HistoryItem`` rows) feeds the honesty diagnostics.
+
+A final run (completed, failed or cancelled) never changes again, so its report is stored in
+``RunReportCache`` on first use (or when ``run_report_store`` is called as the run ends);
+``REPORT_VERSION`` invalidates caches written by older analysis code.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+
+from personas.models import FollowEdge as FollowEdgeRow
+from personas.models import HistoryItem, Persona
+from simulations.analysis.exports import export_records
+from simulations.analysis.jsonable import to_jsonable
+from simulations.analysis.metrics import EngagementCounts, engagement_by_step, engagement_totals
+from simulations.analysis.records import (
+    ActionKind,
+    ActionRecord,
+    FollowEdge,
+    ImpressionRecord,
+    PersonaRecord,
+    PostKind,
+    PostRecord,
+    Reaction,
+)
+from simulations.analysis.report import MAX_SEGMENTS, RunReport, build_report, segment_keys
+from simulations.engine.persona import PanelSnapshot
+
+from .models import FINAL_STATUSES, Run, RunAction, RunEvent, RunPost, RunReportCache
+from .report_trust import assess_trust
+
+REPORT_VERSION = "1"
+HISTORY_PER_PERSONA = 200  # recent real items per persona the diagnostics compare with
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+}
+EXPORT_TABLES = ("actions", "posts", "metrics")
+
+
+@dataclass(frozen=True)
+class RunRecords:
+    """Everything the analysis needs about one run, as neutral records."""
+
+    posts: tuple[PostRecord, ...]
+    actions: tuple[ActionRecord, ...]
+    personas: tuple[PersonaRecord, ...]
+    follows: tuple[FollowEdge, ...]
+    impressions: tuple[ImpressionRecord, ...]
+    real_history: tuple[Reaction, ...]
+    handles: dict[str, str]  # agent key -> handle, outside accounts (the brand) included
+
+
+def post_record(row: RunPost) -> PostRecord:
+    return PostRecord(
+        post_id=row.post_key,
+        author_id=row.author_key,
+        kind=PostKind(row.kind),
+        text=row.text,
+        step=row.step,
+        parent_id=row.parent_key or None,
+        root_id=row.root_key or None,
+        is_stimulus=row.is_stimulus,
+        stimulus_id=row.stimulus_key or None,
+    )
+
+
+def _action_record(row: RunAction) -> ActionRecord:
+    return ActionRecord(
+        step=row.step,
+        persona_id=row.agent_key,
+        action=ActionKind(row.action),
+        target_post_id=row.target_post_key or None,
+        created_post_id=row.created_post_key or None,
+        text=row.text,
+        outcome=row.outcome,
+        target_persona_id=row.target_agent_key or None,
+    )
+
+
+def _panel_people(run: Run) -> tuple[tuple[PersonaRecord, ...], tuple[FollowEdge, ...]]:
+    """Personas and follows as the run saw them: its frozen snapshot, else its panel today."""
+    if run.panel_snapshot:
+        snapshot = PanelSnapshot.from_dict(run.panel_snapshot)
+        personas = tuple(PersonaRecord(p.id, p.handle, dict(p.traits)) for p in snapshot.personas)
+        return personas, tuple(FollowEdge(a, b) for a, b in snapshot.follows)
+    panel = run.scenario.panel
+    members = panel.memberships.select_related("persona").order_by("persona__handle", "persona_id")
+    personas = tuple(
+        PersonaRecord(str(m.persona_id), m.persona.handle, dict(m.persona.traits or {})) for m in members
+    )
+    edges = FollowEdgeRow.objects.filter(panel=panel).values_list("follower_id", "followee_id")
+    return personas, tuple(FollowEdge(str(a), str(b)) for a, b in edges)
+
+
+def impressions_from_events(run: Run) -> list[ImpressionRecord] | None:
+    """Per-step, per-post impressions from the running counters in the run's events.
+
+    None when the events cannot account for every counted impression (a fork, pruned events).
+    """
+    cumulative: dict[str, int] = {}
+    pending: Counter[str] = Counter()
+    rows: list[ImpressionRecord] = []
+    events = RunEvent.objects.filter(run=run, kind__in=("post", "counters", "step_done")).order_by("seq")
+    for kind, payload in events.values_list("kind", "payload"):
+        if kind == "step_done":
+            rows += [
+                ImpressionRecord(payload["step"], n, post_id=key) for key, n in sorted(pending.items()) if n
+            ]
+            pending.clear()
+            continue
+        for update in [payload] if kind == "post" else payload.get("posts", []):
+            seen = int(update.get("impressions", 0))
+            pending[update["post_key"]] += seen - cumulative.get(update["post_key"], 0)
+            cumulative[update["post_key"]] = seen
+    return None if any(pending.values()) else rows
+
+
+def _impressions(run: Run, posts: list[RunPost]) -> tuple[ImpressionRecord, ...]:
+    total = sum(p.impressions for p in posts)
+    rebuilt = impressions_from_events(run)
+    if rebuilt is not None and sum(i.count for i in rebuilt) == total:
+        return tuple(rebuilt)
+    return tuple(ImpressionRecord(p.step, p.impressions, post_id=p.post_key) for p in posts if p.impressions)
+
+
+def real_history(run: Run, persona_ids: list[str]) -> tuple[Reaction, ...]:
+    """The imported history of the run's personas (their own organization's rows only)."""
+    ids = [int(pid) for pid in persona_ids if pid.isdigit()]
+    accounts = dict(
+        Persona.objects.filter(
+            organization_id=run.organization_id, pk__in=ids, source_account__isnull=False
+        ).values_list("source_account_id", "pk")
+    )
+    if not accounts:
+        return ()
+    items = (
+        HistoryItem.objects.filter(organization_id=run.organization_id, account_id__in=accounts)
+        .order_by("account_id", "-created_at", "-id")
+        .values_list("account_id", "kind", "text")
+    )
+    taken: Counter[int] = Counter()
+    reactions = []
+    for account_id, kind, text in items:
+        if taken[account_id] < HISTORY_PER_PERSONA:
+            taken[account_id] += 1
+            reactions.append(Reaction(str(accounts[account_id]), ActionKind(kind), text))
+    return tuple(reactions)
+
+
+def run_records(run: Run) -> RunRecords:
+    posts = list(RunPost.objects.filter(run=run).order_by("step", "id"))
+    actions = tuple(_action_record(a) for a in RunAction.objects.filter(run=run).order_by("step", "id"))
+    personas, follows = _panel_people(run)
+    handles = {p.persona_id: p.handle for p in personas}
+    handles.update({p.author_key: p.author_handle for p in posts if p.author_handle})
+    return RunRecords(
+        posts=tuple(post_record(p) for p in posts),
+        actions=actions,
+        personas=personas,
+        follows=follows,
+        impressions=_impressions(run, posts),
+        real_history=real_history(run, [p.persona_id for p in personas]),
+        handles=handles,
+    )
+
+
+def report_segments(personas: tuple[PersonaRecord, ...]) -> list[str]:
+    """Every trait that splits the panel into a few groups, list traits (interests) included."""
+    listed: dict[str, set[str]] = {}
+    for persona in personas:
+        for key, value in persona.traits.items():
+            if isinstance(value, (list, tuple)):
+                listed.setdefault(key, set()).update(str(v) for v in value)
+    lists = [k for k, values in listed.items() if 2 <= len(values) <= MAX_SEGMENTS]
+    return sorted({*segment_keys(personas), *lists})
+
+
+def build_run_report(run: Run, records: RunRecords | None = None) -> RunReport:
+    records = records or run_records(run)
+    return build_report(
+        records.posts,
+        records.actions,
+        records.personas,
+        impressions=records.impressions,
+        follows=records.follows,
+        segments=report_segments(records.personas),
+        real_history=records.real_history or None,
+        seed=run.seed,
+        run_id=str(run.pk),
+        variant=run.variant or None,
+    )
+
+
+def _report_data(run: Run) -> tuple[dict, dict]:
+    """(report JSON with the page's extras, outcome metrics) of ``run`` as it stands."""
+    records = run_records(run)
+    report = build_run_report(run, records)
+    data = report.to_dict()
+    outcomes = Counter(a.outcome or "ok" for a in records.actions)
+    data["version"] = REPORT_VERSION
+    data["handles"] = records.handles
+    data["meta"] = {
+        "run_id": run.pk,
+        "status": run.status,
+        "final": run.status in FINAL_STATUSES,
+        "next_step": run.next_step,
+        "total_steps": run.total_steps,
+        "provider": run.reproducibility.get("provider", ""),
+        "model": run.reproducibility.get("model", ""),
+        "personas": len(records.personas),
+        "personas_with_history": len({r.persona_id for r in records.real_history}),
+        "actions": len(records.actions),
+        "outcomes": dict(outcomes),
+    }
+    data["trust"] = assess_trust(data)
+    return data, to_jsonable(report.outcome_metrics())  # NaN-free, as a JSON column needs
+
+
+def run_report_data(run: Run, *, rebuild: bool = False) -> dict:
+    """The report JSON of ``run``: from the cache for a final run, built fresh otherwise."""
+    if run.status not in FINAL_STATUSES:
+        return _report_data(run)[0]
+    cached = None if rebuild else RunReportCache.objects.filter(run=run).first()
+    if cached is not None and cached.version == REPORT_VERSION:
+        return cached.data
+    return _store(run).data
+
+
+def run_outcome_metrics(run: Run) -> dict[str, float | None]:
+    """What an experiment compares for this run (cached with the report once final)."""
+    if run.status not in FINAL_STATUSES:
+        return _report_data(run)[1]
+    cached = RunReportCache.objects.filter(run=run).first()
+    if cached is not None and cached.version == REPORT_VERSION:
+        return cached.metrics
+    return _store(run).metrics
+
+
+def _store(run: Run) -> RunReportCache:
+    data, metrics = _report_data(run)
+    fields = {
+        "organization_id": run.organization_id,
+        "version": REPORT_VERSION,
+        "data": data,
+        "metrics": metrics,
+    }
+    try:
+        with transaction.atomic():
+            cache, _ = RunReportCache.objects.update_or_create(run=run, defaults=fields)
+    except IntegrityError:  # another request stored the same (deterministic) report first
+        cache = RunReportCache.objects.get(run=run)
+    return cache
+
+
+def run_report_store(*, run_id: int) -> bool:
+    """Build and keep the report of a run that just became final (call it as a run ends).
+
+    Returns False when the run is missing or not final (nothing stored)."""
+    run = Run.unscoped.select_related("scenario").filter(pk=run_id).first()
+    if run is None or run.status not in FINAL_STATUSES:
+        return False
+    _store(run)
+    return True
+
+
+def _export_rows(run: Run, what: str) -> tuple[list, type]:
+    posts = list(RunPost.objects.filter(run=run).order_by("step", "id"))
+    if what == "posts":
+        return [post_record(p) for p in posts], PostRecord
+    actions = [_action_record(a) for a in RunAction.objects.filter(run=run).order_by("step", "id")]
+    if what == "actions":
+        return actions, ActionRecord
+    impressions = _impressions(run, posts)
+    steps = engagement_by_step(actions, impressions)  # the same rows as the report's time series
+    return [*steps, engagement_totals(actions, impressions)], EngagementCounts
+
+
+def run_export(run: Run, *, what: str, fmt: str) -> tuple[str, bytes]:
+    """(file name, contents) of one table of a run: ``actions``, ``posts`` or ``metrics`` (one row
+    per step, then the run's totals with an empty step), as ``csv``, ``jsonl`` or ``parquet``.
+
+    The files read back into the same records with ``analysis.exports.load_records``."""
+    if what not in EXPORT_TABLES or fmt not in EXPORT_FORMATS:
+        raise ValueError(f"cannot export {what!r} as {fmt!r}")
+    rows, record_type = _export_rows(run, what)
+    name = f"run-{run.pk}-{what}.{fmt}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        export_records(path, rows, record_type)
+        return name, path.read_bytes()

@@ -1,0 +1,26 @@
+"""Insight tests run against the project's URLs plus the insight pages and API."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _insight_urls(settings):
+    settings.ROOT_URLCONF = "tests.insight.urls"
+
+
+@pytest.fixture
+def fake_provider(settings, monkeypatch):
+    """A ProviderConfig factory for the counting fake provider (free, instant, deterministic)."""
+    settings.SIMNET_TEST_PROVIDERS = True
+    monkeypatch.setenv("SIMNET_FAKE_PROVIDER", "{}")
+
+    def make(organization):
+        from simulations.models import ProviderConfig
+
+        return ProviderConfig.objects.create(
+            organization=organization, name="fake", kind="fake", model="fake-1"
+        )
+
+    return make
