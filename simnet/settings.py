@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "simnet.webhooks.models.WebhookEvent",
         "BacktestStatusEnum": "simulations.models.Backtest.Status",
+        "DeliveryStatusEnum": "simnet.webhooks.models.Delivery.Status",
     },
 }
 
