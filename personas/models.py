@@ -26,7 +26,9 @@ class SourceAccount(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "platform", "platform_id"], name="one_source_account")
+            models.UniqueConstraint(
+                fields=["organization", "platform", "platform_id"], name="one_source_account"
+            )
         ]
 
     def __str__(self) -> str:
@@ -87,6 +89,13 @@ class SourceFollow(TenantModel):
         ]
 
 
+class PersonaQuerySet(TenantQuerySet):
+    def visible_to(self, organization) -> PersonaQuerySet:
+        """The organization's own personas and the members of panels shared with it (read-only)."""
+        shared = Q(panel_memberships__panel__shares__shared_with=organization)
+        return self.filter(Q(organization=organization) | shared).distinct()._scoped()
+
+
 class Persona(TenantModel):
     class Origin(models.TextChoices):
         IMPORTED = "imported", "Imported account"
@@ -112,6 +121,8 @@ class Persona(TenantModel):
     card_tokens = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = TenantManager.from_queryset(PersonaQuerySet)()
+
     class Meta:
         ordering = ["handle", "id"]
         indexes = [models.Index(fields=["organization", "handle"])]
@@ -121,9 +132,13 @@ class Persona(TenantModel):
 
 
 class PanelQuerySet(TenantQuerySet):
-    def visible_to(self, organization) -> "PanelQuerySet":
+    def visible_to(self, organization) -> PanelQuerySet:
         """The organization's own panels and those shared with it (read-only)."""
-        return self.filter(Q(organization=organization) | Q(shares__shared_with=organization)).distinct()._scoped()
+        return (
+            self.filter(Q(organization=organization) | Q(shares__shared_with=organization))
+            .distinct()
+            ._scoped()
+        )
 
 
 class Panel(TenantModel):
@@ -137,7 +152,9 @@ class Panel(TenantModel):
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CUSTOM)
     is_demo = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     settings = models.JSONField(default=dict, blank=True)  # sampler quotas, seed, source ...
     members = models.ManyToManyField(Persona, through="PanelMember", related_name="panels")
     created_at = models.DateTimeField(default=timezone.now)
@@ -178,7 +195,9 @@ class PanelShare(TenantModel):
 
     panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="shares")
     shared_with = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -8,10 +8,12 @@ Keeping it in one place is what makes every connector resume the same way.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from scraping.records import AccountBundle, AccountRecord, FollowRecord, HistoryRecord
-from scraping.sources.base import Batch, ProgressCallback, report
+from scraping.sources.base import Batch, ImportCaps, ProgressCallback, report
 from scraping.sources.checkpoint import ImportState, StageState
 from scraping.sources.errors import Checkpoint, SourceError
 
@@ -50,6 +52,43 @@ class Stage:
 class AccountLookup:
     account: AccountRecord
     expected: Mapping[str, int | None] = field(default_factory=dict)  # items per stage, when known
+
+
+class StagedClient(Protocol):
+    """A platform client: the account it imports, how to look it up, and the endpoints to page through."""
+
+    @property
+    def handle(self) -> str: ...
+
+    def lookup(self) -> AccountLookup: ...
+
+    def stages(self, caps: ImportCaps) -> list[Stage]: ...
+
+
+Api = TypeVar("Api")
+
+
+def run_client(
+    *,
+    source: str,
+    open_api: Callable[[], AbstractContextManager[Api]],
+    make_client: Callable[[Api], StagedClient],
+    checkpoint: Checkpoint | None,
+    caps: ImportCaps,
+    progress: ProgressCallback | None,
+) -> Iterator[Batch]:
+    """Run a client's stages over a connection opened when the first batch is asked for (so arguments
+    are checked when the import is set up, requests start only when it runs) and closed at the end."""
+    with open_api() as api:
+        client = make_client(api)
+        yield from run_stages(
+            source=source,
+            handle=client.handle,
+            checkpoint=checkpoint,
+            lookup=client.lookup,
+            stages=client.stages(caps),
+            progress=progress,
+        )
 
 
 def run_stages(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -19,7 +19,7 @@ from scraping.sources.base import DEFAULT_CAPS, Batch, ImportCaps, ProgressCallb
 from scraping.sources.bluesky import parse
 from scraping.sources.errors import AccountNotFound, Checkpoint, RequestRejected, SourceError
 from scraping.sources.http import Clock, HttpSettings, JsonApi, Sleep, epoch_rate_limit_reader, utc_now
-from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, run_stages
+from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, run_client
 
 SOURCE = "bluesky"
 BLUESKY_PUBLIC_APPVIEW = "https://public.api.bsky.app"
@@ -64,36 +64,27 @@ def iter_bluesky_batches(
         sleep=sleep,
         clock=clock,
     )
-    return _batches(make_api, handle, checkpoint, caps, progress)
-
-
-def _batches(
-    make_api: Callable[[], JsonApi],
-    handle: str,
-    checkpoint: Checkpoint | None,
-    caps: ImportCaps,
-    progress: ProgressCallback | None,
-) -> Iterator[Batch]:
-    with make_api() as api:
-        client = _Bluesky(api, handle)
-        yield from run_stages(
-            source=SOURCE,
-            handle=client.handle,
-            checkpoint=checkpoint,
-            lookup=client.lookup,
-            stages=[
-                Stage("posts", client.posts, caps.max_posts),
-                Stage("likes", client.likes, caps.max_likes),
-                Stage("following", client.following, caps.max_following, noun="followed accounts"),
-            ],
-            progress=progress,
-        )
+    return run_client(
+        source=SOURCE,
+        open_api=make_api,
+        make_client=lambda api: _Bluesky(api, handle),
+        checkpoint=checkpoint,
+        caps=caps,
+        progress=progress,
+    )
 
 
 class _Bluesky:
     def __init__(self, api: JsonApi, handle: str) -> None:
         self.api = api
         self.handle = handle
+
+    def stages(self, caps: ImportCaps) -> list[Stage]:
+        return [
+            Stage("posts", self.posts, caps.max_posts),
+            Stage("likes", self.likes, caps.max_likes),
+            Stage("following", self.following, caps.max_following, noun="followed accounts"),
+        ]
 
     def lookup(self) -> AccountLookup:
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -31,7 +31,7 @@ from scraping.sources.http import (
     utc_now,
 )
 from scraping.sources.mastodon import parse
-from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, run_stages
+from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, run_client
 
 SOURCE = "mastodon"
 _ADDRESS = re.compile(r"^@?(?P<user>[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@(?P<domain>[^@/\s]+)$")
@@ -112,29 +112,14 @@ def iter_mastodon_batches(
         sleep=sleep,
         clock=clock,
     )
-    return _batches(make_api, parsed, checkpoint, caps, progress)
-
-
-def _batches(
-    make_api: Callable[[], JsonApi],
-    address: MastodonAddress,
-    checkpoint: Checkpoint | None,
-    caps: ImportCaps,
-    progress: ProgressCallback | None,
-) -> Iterator[Batch]:
-    with make_api() as api:
-        client = _Mastodon(api, address)
-        yield from run_stages(
-            source=SOURCE,
-            handle=client.address.acct,
-            checkpoint=checkpoint,
-            lookup=client.lookup,
-            stages=[
-                Stage("posts", client.posts, caps.max_posts),
-                Stage("following", client.following, caps.max_following, noun="followed accounts"),
-            ],
-            progress=progress,
-        )
+    return run_client(
+        source=SOURCE,
+        open_api=make_api,
+        make_client=lambda api: _Mastodon(api, parsed),
+        checkpoint=checkpoint,
+        caps=caps,
+        progress=progress,
+    )
 
 
 class _Mastodon:
@@ -142,6 +127,16 @@ class _Mastodon:
         self.api = api
         self.address = address
         self._local_id: str | None = None
+
+    @property
+    def handle(self) -> str:
+        return self.address.acct
+
+    def stages(self, caps: ImportCaps) -> list[Stage]:
+        return [
+            Stage("posts", self.posts, caps.max_posts),
+            Stage("following", self.following, caps.max_following, noun="followed accounts"),
+        ]
 
     def lookup(self) -> AccountLookup:
         reply = self._lookup_reply()

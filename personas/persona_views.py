@@ -1,0 +1,129 @@
+"""Persona pages, always seen through a panel: detail (card, profile, history), add, edit, remove.
+
+A persona is reached as ``/panels/<panel>/personas/<persona>/``: the panel is looked up first
+(own or shared for reading, own only for edits) and the persona must be one of its members, so
+one lookup rule covers shared panels too.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from simnet.tenancy import roles
+from simnet.tenancy.errors import ApplicationError
+from simnet.tenancy.forms import add_application_error
+from simnet.tenancy.mixins import org_view
+
+from . import selectors, services
+from .forms import PersonaForm
+from .models import HistoryKind, Panel, Persona
+from .views import caller_role, post_only
+
+HISTORY_PAGE_SIZE = 20
+HELD_OUT = "held_out"  # the history tab of items kept back from the profile, to test predictions against
+
+
+@org_view()
+def persona_detail(request, panel_id: int, persona_id: int):
+    panel = selectors.panel_get(organization=request.organization, panel_id=panel_id)
+    member = selectors.panel_persona(panel=panel, persona_id=persona_id)
+    persona = member.persona
+    shown = request.GET.get("kind", "")
+    shown = shown if shown in (*HistoryKind.values, HELD_OUT) else ""
+    items = selectors.persona_history(
+        persona=persona, kind="" if shown == HELD_OUT else shown, held_out_only=shown == HELD_OUT
+    )
+    history = Paginator(items, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    owned = panel.organization_id == request.organization.pk
+    context = {
+        "nav": "panels",
+        "panel": panel,
+        "member": member,
+        "persona": persona,
+        "history": history,
+        "kind": shown,
+        "kinds": [*HistoryKind.choices, (HELD_OUT, "Held out")],
+        "profile": persona.profile or {},
+        "explanations": selectors.profile_explanations(persona.profile or persona.sampler or {}),
+        "can_write": owned and roles.at_least(caller_role(request), roles.WRITE),
+        "editable": persona.origin in services.EDITABLE_ORIGINS,
+    }
+    if request.htmx and request.htmx.target == "history":
+        return render(request, "personas/persona_detail.html#history", context)
+    return render(request, "personas/persona_detail.html", context)
+
+
+def _form_context(panel: Panel, form, persona: Persona | None = None) -> dict:
+    return {
+        "nav": "panels",
+        "panel": panel,
+        "form": form,
+        "persona": persona,
+        "board": panel.kind == Panel.Kind.BOARD,
+    }
+
+
+@org_view(roles.WRITE)
+def persona_create(request, panel_id: int):
+    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
+    form = PersonaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            persona = services.persona_create(
+                panel=panel,
+                organization=request.organization,
+                role=caller_role(request),
+                **form.service_fields(board=panel.kind == Panel.Kind.BOARD),
+            )
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(request, f"@{persona.handle} added.")
+            return redirect("persona_detail", panel_id=panel.pk, persona_id=persona.pk)
+    return render(
+        request, "personas/persona_form.html", _form_context(panel, form), status=400 if form.errors else 200
+    )
+
+
+@org_view(roles.WRITE)
+def persona_edit(request, panel_id: int, persona_id: int):
+    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
+    member = selectors.panel_persona(panel=panel, persona_id=persona_id)
+    form = PersonaForm(
+        request.POST or None, initial=PersonaForm.initial_for(member.persona, member.role, member.is_chair)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.persona_update(
+                panel=panel,
+                persona=member.persona,
+                organization=request.organization,
+                role=caller_role(request),
+                **form.service_fields(board=member.persona.origin == Persona.Origin.BOARD),
+            )
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(request, "Persona saved; its card was rebuilt.")
+            return redirect("persona_detail", panel_id=panel.pk, persona_id=member.persona_id)
+    return render(
+        request,
+        "personas/persona_form.html",
+        _form_context(panel, form, member.persona),
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view(roles.WRITE)
+def persona_remove(request, panel_id: int, persona_id: int):
+    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
+    member = selectors.panel_persona(panel=panel, persona_id=persona_id)
+    if refused := post_only(request):
+        return refused
+    services.persona_remove(
+        panel=panel, persona=member.persona, organization=request.organization, role=caller_role(request)
+    )
+    messages.success(request, f"@{member.persona.handle} removed from the panel.")
+    return redirect("panel_detail", panel_id=panel.pk)

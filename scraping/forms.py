@@ -1,0 +1,86 @@
+"""Input shapes for the import pages; the rules live in ``services.import_start``."""
+
+from __future__ import annotations
+
+from django import forms
+
+from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION
+from personas.models import Panel
+from simnet.tenancy.errors import ApplicationError
+
+from .services import CARD_BUDGET_RANGE, MAX_HOLDOUT_PERCENT
+from .sources import CONNECTORS
+
+
+class ImportForm(forms.Form):
+    connector = forms.ChoiceField(
+        choices=[(name, info.label) for name, info in CONNECTORS.items()], initial="x_archive"
+    )
+    file = forms.FileField(required=False)
+    account = forms.CharField(max_length=300, required=False)
+    credential = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Stored encrypted for this organization, used only for this import and never shown again.",
+    )
+    panel = forms.ModelChoiceField(queryset=Panel.objects.none(), required=False, empty_label="A new panel")
+    panel_name = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Name of the new panel",
+        help_text="Leave empty to name it after the account or file.",
+    )
+    holdout_percent = forms.IntegerField(
+        label="Hold out (%)",
+        min_value=0,
+        max_value=MAX_HOLDOUT_PERCENT,
+        initial=round(DEFAULT_HOLDOUT_FRACTION * 100),
+        help_text="The newest part of each history, kept back from the profile to test predictions against.",
+    )
+    card_budget = forms.IntegerField(
+        label="Card budget (tokens)",
+        min_value=CARD_BUDGET_RANGE[0],
+        max_value=CARD_BUDGET_RANGE[1],
+        initial=DEFAULT_CARD_BUDGET,
+        help_text="Longest persona card a prompt gets.",
+    )
+
+    def __init__(self, *args, panels, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["panel"].queryset = panels
+
+    def refuse_unread(self, error: ApplicationError) -> None:
+        """Show an error met before the request body was read (too large): the form is unbound, so it
+        gets empty cleaned data first, which ``add_error`` needs; the full message goes on top."""
+        self.full_clean()
+        self.cleaned_data = {}
+        self.add_error(None, error.message)
+        for field, messages in error.fields.items():
+            for message in messages:
+                if field in self.fields:
+                    self.add_error(field, message)
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "connector": data["connector"],
+            "params": {
+                "account": data["account"],
+                "holdout_percent": data["holdout_percent"],
+                "card_budget": data["card_budget"],
+            },
+            "upload": data["file"],
+            "credential": data["credential"],
+            "panel": data["panel"],
+            "panel_name": data["panel_name"],
+        }
+
+
+class RetryForm(forms.Form):
+    credential = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        label="New credential (optional)",
+    )

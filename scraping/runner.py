@@ -1,0 +1,391 @@
+"""Running one import job: claim it, fetch or parse, store, and finish the account all-or-nothing.
+
+Durability (same contract as runs): a worker claims the job with a compare-and-set lease; every
+network page is stored together with its checkpoint in one transaction (``ImportStagedItem``,
+de-duplicated by unique keys), and only while the lease is still ours; so a killed worker, a
+redelivered task or a retry continues from the last stored page without duplicates. The
+account's real rows and its persona are written in one transaction at the end (see the
+``scraping.models`` docstring for why pages are staged). A task works for at most
+``IMPORT_TASK_SLICE_SECONDS`` and then queues its continuation, so no task runs into the
+worker timeout. A rate limit parks the job (``waiting_rate_limit``) and schedules it for the
+reset time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import closing
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import schedule
+
+from personas.importer import ImportOptions, bundles_persist
+from personas.models import Panel
+from scraping.records import AccountBundle, ImportFailed
+from simnet.tenancy.secrets import SecretUnreadable, decrypt_for
+
+from . import record_json
+from .connectors import is_network, open_batches, parse_file
+from .models import ImportJob, ImportStagedItem
+from .services import RUN_TASK, enqueue_import
+from .sources import Batch, RateLimited, RowErrors, UploadRejected
+from .storage import delete_upload, upload_file_path
+
+log = logging.getLogger(__name__)
+
+Echo = Callable[[int, "int | None", str], None]
+MAX_STORED_ERRORS = 200
+NAMED_ACCOUNTS = 3  # a new panel is named after the first few imported accounts
+PROGRESS_SAVE_SECONDS = 1.0  # file imports: how often parse progress is written for the live page
+
+
+class LeaseLost(Exception):
+    """Another worker (or a cancel) took the job; this one must stop without writing."""
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=getattr(settings, "IMPORT_LEASE_SECONDS", 120))
+
+
+def _default_slice() -> float:
+    return float(getattr(settings, "IMPORT_TASK_SLICE_SECONDS", 120))
+
+
+def _jobs(job: ImportJob):
+    return ImportJob.objects.for_org(job.organization)
+
+
+def _mine(job: ImportJob):
+    """The job's row, only while this worker still holds its lease."""
+    return _jobs(job).filter(pk=job.pk, lease_token=job.lease_token)
+
+
+def _claim(job_id: int) -> ImportJob | None:
+    found = ImportJob.unscoped.select_related("organization").filter(pk=job_id).first()  # system code: a task
+    if found is None:
+        return None
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    claimable = (
+        Q(status=ImportJob.Status.QUEUED)
+        | Q(status=ImportJob.Status.WAITING_RATE_LIMIT, resume_at__lte=now)
+        | Q(status=ImportJob.Status.RUNNING, lease_expires_at__lt=now)
+    )
+    claimed = (
+        _jobs(found)
+        .filter(pk=job_id)
+        .filter(claimable)
+        .update(
+            status=ImportJob.Status.RUNNING,
+            status_message="Importing.",
+            lease_token=token,
+            lease_expires_at=now + _lease(),
+            attempts=F("attempts") + 1,
+            resume_at=None,
+            updated_at=now,
+        )
+    )
+    if not claimed:
+        return None
+    job = _jobs(found).select_related("organization", "panel").get(pk=job_id)
+    if job.started_at is None:
+        job.started_at = now
+        _mine(job).update(started_at=now)
+    return job
+
+
+class _Progress:
+    """Receives connector progress; file imports save it every second, network imports with each page."""
+
+    def __init__(self, job: ImportJob, echo: Echo | None, save_every: float | None) -> None:
+        self.job, self.echo, self.save_every = job, echo, save_every
+        self.done, self.total, self.message = job.progress_done, job.progress_total, job.progress_message
+        self.saved_at = time.monotonic()
+
+    def __call__(self, done: int, total: int | None, message: str) -> None:
+        self.done, self.total, self.message = done, total, message
+        if self.echo is not None:
+            self.echo(done, total, message)
+        if self.save_every is not None and time.monotonic() - self.saved_at >= self.save_every:
+            if not _mine(self.job).update(**self.fields(), lease_expires_at=timezone.now() + _lease()):
+                raise LeaseLost
+            self.saved_at = time.monotonic()
+
+    def fields(self) -> dict:
+        return {
+            "progress_done": max(0, self.done),
+            "progress_total": self.total,
+            "progress_message": self.message[:300],
+            "updated_at": timezone.now(),
+        }
+
+
+def import_run(*, job_id: int, echo: Echo | None = None, time_slice: float | None = -1) -> str:
+    """Work on the job; returns its status afterwards (or "skipped" when another worker has it).
+
+    ``time_slice``: seconds before a network import hands over to a fresh task (-1: the
+    ``IMPORT_TASK_SLICE_SECONDS`` setting; None: run to the end, as the management command does).
+    """
+    job = _claim(job_id)
+    if job is None:
+        return "skipped"
+    slice_seconds = _default_slice() if time_slice == -1 else time_slice
+    try:
+        if is_network(job.connector):
+            return _run_network(job, echo, slice_seconds)
+        return _run_file(job, echo)
+    except LeaseLost:
+        return "skipped"
+    except RateLimited as exc:
+        _wait_for_rate_limit(job, exc)
+        return ImportJob.Status.WAITING_RATE_LIMIT
+    except ImportFailed as exc:
+        _fail(job, exc)
+        return ImportJob.Status.FAILED
+    except Exception:
+        log.exception("import %s stopped by an internal error", job.pk)
+        _fail(
+            job,
+            ImportFailed("An internal error stopped this import. It has been logged; retry it later."),
+            keep_position=True,
+        )
+        raise
+
+
+# --- network imports: pages staged with their checkpoint -------------------------------------
+
+
+def _credential(job: ImportJob) -> str:
+    if not job.credential_encrypted:
+        return ""
+    try:
+        return decrypt_for(job.organization_id, job.credential_encrypted)
+    except SecretUnreadable:
+        raise ImportFailed("The stored credential can no longer be read; enter it again and retry.") from None
+
+
+def _run_network(job: ImportJob, echo: Echo | None, slice_seconds: float | None) -> str:
+    progress = _Progress(job, echo, save_every=None)
+    batches = open_batches(
+        connector=job.connector,
+        account=job.params["account"],
+        credential=_credential(job),
+        checkpoint=job.checkpoint or None,
+        base_url=job.params.get("base_url"),
+        progress=progress,
+    )
+    started = time.monotonic()
+    with closing(batches):
+        for batch in batches:
+            _store_batch(job, batch, progress)
+            if slice_seconds is not None and time.monotonic() - started >= slice_seconds:
+                _hand_over(job)
+                return ImportJob.Status.QUEUED
+    with transaction.atomic():
+        _finish(job, [_staged_bundle(job)])
+        job.staged.all().delete()
+    return ImportJob.Status.COMPLETED
+
+
+def _store_batch(job: ImportJob, batch: Batch, progress: _Progress) -> None:
+    bundle = batch.bundle
+    rows = [
+        ImportStagedItem(
+            organization_id=job.organization_id,
+            job=job,
+            kind=ImportStagedItem.Kind.HISTORY,
+            key=record_json.history_key(r),
+            data=record_json.history_to_json(r),
+        )
+        for r in bundle.history
+    ]
+    for kind, follows in (
+        (ImportStagedItem.Kind.FOLLOWING, bundle.following),
+        (ImportStagedItem.Kind.FOLLOWER, bundle.followers),
+    ):
+        rows += [
+            ImportStagedItem(
+                organization_id=job.organization_id,
+                job=job,
+                kind=kind,
+                key=record_json.follow_key(f),
+                data=record_json.follow_to_json(f),
+            )
+            for f in follows
+        ]
+    job.notes = job.notes + [note for note in bundle.notes if note not in job.notes]
+    with transaction.atomic():
+        ImportStagedItem.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        stored = _mine(job).update(
+            checkpoint=batch.checkpoint,
+            staged_account=record_json.account_to_json(bundle.account),
+            notes=job.notes,
+            lease_expires_at=timezone.now() + _lease(),
+            **progress.fields(),
+        )
+        if not stored:
+            raise LeaseLost  # rolls this page back; the lease holder stores it
+    job.checkpoint = batch.checkpoint
+    job.staged_account = record_json.account_to_json(bundle.account)
+
+
+def _staged_bundle(job: ImportJob) -> AccountBundle:
+    if not job.staged_account:
+        raise ImportFailed("The source returned no account, so there is nothing to import.")
+    bundle = AccountBundle(account=record_json.account_from_json(job.staged_account), notes=list(job.notes))
+    for kind, data in job.staged.order_by("id").values_list("kind", "data"):
+        if kind == ImportStagedItem.Kind.HISTORY:
+            bundle.history.append(record_json.history_from_json(data))
+        elif kind == ImportStagedItem.Kind.FOLLOWING:
+            bundle.following.append(record_json.follow_from_json(data))
+        else:
+            bundle.followers.append(record_json.follow_from_json(data))
+    return bundle
+
+
+def _hand_over(job: ImportJob) -> None:
+    """Release the lease and queue the continuation (the checkpoint is already stored)."""
+    with transaction.atomic():
+        if not _mine(job).update(status=ImportJob.Status.QUEUED, lease_token="", lease_expires_at=None):
+            raise LeaseLost
+        enqueue_import(job.pk)
+
+
+# --- file imports: parse everything, then write once -------------------------------------------
+
+
+def _run_file(job: ImportJob, echo: Echo | None) -> str:
+    if not job.upload_path:
+        raise ImportFailed("The uploaded file is gone (the import was cancelled or already finished).")
+    progress = _Progress(job, echo, save_every=PROGRESS_SAVE_SECONDS)
+    bundles = parse_file(
+        connector=job.connector,
+        path=upload_file_path(job.upload_path),
+        filename=job.upload_name,
+        progress=progress,
+    )
+    with transaction.atomic():
+        _finish(job, bundles)
+        transaction.on_commit(lambda: delete_upload(job.upload_path))
+    return ImportJob.Status.COMPLETED
+
+
+# --- the end of a job ------------------------------------------------------------------------------
+
+
+def _target_panel(job: ImportJob, bundles: list[AccountBundle]) -> Panel:
+    """The panel the customer chose, or a new one named as they asked or after the imported accounts."""
+    if job.panel_id is not None:
+        panel = Panel.objects.for_org(job.organization).filter(pk=job.panel_id).first()
+        if panel is not None:
+            return panel
+    handles = ", ".join(f"@{bundle.account.handle}" for bundle in bundles[:NAMED_ACCOUNTS])
+    more = f" and {len(bundles) - NAMED_ACCOUNTS} more" if len(bundles) > NAMED_ACCOUNTS else ""
+    return Panel.objects.create(
+        organization=job.organization,
+        name=(job.new_panel_name or f"Imported: {handles}{more}")[:120],
+        kind=Panel.Kind.IMPORTED,
+        created_by=job.created_by,
+        description=f"Accounts imported with {job.connector_label}.",
+    )
+
+
+def _finish(job: ImportJob, bundles: list[AccountBundle]) -> None:
+    """In the caller's transaction: the accounts' rows, personas and panel, and the job marked done."""
+    if not _mine(job).select_for_update().exists():
+        raise LeaseLost
+    panel = _target_panel(job, bundles)
+    options = ImportOptions(
+        holdout_fraction=job.params.get("holdout_percent", 20) / 100,
+        card_budget=job.params.get("card_budget", 500),
+    )
+    personas = bundles_persist(organization=job.organization, bundles=bundles, panel=panel, options=options)
+    notes = list(job.notes)
+    notes += [note for bundle in bundles for note in bundle.notes if note not in notes]
+    items = sum(len(b.history) for b in bundles)
+    accounts = "1 account" if len(personas) == 1 else f"{len(personas)} accounts"
+    now = timezone.now()
+    _mine(job).update(
+        status=ImportJob.Status.COMPLETED,
+        status_message=f"Imported {accounts} with {items:,} history items into {panel.name}.",
+        errors=[],
+        notes=notes,
+        panel=panel,
+        progress_done=items,
+        progress_total=items,
+        progress_message="Done",
+        checkpoint={},
+        credential_encrypted="",  # a finished job needs no credential: keep secrets no longer than needed
+        upload_path="",
+        persona_ids=[p.pk for p in personas],
+        finished_at=now,
+        updated_at=now,
+        lease_token="",
+        lease_expires_at=None,
+    )
+    _emit(job, "import.completed", {"panel": panel.pk, "personas": [p.pk for p in personas]})
+
+
+def _wait_for_rate_limit(job: ImportJob, exc: RateLimited) -> None:
+    resume_at = max(exc.reset_at, timezone.now()) + timedelta(seconds=1)
+    with transaction.atomic():
+        parked = _mine(job).update(
+            status=ImportJob.Status.WAITING_RATE_LIMIT,
+            status_message=str(exc),
+            checkpoint=exc.checkpoint if exc.checkpoint is not None else job.checkpoint,
+            resume_at=resume_at,
+            lease_token="",
+            lease_expires_at=None,
+            updated_at=timezone.now(),
+        )
+        if parked:
+            transaction.on_commit(
+                lambda: schedule(
+                    RUN_TASK, job.pk, schedule_type=Schedule.ONCE, next_run=resume_at, repeats=-1
+                )
+            )
+
+
+def _fail(job: ImportJob, exc: ImportFailed, *, keep_position: bool = False) -> None:
+    """Record a specific, readable failure; keep the checkpoint only when a retry can resume from it."""
+    message = str(exc)
+    errors = [message.splitlines()[0], *exc.errors] if isinstance(exc, RowErrors) else [message]
+    checkpoint = getattr(exc, "checkpoint", None)
+    resumable = keep_position or checkpoint is not None
+    with transaction.atomic():
+        failed = _mine(job).update(
+            status=ImportJob.Status.FAILED,
+            status_message=message.splitlines()[0][:500],
+            errors=errors[:MAX_STORED_ERRORS],
+            checkpoint=(checkpoint or job.checkpoint) if resumable else {},
+            staged_account=job.staged_account if resumable else {},
+            upload_path="" if isinstance(exc, UploadRejected) else job.upload_path,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+            lease_token="",
+            lease_expires_at=None,
+        )
+        if not failed:
+            return
+        if not resumable:
+            job.staged.all().delete()
+        if isinstance(exc, UploadRejected):
+            transaction.on_commit(lambda: delete_upload(job.upload_path))
+        _emit(job, "import.failed", {"errors": errors[:10]})
+
+
+def _emit(job: ImportJob, event: str, extra: dict) -> None:
+    try:
+        from simnet.webhooks.services import emit
+    except ImportError:
+        return
+    payload = {"import": job.pk, "connector": job.connector, "subject": job.subject, **extra}
+    emit(organization=job.organization, event=event, payload=payload)

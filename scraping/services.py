@@ -1,0 +1,208 @@
+"""Starting, retrying and cancelling imports (writes). The work itself is ``runner.import_run``.
+
+``import_start`` checks everything a customer can get wrong before any work is queued, so most
+mistakes come back at once as a form error instead of a failed job a minute later.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION
+from personas.models import Panel
+from simnet.tenancy import roles
+from simnet.tenancy.access import require_role
+from simnet.tenancy.audit import Actions, record
+from simnet.tenancy.errors import ApplicationError
+from simnet.tenancy.secrets import encrypt_for
+
+from .connectors import is_network, normalized_account
+from .models import ImportJob
+from .sources import CONNECTORS
+from .storage import delete_upload, store_upload
+
+RUN_TASK = "scraping.tasks.run_import"
+MAX_HOLDOUT_PERCENT = 50
+CARD_BUDGET_RANGE = (100, 2000)
+
+
+def enqueue_import(job_id: int) -> None:
+    """Queue the job's task once the current transaction commits (never for a rolled-back job)."""
+    transaction.on_commit(lambda: async_task(RUN_TASK, job_id, task_name=f"import-{job_id}"))
+
+
+def _import_options(params: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    holdout = params.get("holdout_percent", round(DEFAULT_HOLDOUT_FRACTION * 100))
+    budget = params.get("card_budget", DEFAULT_CARD_BUDGET)
+    try:
+        holdout = int(holdout)
+    except (TypeError, ValueError):
+        holdout = -1
+    if not 0 <= holdout <= MAX_HOLDOUT_PERCENT:
+        errors["holdout_percent"] = [f"Hold out between 0 and {MAX_HOLDOUT_PERCENT} percent of the history."]
+    try:
+        budget = int(budget)
+    except (TypeError, ValueError):
+        budget = 0
+    if not CARD_BUDGET_RANGE[0] <= budget <= CARD_BUDGET_RANGE[1]:
+        errors["card_budget"] = [
+            f"Choose a card budget between {CARD_BUDGET_RANGE[0]} and {CARD_BUDGET_RANGE[1]} tokens."
+        ]
+    if errors:
+        raise ApplicationError("Some import settings are out of range.", fields=errors)
+    return {"holdout_percent": holdout, "card_budget": budget}
+
+
+def _check_upload(connector: str, upload) -> None:
+    info = CONNECTORS[connector]
+    if upload is None:
+        message = f"Choose the file to import ({', '.join(info.file_types)})."
+        raise ApplicationError(message, code="file_required", fields={"file": [message]})
+    suffix = PurePath(upload.name or "").suffix.lower()
+    if suffix not in info.file_types:
+        message = f"{info.label} imports take {', '.join(info.file_types)} files; {PurePath(upload.name).name!r} is not one."
+        raise ApplicationError(message, code="file_type", fields={"file": [message]})
+
+
+def import_start(
+    *,
+    organization,
+    user,
+    role: str | None,
+    connector: str,
+    params: dict | None = None,
+    upload=None,
+    credential: str | None = None,
+    panel: Panel | None = None,
+    panel_name: str = "",
+    token=None,
+    ip: str | None = None,
+    base_url: str | None = None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Validate, store the upload and the (encrypted) credential, create the job, queue it on commit.
+
+    ``params`` may hold ``account`` (network connectors), ``holdout_percent`` and ``card_budget``.
+    ``base_url`` is for operator tools only (``manage.py import_account``), never for customer input.
+    """
+    require_role(role, roles.WRITE, "import accounts")
+    if connector not in CONNECTORS:
+        message = f"Choose one of: {', '.join(CONNECTORS)}."
+        raise ApplicationError(
+            f"Unknown importer {connector!r}.", code="connector", fields={"connector": [message]}
+        )
+    info = CONNECTORS[connector]
+    params = dict(params or {})
+    stored_params = _import_options(params)
+    secret = (credential or "").strip()
+    if is_network(connector):
+        stored_params["account"] = normalized_account(connector, str(params.get("account") or ""))
+        if info.credential == "required" and not secret:
+            message = f"{info.label} needs a credential: {info.credential_help}"
+            raise ApplicationError(message, code="credential_required", fields={"credential": [message]})
+        if base_url:
+            stored_params["base_url"] = base_url
+    else:
+        _check_upload(connector, upload)
+    if panel is not None and panel.organization_id != organization.pk:
+        raise ApplicationError("That panel does not exist.", code="not_found", status=404)
+    panel_name = (panel_name or "").strip()[:120]
+    stored = (
+        store_upload(organization_id=organization.pk, uploaded_file=upload) if upload is not None else None
+    )
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                organization=organization,
+                connector=connector,
+                params=stored_params,
+                credential_encrypted=encrypt_for(organization.pk, secret)
+                if secret and info.credential != "none"
+                else "",
+                upload_path=stored.relative_path if stored else "",
+                upload_name=stored.name if stored else "",
+                upload_size=stored.size if stored else None,
+                panel=panel,
+                new_panel_name="" if panel else panel_name,
+                created_by=user,
+                status_message="Waiting for a worker.",
+            )
+            record(
+                organization=organization,
+                action=Actions.IMPORT_STARTED,
+                actor=user,
+                token=token,
+                target=job,
+                detail={"connector": connector, "subject": job.subject, "panel": panel.pk if panel else None},
+                ip=ip,
+            )
+            if enqueue:
+                enqueue_import(job.pk)
+    except BaseException:
+        if stored:
+            delete_upload(stored.relative_path)
+        raise
+    return job
+
+
+def _owned(job: ImportJob, organization) -> None:
+    if job.organization_id != organization.pk:
+        raise ApplicationError("That import does not exist.", code="not_found", status=404)
+
+
+@transaction.atomic
+def import_retry(
+    *, job: ImportJob, organization, role: str | None, credential: str | None = None
+) -> ImportJob:
+    """Queue a failed (or rate-limited) job again; a network import continues from its checkpoint."""
+    _owned(job, organization)
+    require_role(role, roles.WRITE, "retry imports")
+    job = ImportJob.objects.for_org(organization).select_for_update().get(pk=job.pk)
+    if job.status not in (ImportJob.Status.FAILED, ImportJob.Status.WAITING_RATE_LIMIT):
+        raise ApplicationError(
+            f"Only a failed or waiting import can be retried; this one is {job.get_status_display().lower()}."
+        )
+    if not is_network(job.connector) and not job.upload_path:
+        raise ApplicationError(
+            "The uploaded file was removed after the failure; upload it again as a new import."
+        )
+    secret = (credential or "").strip()
+    if secret and CONNECTORS[job.connector].credential != "none":
+        job.credential_encrypted = encrypt_for(organization.pk, secret)
+    job.status = ImportJob.Status.QUEUED
+    job.status_message = "Waiting for a worker."
+    job.errors = []
+    job.finished_at = None
+    job.resume_at = None
+    job.updated_at = timezone.now()
+    job.save()
+    enqueue_import(job.pk)
+    return job
+
+
+@transaction.atomic
+def import_cancel(*, job: ImportJob, organization, role: str | None, user=None) -> ImportJob:
+    """Stop a job that has not finished: it fails with a clear note; staged rows and the file are dropped."""
+    _owned(job, organization)
+    require_role(role, roles.WRITE, "cancel imports")
+    job = ImportJob.objects.for_org(organization).select_for_update().get(pk=job.pk)
+    if job.is_final:
+        raise ApplicationError("This import has already finished.")
+    who = f" by {user.email}" if user is not None and getattr(user, "email", "") else ""
+    job.status = ImportJob.Status.FAILED
+    job.status_message = f"Cancelled{who}. Nothing from this import was added."
+    job.errors = [job.status_message]
+    job.finished_at = job.updated_at = timezone.now()
+    job.lease_token = ""
+    job.checkpoint = {}
+    job.credential_encrypted = ""
+    path, job.upload_path = job.upload_path, ""
+    job.save()
+    job.staged.all().delete()
+    transaction.on_commit(lambda: delete_upload(path))
+    return job

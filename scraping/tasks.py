@@ -1,0 +1,9 @@
+"""django-q2 entry points: ids in, one service call, nothing else."""
+
+from __future__ import annotations
+
+from .runner import import_run
+
+
+def run_import(job_id: int) -> str:
+    return import_run(job_id=job_id)
