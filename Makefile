@@ -24,6 +24,10 @@ static/vendor/.stamp: package.json
 	cp node_modules/htmx-ext-ws/dist/ws.min.js static/vendor/htmx-ext-ws.min.js
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	mkdir -p static/vendor/swagger-ui static/vendor/redoc/bundles
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js \
+	   node_modules/swagger-ui-dist/swagger-ui.css static/vendor/swagger-ui/
+	cp node_modules/redoc/bundles/redoc.standalone.js static/vendor/redoc/bundles/
 	touch static/vendor/.stamp
 
 # Debian packages the tests use (Redis for scale-out tests, Chromium for browser tests).

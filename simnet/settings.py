@@ -199,7 +199,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["simnet.tenancy.permissions.IsOrganizationMember"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "simnet.api.schema.ApiAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "simnet.api.pagination.BoundedLimitOffsetPagination",
     "EXCEPTION_HANDLER": "simnet.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -221,6 +221,11 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "simnet.webhooks.models.WebhookEvent",
         "BacktestStatusEnum": "simulations.models.Backtest.Status",
         "DeliveryStatusEnum": "simnet.webhooks.models.Delivery.Status",
+        "RunStatusEnum": "simulations.models.RunStatus",
+        "ImportStatusEnum": "scraping.models.ImportJob.Status",
+        "ProviderKindEnum": "simulations.models.ProviderConfig.Kind",
+        "PanelKindEnum": "personas.models.Panel.Kind",
+        "HistoryKindEnum": "personas.models.HistoryKind",
     },
 }
 

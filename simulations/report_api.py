@@ -23,6 +23,7 @@ from simnet.tenancy.permissions import request_role
 
 from . import backtests, experiments, reports
 from .models import Backtest, Experiment, ProviderConfig, Run
+from .serializers import MAX_SEED
 
 
 class RunReportView(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin, generics.GenericAPIView):
@@ -42,7 +43,7 @@ class RunExportView(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin
     lookup_url_kwarg = "run_id"
 
     @extend_schema(
-        summary="Download a run's actions, posts or per-step metrics as CSV, JSON lines or Parquet",
+        summary="Download a run's actions, posts, per-step metrics or labelled responses as CSV, JSON lines or Parquet",
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **error_responses(404)},
     )
     def get(self, request, run_id: int, what: str, fmt: str):
@@ -108,7 +109,7 @@ class BacktestCreateSerializer(serializers.Serializer):
     stimulus_author = serializers.CharField(required=False, allow_blank=True, default="", max_length=128)
     target_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=128)
     replicates = serializers.IntegerField(min_value=1, max_value=backtests.MAX_REPLICATES, default=3)
-    seed = serializers.IntegerField(default=1)
+    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, default=1)
 
 
 @extend_schema_view(

@@ -36,11 +36,20 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 
 def flatten_field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail as ``{"dotted.path": [messages]}``."""
+    """DRF's nested error detail as ``{"dotted.path": [messages]}``.
+
+    A nested serializer's own errors (``variants.non_field_errors``) belong to its path
+    (``variants``), as the top-level ones belong to the message.
+    """
     if isinstance(detail, dict):
         flat: dict[str, list[str]] = {}
         for key, value in detail.items():
-            flat.update(flatten_field_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+            if prefix and key == api_settings.NON_FIELD_ERRORS_KEY:
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for name, messages in flatten_field_errors(value, path).items():
+                flat.setdefault(name, []).extend(messages)
         return flat
     if isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):

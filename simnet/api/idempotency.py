@@ -206,6 +206,7 @@ def idempotent(handler: Callable) -> Callable:
             raise
         return response
 
+    wrapped.idempotent = True  # read by simnet.api.schema to document the header and its errors
     return wrapped
 
 

@@ -1,11 +1,13 @@
-"""OpenAPI pieces every API view can reuse: the error document and the idempotency header."""
+"""OpenAPI pieces every API view shares: the error document, the idempotency header, and the
+schema class that documents the errors any operation can answer."""
 
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 
 from .idempotency import KEY_HEADER, MAX_KEY_LENGTH
 
@@ -55,3 +57,58 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "description": "An organization API token (`snt_…`), created under API & tokens. "
             "It acts for its organization with its role.",
         }
+
+
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "schema": {"type": "integer"},
+        "description": "Seconds until the organization's rate-limit window reopens.",
+    }
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's schema, plus the error answers no view should have to list by hand.
+
+    Generated clients and schemathesis both rely on every status an operation can return
+    being documented: 401 and 403 wherever a credential is checked, 429 wherever a rate
+    limit applies (with ``Retry-After``), 404 on object URLs and 400 where a body is read.
+    Handlers decorated with ``@idempotent`` get the ``Idempotency-Key`` header and its 409
+    and 422 answers. Views still list their own business errors (402, 409 ...) with
+    ``error_responses``.
+    """
+
+    def _is_idempotent(self) -> bool:
+        handler = getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)
+        return getattr(handler, "idempotent", False)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self._is_idempotent():
+            parameters = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
+        return parameters
+
+    def _common_error_statuses(self) -> set[int]:
+        statuses = set()
+        if any(not isinstance(p, permissions.AllowAny) for p in self.view.get_permissions()):
+            statuses |= {401, 403}
+        if self.view.get_throttles():
+            statuses.add(429)
+        if "{" in self.path:
+            statuses.add(404)
+        if self.method in ("POST", "PUT", "PATCH"):
+            statuses.add(400)
+        if self._is_idempotent():
+            statuses |= {409, 422}
+        return statuses
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for status in sorted(self._common_error_statuses()):
+            if str(status) not in responses:
+                responses[str(status)] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description="Error"), str(status), direction=direction
+                )
+        if "429" in responses:
+            responses["429"].setdefault("headers", {}).update(RETRY_AFTER_HEADER)
+        return responses

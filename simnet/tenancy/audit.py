@@ -26,6 +26,7 @@ class Actions:
     RUN_STARTED = "run.started"
     RUN_CANCELLED = "run.cancelled"
     PROVIDER_CONFIGURED = "provider.configured"
+    PROVIDER_DELETED = "provider.deleted"
     IMPORT_STARTED = "import.started"
 
 

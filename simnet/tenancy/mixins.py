@@ -40,7 +40,8 @@ def org_view(minimum: str = roles.READ):
 
 
 class OrganizationScopedMixin:
-    """For DRF views: ``scoped_queryset`` is the only way to the model's rows."""
+    # For DRF views: ``scoped_queryset`` is the only way to the model's rows. (A comment, not a
+    # docstring: drf-spectacular would publish it as the description of every operation.)
 
     write_role = roles.WRITE
 

@@ -14,6 +14,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from simnet.api.fields import object_id_field
 from simnet.api.idempotency import idempotent
 from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
 from simnet.api.pagination import BoundedLimitOffsetPagination
@@ -39,6 +40,12 @@ class IsOrganizationAdmin(IsOrganizationMember):
             self.message = f"Your role ({role}) cannot manage webhooks; it needs {roles.MANAGE} or above."
             return False
         return True
+
+
+def _errors(*statuses: int) -> dict:
+    """Error responses of an operation: the given ones plus 401 (no valid credential),
+    403 (not an admin) and 429 (over the organization's rate limit)."""
+    return error_responses(*sorted({401, 403, 429, *statuses}))
 
 
 def _who(request) -> dict:
@@ -120,13 +127,22 @@ class DeliveryDetailSerializer(DeliverySerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List webhook endpoints"),
-    retrieve=extend_schema(
-        summary="Get a webhook endpoint", responses={200: WebhookEndpointSerializer, **error_responses(404)}
+    list=extend_schema(
+        summary="List webhook endpoints", responses={200: WebhookEndpointSerializer(many=True), **_errors()}
     ),
-    partial_update=extend_schema(summary="Change a webhook endpoint"),
-    update=extend_schema(summary="Replace a webhook endpoint's settings"),
-    destroy=extend_schema(summary="Delete a webhook endpoint and its delivery history"),
+    retrieve=extend_schema(
+        summary="Get a webhook endpoint", responses={200: WebhookEndpointSerializer, **_errors(404)}
+    ),
+    partial_update=extend_schema(
+        summary="Change a webhook endpoint", responses={200: WebhookEndpointSerializer, **_errors(400, 404)}
+    ),
+    update=extend_schema(
+        summary="Replace a webhook endpoint's settings",
+        responses={200: WebhookEndpointSerializer, **_errors(400, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a webhook endpoint and its delivery history", responses={204: None, **_errors(404)}
+    ),
 )
 class WebhookEndpointViewSet(
     NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin, viewsets.ModelViewSet
@@ -139,7 +155,7 @@ class WebhookEndpointViewSet(
 
     @extend_schema(
         summary="Register a webhook endpoint",
-        responses={201: WebhookEndpointCreatedSerializer, **error_responses(400, 403)},
+        responses={201: WebhookEndpointCreatedSerializer, **_errors(400)},
     )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -165,7 +181,7 @@ class WebhookEndpointViewSet(
 
 
 class _DeliveryFilter(serializers.Serializer):
-    endpoint = serializers.IntegerField(min_value=1, required=False, source="endpoint_id")
+    endpoint = object_id_field(required=False, source="endpoint_id")
     status = serializers.ChoiceField(choices=Delivery.Status.choices, required=False)
 
 
@@ -176,10 +192,11 @@ class _DeliveryFilter(serializers.Serializer):
             OpenApiParameter("endpoint", int, description="Only this endpoint's deliveries."),
             OpenApiParameter("status", str, enum=Delivery.Status.values),
         ],
+        responses={200: DeliverySerializer(many=True), **_errors(400)},
     ),
     retrieve=extend_schema(
         summary="Get a delivery with its payload and attempts",
-        responses={200: DeliveryDetailSerializer, **error_responses(404)},
+        responses={200: DeliveryDetailSerializer, **_errors(404)},
     ),
 )
 class DeliveryViewSet(
@@ -209,7 +226,7 @@ class DeliveryViewSet(
         summary="Send a finished delivery again (a new delivery with the same event id)",
         request=None,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={202: DeliverySerializer, **error_responses(400, 404, 409, 422)},
+        responses={202: DeliverySerializer, **_errors(400, 404, 409, 422)},
     )
     @action(detail=True, methods=["post"])
     @idempotent

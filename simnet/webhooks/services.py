@@ -80,11 +80,13 @@ def webhook_endpoint_create(
     url: str,
     events: Iterable[str],
     description: str = "",
+    is_active: bool = True,
     actor=None,
     token=None,
     ip: str | None = None,
 ) -> tuple[WebhookEndpoint, str]:
-    """Register an endpoint; returns it and its signing secret, which is never readable again."""
+    """Register an endpoint (``is_active=False``: registered but paused); returns it and its
+    signing secret, which is never readable again."""
     chosen = _clean_events(events)
     check_endpoint_url(url)
     with transaction.atomic():
@@ -99,6 +101,7 @@ def webhook_endpoint_create(
             url=url,
             description=description,
             events=chosen,
+            is_active=is_active,
             secret_ciphertext=encrypt_for(organization.pk, raw_secret),
             secret_hint=mask(raw_secret),
             created_by=actor if actor is not None and actor.pk else None,
