@@ -190,3 +190,69 @@ class BacktestFactory(DjangoModelFactory):
     )
     provider_kind = "baseline"
     status = "queued"
+
+
+# --- Personas, panels and imports (personas/, scraping/) --------------------------------------------
+class PanelFactory(DjangoModelFactory):
+    class Meta:
+        model = Panel
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Panel {n}")
+    kind = Panel.Kind.CUSTOM
+
+
+class PersonaFactory(DjangoModelFactory):
+    class Meta:
+        model = "personas.Persona"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    handle = factory.Sequence(lambda n: f"persona{n}")
+    display_name = factory.Sequence(lambda n: f"Persona {n}")
+    origin = "manual"
+    card = factory.LazyAttribute(lambda o: f"You are @{o.handle}.")
+    card_tokens = 6
+
+
+class PanelMemberFactory(DjangoModelFactory):
+    """A persona on a panel, both in the panel's organization."""
+
+    class Meta:
+        model = "personas.PanelMember"
+
+    panel = factory.SubFactory(PanelFactory)
+    organization = factory.LazyAttribute(lambda o: o.panel.organization)
+    persona = factory.LazyAttribute(lambda o: PersonaFactory(organization=o.panel.organization))
+
+
+class SourceAccountFactory(DjangoModelFactory):
+    class Meta:
+        model = "personas.SourceAccount"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    platform = "csv"
+    platform_id = factory.Sequence(lambda n: f"account-{n}")
+    handle = factory.LazyAttribute(lambda o: o.platform_id)
+
+
+class HistoryItemFactory(DjangoModelFactory):
+    class Meta:
+        model = "personas.HistoryItem"
+
+    account = factory.SubFactory(SourceAccountFactory)
+    organization = factory.LazyAttribute(lambda o: o.account.organization)
+    platform_id = factory.Sequence(lambda n: f"item-{n}")
+    kind = "post"
+    text = factory.Sequence(lambda n: f"Post number {n}")
+
+
+class ImportJobFactory(DjangoModelFactory):
+    """A queued Bluesky import job (no credential, no file)."""
+
+    class Meta:
+        model = "scraping.ImportJob"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    connector = "bluesky"
+    params = factory.LazyFunction(lambda: {"account": "alice.bsky.social", "holdout_percent": 20, "card_budget": 500})
+    new_panel_name = ""

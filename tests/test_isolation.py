@@ -23,12 +23,13 @@ EXEMPT = {
 
 
 def _object_patterns(resolver=None, prefix: str = "") -> list[tuple[str, str]]:
-    """(name, route) of every named pattern, at any depth, whose route takes arguments."""
+    """(name, route) of every named pattern, at any depth, whose route takes arguments
+    (``<int:pk>`` routes and the regex routes of DRF routers, ``(?P<pk>[^/.]+)``, alike)."""
     found = []
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             found += _object_patterns(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern) and entry.name and entry.pattern.converters:
+        elif isinstance(entry, URLPattern) and entry.name and entry.pattern.regex.groupindex:
             found.append((entry.name, prefix + str(entry.pattern)))
     return found
 
@@ -38,6 +39,26 @@ def _panel(t):
     from personas.models import Panel
 
     return Panel.objects.create(organization=t.org_a, name=MARKER, description=MARKER)
+
+
+def _panel_persona(t):
+    """A hand-made panel with one member: kwargs of the persona pages."""
+    from personas.models import Panel, PanelMember, Persona
+
+    panel = Panel.objects.create(organization=t.org_a, name=MARKER, kind=Panel.Kind.CUSTOM)
+    persona = Persona.objects.create(organization=t.org_a, handle=MARKER, bio=MARKER, card=MARKER)
+    PanelMember.objects.create(organization=t.org_a, panel=panel, persona=persona, role=MARKER)
+    return {"panel_id": panel.pk, "persona_id": persona.pk}
+
+
+def _import_job(t):
+    """A failed import (so retry and cancel would both act on it) naming MARKER."""
+    from scraping.models import ImportJob
+
+    return ImportJob.objects.create(
+        organization=t.org_a, connector="bluesky", status=ImportJob.Status.FAILED, status_message=MARKER,
+        errors=[MARKER], params={"account": MARKER},
+    )
 
 
 def _run(t):
@@ -92,6 +113,29 @@ def _both(t):
     return {"endpoint_id": endpoint.pk, "delivery_id": delivery.pk}
 
 
+def _provider(t):
+    from simulations.models import ProviderConfig
+
+    return ProviderConfig.objects.create(organization=t.org_a, name=MARKER, kind="baseline", model=MARKER)
+
+
+def _scenario(t):
+    from simulations.models import Scenario
+
+    return Scenario.objects.create(organization=t.org_a, name=MARKER, panel=_panel(t))
+
+
+def _stimulus(t):
+    """A stimulus with an image name stored (the file itself is not needed: the outsider never
+    gets past the organization check)."""
+    from simulations.models import Stimulus
+
+    return Stimulus.objects.create(
+        organization=t.org_a, scenario=_scenario(t), text=MARKER, author_handle=MARKER,
+        image="stimuli/secret.png",
+    )
+
+
 def _backtest(t):
     from tests.factories import BacktestFactory
 
@@ -115,8 +159,57 @@ CASES: dict[str, Callable] = {
     "api_webhook_delivery-detail": lambda t: {"pk": _delivery(t)[1].pk},
     "api_webhook_delivery-redeliver": lambda t: {"pk": _delivery(t)[1].pk},
     "api_run_events_stream": lambda t: {"run_id": _run(t).pk},
+    "api_provider-detail": lambda t: {"pk": _provider(t).pk},
+    "api_scenario-detail": lambda t: {"pk": _scenario(t).pk},
+    "api_scenario-estimate": lambda t: {"pk": _scenario(t).pk},
+    "api_experiment-detail": lambda t: {"pk": _experiment(t).pk},
+    "api_run-detail": lambda t: {"pk": _run(t).pk},
+    "api_run-pause": lambda t: {"pk": _run(t).pk},
+    "api_run-resume": lambda t: {"pk": _run(t).pk},
+    "api_run-cancel": lambda t: {"pk": _run(t).pk},
+    "api_run-fork": lambda t: {"pk": _run(t).pk},
+    "api_run-rerun": lambda t: {"pk": _run(t).pk},
+    "api_run-inject": lambda t: {"pk": _run(t).pk},
+    "api_run-interview": lambda t: {"pk": _run(t).pk},
+    "api_run_action-list": lambda t: {"run_id": _run(t).pk},
+    "api_run_post-list": lambda t: {"run_id": _run(t).pk},
+    "api_run_event-list": lambda t: {"run_id": _run(t).pk},
+    "api_member-detail": lambda t: {"pk": _membership(t).pk},
+    "api_invitation-detail": lambda t: {"pk": _invitation(t).pk},
+    "api_invitation-revoke": lambda t: {"pk": _invitation(t).pk},
+    "api_panel-detail": lambda t: {"pk": _panel(t).pk},
+    "api_panel-copy": lambda t: {"pk": _panel(t).pk},
+    "api_panel-share": lambda t: {"pk": _panel(t).pk},
+    "api_panel-unshare": lambda t: {"pk": _panel(t).pk},
+    "api_persona-detail": lambda t: {"pk": _panel_persona(t)["persona_id"]},
+    "api_persona-history": lambda t: {"pk": _panel_persona(t)["persona_id"]},
+    "api_import-detail": lambda t: {"pk": _import_job(t).pk},
+    "api_import-errors": lambda t: {"pk": _import_job(t).pk},
+    "api_import-retry": lambda t: {"pk": _import_job(t).pk},
+    "api_import-cancel": lambda t: {"pk": _import_job(t).pk},
     "panel_detail": lambda t: {"panel_id": _panel(t).pk},
+    "panel_edit": lambda t: {"panel_id": _panel(t).pk},
+    "panel_delete": lambda t: {"panel_id": _panel(t).pk},
+    "panel_copy": lambda t: {"panel_id": _panel(t).pk},
+    "panel_share": lambda t: {"panel_id": _panel(t).pk},
+    "panel_unshare": lambda t: {"panel_id": _panel(t).pk},
+    "persona_create": lambda t: {"panel_id": _panel_persona(t)["panel_id"]},
+    "persona_detail": _panel_persona,
+    "persona_edit": _panel_persona,
+    "persona_remove": _panel_persona,
+    "import_detail": lambda t: {"job_id": _import_job(t).pk},
+    "import_retry": lambda t: {"job_id": _import_job(t).pk},
+    "import_cancel": lambda t: {"job_id": _import_job(t).pk},
     "run_detail": lambda t: {"run_id": _run(t).pk},
+    "run_pause": lambda t: {"run_id": _run(t).pk},
+    "run_resume": lambda t: {"run_id": _run(t).pk},
+    "run_cancel": lambda t: {"run_id": _run(t).pk},
+    "run_rerun": lambda t: {"run_id": _run(t).pk},
+    "run_fork": lambda t: {"run_id": _run(t).pk},
+    "run_inject": lambda t: {"run_id": _run(t).pk},
+    "run_interview": lambda t: {"run_id": _run(t).pk},
+    "stimulus_image": lambda t: {"stimulus_id": _stimulus(t).pk},
+    "provider_delete": lambda t: {"provider_id": _provider(t).pk},
     "experiment_detail": lambda t: {"experiment_id": _experiment(t).pk},
     "member_role": lambda t: {"membership_id": _membership(t).pk},
     "member_remove": lambda t: {"membership_id": _membership(t).pk},

@@ -1,5 +1,6 @@
 """Writes for simulations; every function is keyword-only and atomic."""
 
+from .experiments import experiment_mark_if_finished, experiment_progress, experiment_start  # noqa: F401
 from .runs import (  # noqa: F401
     run_cancel,
     run_estimate,
@@ -11,5 +12,4 @@ from .runs import (  # noqa: F401
     run_resume,
     run_start,
 )
-from .experiments import experiment_mark_if_finished, experiment_progress, experiment_start  # noqa: F401
-from .scenarios import provider_config_create, scenario_create  # noqa: F401
+from .scenarios import provider_config_create, provider_config_delete, scenario_create  # noqa: F401

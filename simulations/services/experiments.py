@@ -7,20 +7,25 @@ from django.utils import timezone
 
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
+from simnet.tenancy.actors import Actor, actor_role, actor_user
 from simnet.tenancy.errors import ApplicationError
 
 from ..models import FINAL_STATUSES, Experiment, Run, Scenario, Stimulus
-from .runs import _check_quota, _role, run_estimate, run_start
+from .runs import _check_quota, run_estimate, run_start
 
 MAX_VARIANTS = 6
 OVERRIDABLE = ("recommender", "feed_size", "steps")
 
 
-def _variant_scenario(base: Scenario, variant: dict, user) -> Scenario:
+def _variant_scenario(base: Scenario, variant: dict, user: Actor) -> Scenario:
     """A copy of ``base`` where the stimuli say the variant's text and its overrides apply."""
     overrides = {k: v for k, v in (variant.get("overrides") or {}).items() if k in OVERRIDABLE}
     fields = {f.attname: getattr(base, f.attname) for f in base._meta.concrete_fields if f.attname != "id"}
-    fields.update(overrides, name=f"{base.name} — {variant['label']}", created_by_id=user.pk, created_at=timezone.now())
+    creator = actor_user(user)
+    fields.update(
+        overrides, name=f"{base.name} — {variant['label']}", created_by_id=creator.pk if creator else None,
+        created_at=timezone.now(),
+    )
     scenario = Scenario.objects.create(**fields)
     for stimulus in base.stimuli.all():
         Stimulus.objects.create(
@@ -32,11 +37,11 @@ def _variant_scenario(base: Scenario, variant: dict, user) -> Scenario:
 
 
 def experiment_start(
-    *, organization, user, scenario: Scenario, name: str, variants: list[dict], replicates: int = 10,
+    *, organization, user: Actor, scenario: Scenario, name: str, variants: list[dict], replicates: int = 10,
     ip: str | None = None,
 ) -> Experiment:
     """Queue ``replicates`` runs per variant; every variant gets the same seeds (a paired design)."""
-    require_role(_role(organization, user), roles.WRITE, "start experiments")
+    require_role(actor_role(organization, user), roles.WRITE, "start experiments")
     labels = [str(v.get("label", "")).strip() for v in variants]
     if not 2 <= len(variants) <= MAX_VARIANTS:
         raise ApplicationError(f"An experiment compares 2 to {MAX_VARIANTS} variants.", fields={"variants": ["2 to 6"]})
@@ -51,7 +56,7 @@ def experiment_start(
         experiment = Experiment.objects.create(
             organization=organization, name=name.strip() or scenario.name, scenario=scenario,
             variants=[{**v, "label": label} for v, label in zip(variants, labels)], replicates=replicates,
-            budget_usd=scenario.budget_usd, created_by=user, result={"estimate": estimate},
+            budget_usd=scenario.budget_usd, created_by=actor_user(user), result={"estimate": estimate},
         )
         for variant in experiment.variants:
             run_start(organization=organization, user=user, scenario=_variant_scenario(scenario, variant, user),

@@ -16,13 +16,12 @@ from django.utils import timezone
 
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
+from simnet.tenancy.actors import Actor, actor_role, actor_user, audit_actor
 from simnet.tenancy.audit import Actions, record
 from simnet.tenancy.errors import ApplicationError
-from simnet.tenancy.models import Membership
 from simulations.engine.estimate import estimate_run
-from simulations.engine.interview import interview_request
+from simulations.engine.interview import INTERVIEW_RULES, interview_request
 from simulations.engine.persona import PanelSnapshot
-from simulations.engine.interview import INTERVIEW_RULES
 from simulations.engine.prompts import FEED_RULES
 from simulations.engine.roundtable import MEETING_RULES
 from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
@@ -30,18 +29,22 @@ from simulations.llm.pricing import price_for
 
 from .. import persistence
 from ..events import append_event
-from ..models import FINAL_STATUSES, Interview, Run, RunAction, RunPost, RunSnapshot, RunStatus, Scenario, Stimulus
+from ..models import (
+    FINAL_STATUSES,
+    Interview,
+    Run,
+    RunAction,
+    RunPost,
+    RunSnapshot,
+    RunStatus,
+    Scenario,
+    Stimulus,
+)
 from ..providers import choice_for, provider_for
 from ..queue import enqueue_step
 
 # Rough throughput per provider kind, for the wall-time part of estimates (decisions per second).
 THROUGHPUT = {"offline": 1.5, "baseline": 2000.0, "anthropic": 4.0, "openai_compat": 4.0, "fake": 1000.0}
-
-
-def _role(run_or_org, user) -> str | None:
-    org_id = getattr(run_or_org, "organization_id", None) or run_or_org.pk
-    membership = Membership.objects.filter(organization_id=org_id, user=user).first()
-    return membership.role if membership else None
 
 
 def run_estimate(*, scenario: Scenario, replicates: int = 1) -> dict:
@@ -60,13 +63,16 @@ def run_estimate(*, scenario: Scenario, replicates: int = 1) -> dict:
     data["provider"] = choice.label
     for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
         data[key] = {k: v * replicates for k, v in data[key].items()}
+    # Runs share the provider (the offline model shares the CPU), so one after another is the honest total.
+    wall = data["wall_time_s"]
+    data["wall_time_total_s"] = {k: v * replicates for k, v in wall.items()} if wall else None
     return data
 
 
 def monthly_spend(organization) -> Decimal:
     start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     spent = Run.objects.for_org(organization).filter(created_at__gte=start).aggregate(total=Sum("cost_usd"))
-    return spent["total"] or Decimal("0")
+    return spent["total"] or Decimal(0)
 
 
 def _check_quota(organization, estimate: dict) -> Decimal:
@@ -103,11 +109,11 @@ def reproducibility(scenario: Scenario, seed: int, snapshot: PanelSnapshot) -> d
 
 
 def run_start(
-    *, organization, user, scenario: Scenario, seeds: list[int] | None = None, replicates: int = 1,
+    *, organization, user: Actor, scenario: Scenario, seeds: list[int] | None = None, replicates: int = 1,
     experiment=None, variant: str = "", ip: str | None = None,
 ) -> list[Run]:
     """Queue one run per seed (``replicates`` fresh seeds when none are given)."""
-    require_role(_role(organization, user), roles.WRITE, "start simulations")
+    require_role(actor_role(organization, user), roles.WRITE, "start simulations")
     if scenario.organization_id != organization.pk:
         raise ApplicationError("That scenario does not exist.", code="not_found", status=404)
     if not 1 <= replicates <= 200:
@@ -128,23 +134,23 @@ def run_start(
                 panel_snapshot=snapshot.to_dict(), budget_usd=min(budget, remaining),
                 budget_tokens=scenario.budget_tokens, estimate=estimate,
                 reproducibility=reproducibility(scenario, seed, snapshot), experiment=experiment,
-                variant=variant, created_by=user,
+                variant=variant, created_by=actor_user(user),
             )
             append_event(run, "status", {"status": run.status, "reason": ""})
-            record(organization=organization, action=Actions.RUN_STARTED, actor=user, target=run, ip=ip,
-                   detail={"scenario": scenario.pk, "seed": seed})
+            record(organization=organization, action=Actions.RUN_STARTED, target=run, ip=ip,
+                   detail={"scenario": scenario.pk, "seed": seed}, **audit_actor(user))
             enqueue_step(run.pk)
             runs.append(run)
     return runs
 
 
-def _steerable(run: Run, user, action: str) -> None:
-    require_role(_role(run, user), roles.WRITE, action)
+def _steerable(run: Run, user: Actor, action: str) -> None:
+    require_role(actor_role(run.organization_id, user), roles.WRITE, action)
     if run.status in FINAL_STATUSES:
         raise ApplicationError(f"This run is {run.status}; it cannot {action.split()[0]} any more.", code="run_final", status=409)
 
 
-def run_pause(*, run: Run, user) -> Run:
+def run_pause(*, run: Run, user: Actor) -> Run:
     _steerable(run, user, "pause runs")
     with transaction.atomic():
         Run.unscoped.filter(pk=run.pk).update(pause_requested=True)
@@ -156,7 +162,7 @@ def run_pause(*, run: Run, user) -> Run:
     return run
 
 
-def run_resume(*, run: Run, user) -> Run:
+def run_resume(*, run: Run, user: Actor) -> Run:
     _steerable(run, user, "resume runs")
     if run.status != RunStatus.PAUSED:
         Run.unscoped.filter(pk=run.pk).update(pause_requested=False)
@@ -172,7 +178,7 @@ def run_resume(*, run: Run, user) -> Run:
     return run
 
 
-def run_cancel(*, run: Run, user, ip: str | None = None) -> Run:
+def run_cancel(*, run: Run, user: Actor, ip: str | None = None) -> Run:
     _steerable(run, user, "cancel runs")
     with transaction.atomic():
         Run.unscoped.filter(pk=run.pk).update(
@@ -180,7 +186,9 @@ def run_cancel(*, run: Run, user, ip: str | None = None) -> Run:
             lease_owner="", lease_expires_at=None,
         )
         append_event(run, "status", {"status": RunStatus.CANCELLED, "reason": "Cancelled by a user."})
-        record(organization=run.organization, action=Actions.RUN_CANCELLED, actor=user, target=run, ip=ip)
+        record(
+            organization=run.organization, action=Actions.RUN_CANCELLED, target=run, ip=ip, **audit_actor(user)
+        )
     if run.experiment_id:
         from .experiments import experiment_mark_if_finished
 
@@ -189,16 +197,16 @@ def run_cancel(*, run: Run, user, ip: str | None = None) -> Run:
     return run
 
 
-def run_rerun(*, run: Run, user, seed: int | None = None) -> Run:
+def run_rerun(*, run: Run, user: Actor, seed: int | None = None) -> Run:
     """The same scenario again with another seed (a fresh random one when none is given)."""
     new_seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
     return run_start(organization=run.organization, user=user, scenario=run.scenario, seeds=[new_seed])[0]
 
 
-def run_fork(*, run: Run, user, step: int, stimulus_text: str | None = None, provider=None) -> Run:
+def run_fork(*, run: Run, user: Actor, step: int, stimulus_text: str | None = None, provider=None) -> Run:
     """A new run that continues from the world before ``step`` of ``run``, with changes:
     an edited text for the scenario's stimuli not yet published, and/or another provider."""
-    require_role(_role(run, user), roles.WRITE, "fork runs")
+    require_role(actor_role(run.organization_id, user), roles.WRITE, "fork runs")
     snapshot = RunSnapshot.objects.filter(run=run, step=step).first()
     if step == 0:
         state = {}
@@ -216,7 +224,7 @@ def run_fork(*, run: Run, user, step: int, stimulus_text: str | None = None, pro
             recommender=scenario.recommender, feed_size=scenario.feed_size, memory_tokens=scenario.memory_tokens,
             provider=provider if provider is not None else scenario.provider, seed=run.seed,
             budget_usd=scenario.budget_usd, budget_tokens=scenario.budget_tokens, agenda=scenario.agenda,
-            settings=scenario.settings, created_by=user,
+            settings=scenario.settings, created_by=actor_user(user),
         )
         for stimulus in scenario.stimuli.all():
             Stimulus.objects.create(
@@ -230,13 +238,14 @@ def run_fork(*, run: Run, user, step: int, stimulus_text: str | None = None, pro
         fork = Run.objects.create(
             organization=run.organization, scenario=fork_scenario, seed=run.seed, total_steps=run.total_steps,
             next_step=step, state=state, panel_snapshot=run.panel_snapshot, budget_usd=run.budget_usd,
-            budget_tokens=run.budget_tokens, estimate=run.estimate, parent=run, fork_step=step, created_by=user,
+            budget_tokens=run.budget_tokens, estimate=run.estimate, parent=run, fork_step=step,
+            created_by=actor_user(user),
             reproducibility={**run.reproducibility, "forked_from": run.pk, "fork_step": step,
                              "provider": choice_for(fork_scenario.provider).kind},
         )
         _copy_history(run, fork, step)
         append_event(fork, "status", {"status": fork.status, "reason": f"Forked from run #{run.pk} at step {step}."})
-        record(organization=run.organization, action=Actions.RUN_STARTED, actor=user, target=fork,
+        record(organization=run.organization, action=Actions.RUN_STARTED, target=fork, **audit_actor(user),
                detail={"forked_from": run.pk, "step": step})
         enqueue_step(fork.pk)
     return fork
@@ -256,7 +265,7 @@ def _fields(obj) -> dict:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname not in ("id", "run_id")}
 
 
-def run_inject(*, run: Run, user, text: str, author_handle: str = "", boost: float = 0.0) -> Stimulus:
+def run_inject(*, run: Run, user: Actor, text: str, author_handle: str = "", boost: float = 0.0) -> Stimulus:
     """A post that enters the world before the next step is planned (live stimulus)."""
     _steerable(run, user, "inject posts")
     if not text.strip():
@@ -272,9 +281,9 @@ def run_inject(*, run: Run, user, text: str, author_handle: str = "", boost: flo
     return stimulus
 
 
-def run_interview(*, run: Run, user, agent_key: str, question: str) -> Interview:
+def run_interview(*, run: Run, user: Actor, agent_key: str, question: str) -> Interview:
     """Ask a persona about the run; it answers in character from its memory. The run is not changed."""
-    require_role(_role(run, user), roles.READ, "interview personas")
+    require_role(actor_role(run.organization_id, user), roles.READ, "interview personas")
     world = persistence.load_world(run)
     persona = world.personas.get(agent_key)
     if persona is None:
@@ -290,5 +299,5 @@ def run_interview(*, run: Run, user, agent_key: str, question: str) -> Interview
     return Interview.objects.create(
         organization_id=run.organization_id, run=run, agent_key=agent_key, handle=persona.handle,
         step=world.next_step, question=question.strip()[:1000], answer=(response.text or "").strip(),
-        error=response.error or "", asked_by=user,
+        error=response.error or "", asked_by=actor_user(user),
     )

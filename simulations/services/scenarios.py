@@ -7,24 +7,19 @@ from django.db import transaction
 from personas.models import Panel
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
+from simnet.tenancy.actors import Actor, actor_role, actor_user, audit_actor
 from simnet.tenancy.audit import Actions, record
 from simnet.tenancy.errors import ApplicationError
-from simnet.tenancy.models import Membership
 from simnet.tenancy.secrets import encrypt_for, mask
 from simulations.engine.recommenders import RECOMMENDERS
 
-from ..models import ProviderConfig, Scenario, Stimulus
-
-
-def _role(organization, user) -> str | None:
-    membership = Membership.objects.filter(organization=organization, user=user).first()
-    return membership.role if membership else None
+from ..models import FINAL_STATUSES, Backtest, ProviderConfig, Run, Scenario, Stimulus
 
 
 def scenario_create(
     *,
     organization,
-    user,
+    user: Actor,
     panel: Panel,
     name: str,
     format: str = Scenario.Format.FEED,
@@ -41,7 +36,7 @@ def scenario_create(
     stimuli: list[dict] | None = None,
 ) -> Scenario:
     """A scenario on a panel the organization owns or that was shared with it."""
-    require_role(_role(organization, user), roles.WRITE, "create scenarios")
+    require_role(actor_role(organization, user), roles.WRITE, "create scenarios")
     if not Panel.objects.visible_to(organization).filter(pk=panel.pk).exists():
         raise ApplicationError("That panel does not exist.", code="not_found", status=404)
     if provider is not None and provider.organization_id != organization.pk:
@@ -75,7 +70,7 @@ def scenario_create(
             budget_usd=budget_usd,
             budget_tokens=budget_tokens,
             agenda=[a.strip() for a in (agenda or []) if a.strip()],
-            created_by=user,
+            created_by=actor_user(user),
         )
         for item in stimuli or []:
             Stimulus.objects.create(
@@ -92,11 +87,11 @@ def scenario_create(
 
 
 def provider_config_create(
-    *, organization, user, name: str, kind: str, model: str = "", base_url: str = "", secret: str = "",
+    *, organization, user: Actor, name: str, kind: str, model: str = "", base_url: str = "", secret: str = "",
     max_concurrency: int = 4, ip: str | None = None,
 ) -> ProviderConfig:
     """Store a provider; the secret is encrypted for this organization and never shown again."""
-    require_role(_role(organization, user), roles.MANAGE, "configure providers")
+    require_role(actor_role(organization, user), roles.MANAGE, "configure providers")
     if kind not in ProviderConfig.Kind.values:
         raise ApplicationError(f"Unknown provider kind {kind!r}.", fields={"kind": ["Unknown kind."]})
     if kind in (ProviderConfig.Kind.ANTHROPIC, ProviderConfig.Kind.OPENAI_COMPAT) and not model:
@@ -111,6 +106,35 @@ def provider_config_create(
             base_url=base_url.strip(), secret_ciphertext=encrypt_for(organization.pk, secret) if secret else "",
             secret_hint=mask(secret) if secret else "", max_concurrency=max_concurrency,
         )
-        record(organization=organization, action=Actions.PROVIDER_CONFIGURED, actor=user, target=config, ip=ip,
-               detail={"kind": kind, "model": model})
+        record(organization=organization, action=Actions.PROVIDER_CONFIGURED, target=config, ip=ip,
+               detail={"kind": kind, "model": model}, **audit_actor(user))
     return config
+
+
+@transaction.atomic
+def provider_config_delete(*, config: ProviderConfig, user: Actor, ip: str | None = None) -> None:
+    """Delete a provider and its encrypted secret.
+
+    Refused while an unfinished run or backtest uses it (its next step would quietly switch
+    provider); scenarios that named it fall back to the offline model.
+    """
+    require_role(actor_role(config.organization_id, user), roles.MANAGE, "configure providers")
+    organization_id = config.organization_id
+    runs = Run.objects.filter(organization_id=organization_id, scenario__provider=config).exclude(
+        status__in=FINAL_STATUSES
+    )
+    backtests = Backtest.objects.filter(organization_id=organization_id, provider_config=config).filter(
+        status__in=(Backtest.Status.QUEUED, Backtest.Status.RUNNING)
+    )
+    in_use = runs.count() + backtests.count()
+    if in_use:
+        raise ApplicationError(
+            f"{in_use} unfinished run(s) or backtest(s) use this provider; cancel them or wait until they end.",
+            code="provider_in_use",
+            status=409,
+        )
+    record(
+        organization=config.organization, action=Actions.PROVIDER_DELETED, target=config, ip=ip,
+        detail={"kind": config.kind, "model": config.model}, **audit_actor(user),
+    )  # fmt: skip
+    config.delete()
