@@ -292,7 +292,6 @@ def _finish(backtest: Backtest, status: str, reason: str, result: dict) -> Backt
     return backtest
 
 
-
 def backtest_list(*, organization, provider: str = "") -> QuerySet:
     """Past backtests, newest first; ``provider`` filters by kind or by "kind/model" label."""
     backtests = Backtest.objects.for_org(organization).select_related("panel")

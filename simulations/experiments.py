@@ -27,7 +27,7 @@ from simulations.analysis.stats import bootstrap_mean_ci
 from .models import FINAL_STATUSES, Experiment, Run, RunStatus
 from .reports import run_outcome_metrics
 
-COMPARISON_VERSION = "1"
+COMPARISON_VERSION = "2"  # 2: verdicts name metrics in words and say when no replicate differed
 MIN_REPLICATES = 2  # a variance needs two values
 
 METRIC_LABELS = {
@@ -39,6 +39,11 @@ METRIC_LABELS = {
     "quote_repost_ratio": "Quotes per repost",
     "backlash_score": "Backlash risk score (0-3)",
 }
+
+
+def _in_sentence(label: str) -> str:
+    """ "Negative share of replies and quotes" -> "negative share of replies and quotes"."""
+    return label[:1].lower() + label[1:]
 
 
 def _labels(experiment: Experiment) -> list[str]:
@@ -106,7 +111,11 @@ def build_comparison(experiment: Experiment) -> dict:
     verdict = None
     if labels and not short:
         result = compare_variants(
-            {label: replicates[label] for label in labels}, baseline, OUTCOME_METRICS, seed=experiment.pk or 0
+            {label: replicates[label] for label in labels},
+            baseline,
+            OUTCOME_METRICS,
+            seed=experiment.pk or 0,
+            labels={name: _in_sentence(label) for name, label in METRIC_LABELS.items()},
         )
         verdict = {**to_jsonable(result), "any_significant": result.any_significant}
     return {

@@ -138,10 +138,60 @@ def _run_notes(meta: Mapping[str, Any]) -> list[dict[str, str]]:
     return notes
 
 
+def _classifier_notes(meta: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Who labelled the replies: a language-model judge reads sarcasm, a lexicon does not."""
+    classifier = meta.get("classifier") or {}
+    if classifier.get("kind") == "llm":
+        labelled = classifier["judged"] + classifier["fallbacks"]
+        if labelled and classifier["fallbacks"] / labelled > FAILED_SHARE_WARNING:
+            return [
+                _note(
+                    "caution",
+                    "Judge often gave no answer",
+                    f"The language-model judge ({classifier['name']}) gave no usable label for "
+                    f"{classifier['fallbacks']} of {labelled} replies and quotes; the lexicon model labelled those.",
+                )
+            ]
+        return [
+            _note(
+                "info",
+                "Sentiment judged by a language model",
+                f"{classifier['name']} labelled the tone and stance of {classifier['judged']} replies and quotes "
+                f"(${classifier['cost_usd']:.4f}, added to this run's cost).",
+            )
+        ]
+    if classifier.get("judge_error"):
+        return [
+            _note(
+                "caution",
+                "Language-model judge failed",
+                f"{classifier['judge_error']} The lexicon model labelled the replies instead: it misses sarcasm.",
+            )
+        ]
+    return [
+        _note(
+            "info",
+            "Sentiment by a lexicon model",
+            "VADER (with a backlash vocabulary) labelled the replies and quotes: free and repeatable, but blind "
+            "to sarcasm, so jokes are flagged separately in the themes. Runs on a hosted language model are "
+            "judged by that model instead.",
+        )
+    ]
+
+
 def _evidence_notes(data: Mapping[str, Any]) -> list[dict[str, str]]:
     notes = []
     backlash = data["backlash"]
-    if not backlash["enough_evidence"]:
+    if not backlash["responses"]:
+        notes.append(
+            _note(
+                "caution",
+                "No responses",
+                "Nobody replied to or quoted the stimulus: there is no sentiment, theme or backlash to read, "
+                "and a low risk level means only that. Try more steps, a larger boost or a larger panel.",
+            )
+        )
+    elif not backlash["enough_evidence"]:
         notes.append(
             _note(
                 "caution",
@@ -168,7 +218,8 @@ def _evidence_notes(data: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def assess_trust(data: Mapping[str, Any]) -> dict[str, Any]:
     """Overall level, one-sentence headline and the notes, for a report JSON with its ``meta``."""
-    notes = [*_diagnostic_notes(data), *_run_notes(data["meta"]), *_evidence_notes(data)]
+    meta = data["meta"]
+    notes = [*_diagnostic_notes(data), *_run_notes(meta), *_classifier_notes(meta), *_evidence_notes(data)]
     notes.sort(key=lambda n: -LEVELS.index(n["level"]))
     worst = max((n["level"] for n in notes), key=LEVELS.index, default="ok")
     level = worst if worst in ("warning", "caution") else "ok"

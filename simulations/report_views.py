@@ -24,6 +24,7 @@ from .models import Backtest, Experiment, Run, RunPost
 from .report_forms import BacktestForm, PowerForm
 
 BACKTESTS_SHOWN = 100
+RESPONSES_SHOWN = 300  # labelled replies listed on the page; the export has them all
 EXPORT_LINKS = [(what, fmt) for what in reports.EXPORT_TABLES for fmt in reports.EXPORT_FORMATS]
 
 
@@ -99,6 +100,11 @@ def run_report(request, run_id: int):
         "jokes": [t for t in themes if t["is_joke"]],
         "charts": charts,
         "exports": EXPORT_LINKS,
+        "responses": [
+            {**r, "handle": data["handles"].get(r["author_id"], r["author_id"])}
+            for r in data["responses"][:RESPONSES_SHOWN]
+        ],
+        "responses_left_out": max(0, len(data["responses"]) - RESPONSES_SHOWN),
     }
     return render(request, "simulations/report.html", context)
 

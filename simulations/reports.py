@@ -11,6 +11,13 @@ personas' real history (imported ``HistoryItem`` rows) feeds the honesty diagnos
 A final run (completed, failed or cancelled) never changes again, so its report is stored in
 ``RunReportCache`` on first use (or when ``run_report_store`` is called as the run ends);
 ``REPORT_VERSION`` invalidates caches written by older analysis code.
+
+Replies and quotes are labelled by VADER, except in the final report of a run on a hosted
+language model (Anthropic, OpenAI-compatible): the run's own provider judges them
+(``analysis.judge``), through the usual retry and decision-cache wrappers, and what the judge
+paid is added to the run's cost so budgets see it. The offline model is too small to judge and
+the rule baseline is no language model. Live reports of running runs always use VADER (they are
+rebuilt on every view); a judge that fails leaves VADER's labels and a note saying so.
 """
 
 from __future__ import annotations
@@ -18,15 +25,18 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from personas.models import FollowEdge as FollowEdgeRow
 from personas.models import HistoryItem, Persona
 from simulations.analysis.exports import export_records
 from simulations.analysis.jsonable import to_jsonable
-from simulations.analysis.metrics import EngagementCounts, engagement_by_step, engagement_totals
+from simulations.analysis.judge import LLMJudge
+from simulations.analysis.metrics import EngagementCounts
 from simulations.analysis.records import (
     ActionKind,
     ActionRecord,
@@ -38,19 +48,23 @@ from simulations.analysis.records import (
     Reaction,
 )
 from simulations.analysis.report import MAX_SEGMENTS, RunReport, build_report, segment_keys
+from simulations.analysis.sentiment import ResponseRow, response_rows
 from simulations.engine.persona import PanelSnapshot
+from simulations.llm.base import ProviderError
 
-from .models import FINAL_STATUSES, Run, RunAction, RunEvent, RunPost, RunReportCache
+from .models import FINAL_STATUSES, ProviderConfig, Run, RunAction, RunEvent, RunPost, RunReportCache
+from .providers import provider_for
 from .report_trust import assess_trust
 
-REPORT_VERSION = "1"
+REPORT_VERSION = "2"  # 2: the classifier that labelled the replies is recorded
+JUDGE_KINDS = (ProviderConfig.Kind.ANTHROPIC, ProviderConfig.Kind.OPENAI_COMPAT)
 HISTORY_PER_PERSONA = 200  # recent real items per persona the diagnostics compare with
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "jsonl": "application/x-ndjson; charset=utf-8",
     "parquet": "application/vnd.apache.parquet",
 }
-EXPORT_TABLES = ("actions", "posts", "metrics")
+EXPORT_TABLES = ("actions", "posts", "metrics", "responses")
 
 
 @dataclass(frozen=True)
@@ -191,7 +205,7 @@ def report_segments(personas: tuple[PersonaRecord, ...]) -> list[str]:
     return sorted({*segment_keys(personas), *lists})
 
 
-def build_run_report(run: Run, records: RunRecords | None = None) -> RunReport:
+def build_run_report(run: Run, records: RunRecords | None = None, judge: LLMJudge | None = None) -> RunReport:
     records = records or run_records(run)
     return build_report(
         records.posts,
@@ -201,16 +215,63 @@ def build_run_report(run: Run, records: RunRecords | None = None) -> RunReport:
         follows=records.follows,
         segments=report_segments(records.personas),
         real_history=records.real_history or None,
+        steps_taken=run.next_step,
+        classifier=judge,
         seed=run.seed,
         run_id=str(run.pk),
         variant=run.variant or None,
     )
 
 
+def judge_for(run: Run) -> LLMJudge | None:
+    """The language-model judge of a final run's replies: its own hosted provider, else None."""
+    config = run.scenario.provider
+    if run.status not in FINAL_STATUSES or config is None or config.kind not in JUDGE_KINDS:
+        return None
+    return LLMJudge(provider_for(config, organization_id=run.organization_id))
+
+
+def _charge(run: Run, judge: LLMJudge) -> None:
+    """Add what the judge paid to the run's own usage (monthly budgets sum runs' costs)."""
+    usage = judge.usage
+    if not usage.calls:
+        return
+    Run.unscoped.filter(pk=run.pk).update(
+        input_tokens=F("input_tokens") + usage.input_tokens + usage.cache_write_tokens,
+        cached_tokens=F("cached_tokens") + usage.cached_input_tokens,
+        output_tokens=F("output_tokens") + usage.output_tokens,
+        llm_calls=F("llm_calls") + usage.calls,
+        cost_usd=F("cost_usd") + Decimal(str(round(usage.cost_usd, 6))),
+    )
+
+
+def _labelled_report(run: Run, records: RunRecords) -> tuple[RunReport, dict]:
+    """The run's report with replies labelled by the judge when it has one, and what labelled them."""
+    judge = judge_for(run)
+    lexicon = {"kind": "lexicon", "name": "VADER with a backlash vocabulary"}
+    if judge is None:
+        return build_run_report(run, records), lexicon
+    try:
+        report = build_run_report(run, records, judge)
+    except ProviderError as error:
+        return build_run_report(run, records), {**lexicon, "judge_error": str(error)}
+    finally:
+        _charge(run, judge)
+    labelled = {
+        "kind": "llm",
+        "name": judge.provider.model or judge.provider.name,
+        "judged": judge.judged,
+        "fallbacks": judge.fallbacks,
+        "calls": judge.usage.calls,
+        "cost_usd": judge.usage.cost_usd,
+    }
+    return report, labelled
+
+
 def _report_data(run: Run) -> tuple[dict, dict]:
     """(report JSON with the page's extras, outcome metrics) of ``run`` as it stands."""
     records = run_records(run)
-    report = build_run_report(run, records)
+    report, classifier = _labelled_report(run, records)
     data = report.to_dict()
     outcomes = Counter(a.outcome or "ok" for a in records.actions)
     data["version"] = REPORT_VERSION
@@ -227,6 +288,7 @@ def _report_data(run: Run) -> tuple[dict, dict]:
         "personas_with_history": len({r.persona_id for r in records.real_history}),
         "actions": len(records.actions),
         "outcomes": dict(outcomes),
+        "classifier": classifier,
     }
     data["trust"] = assess_trust(data)
     return data, to_jsonable(report.outcome_metrics())  # NaN-free, as a JSON column needs
@@ -280,20 +342,22 @@ def run_report_store(*, run_id: int) -> bool:
 
 
 def _export_rows(run: Run, what: str) -> tuple[list, type]:
-    posts = list(RunPost.objects.filter(run=run).order_by("step", "id"))
     if what == "posts":
-        return [post_record(p) for p in posts], PostRecord
-    actions = [_action_record(a) for a in RunAction.objects.filter(run=run).order_by("step", "id")]
+        return [post_record(p) for p in RunPost.objects.filter(run=run).order_by("step", "id")], PostRecord
     if what == "actions":
-        return actions, ActionRecord
-    impressions = _impressions(run, posts)
-    steps = engagement_by_step(actions, impressions)  # the same rows as the report's time series
-    return [*steps, engagement_totals(actions, impressions)], EngagementCounts
+        return [
+            _action_record(a) for a in RunAction.objects.filter(run=run).order_by("step", "id")
+        ], ActionRecord
+    data = run_report_data(run)  # the numbers and labels the report shows (the judge's, if one judged)
+    if what == "responses":
+        return response_rows(data["responses"], data["handles"]), ResponseRow
+    return [EngagementCounts(**row) for row in [*data["steps"], data["totals"]]], EngagementCounts
 
 
 def run_export(run: Run, *, what: str, fmt: str) -> tuple[str, bytes]:
-    """(file name, contents) of one table of a run: ``actions``, ``posts`` or ``metrics`` (one row
-    per step, then the run's totals with an empty step), as ``csv``, ``jsonl`` or ``parquet``.
+    """(file name, contents) of one table of a run: ``actions``, ``posts``, ``metrics`` (one row
+    per step, then the run's totals with an empty step) or ``responses`` (every reply and quote
+    with its sentiment, stance and the reasons), as ``csv``, ``jsonl`` or ``parquet``.
 
     The files read back into the same records with ``analysis.exports.load_records``."""
     if what not in EXPORT_TABLES or fmt not in EXPORT_FORMATS:

@@ -55,6 +55,11 @@ class MetricComparison:
     needed_per_variant: int | None = None  # for the observed difference at 80% power
     needed_unit: str = "replicates"  # "replicates" or "responses"
     verdict: str = ""
+    metric_label: str = ""  # how sentences name the metric; the metric's name when empty
+
+    @property
+    def named(self) -> str:
+        return self.metric_label or self.metric
 
 
 def compare_replicates(
@@ -66,6 +71,7 @@ def compare_replicates(
     *,
     higher_is_better: bool,
     seed: int = 0,
+    metric_label: str = "",
 ) -> MetricComparison:
     """Compare one per-replicate metric (e.g. negative share of each seed) between variants."""
     test = compare_rates(a_values, b_values)
@@ -82,6 +88,7 @@ def compare_replicates(
         test=test,
         hedges_g=hedges_g(a_values, b_values),
         cliffs_delta=delta,
+        metric_label=metric_label,
     )
 
 
@@ -150,10 +157,10 @@ def _verdict(c: MetricComparison) -> str:
     values = f"{_fmt(c.a.estimate)} vs {_fmt(c.b.estimate)}"
     if c.significant:
         word = "better" if c.a_is_better else "worse"
-        return f"{c.a_label} is {word} than {c.b_label} on {c.metric} ({values}, Holm-adjusted p = {c.p_adjusted:.3g})."
+        return f"{c.a_label} is {word} than {c.b_label} on {c.named} ({values}, Holm-adjusted p = {c.p_adjusted:.3g})."
     if c.test.p_value is None:
-        return f"The data cannot tell {c.a_label} and {c.b_label} apart on {c.metric}: {c.test.reason}."
-    text = f"The data cannot tell {c.a_label} and {c.b_label} apart on {c.metric} ({values}"
+        return f"The data cannot tell {c.a_label} and {c.b_label} apart on {c.named}: {c.test.reason}."
+    text = f"The data cannot tell {c.a_label} and {c.b_label} apart on {c.named} ({values}"
     text += f", Holm-adjusted p = {c.p_adjusted:.3g})."
     if c.needed_per_variant is not None:
         text += (
@@ -191,6 +198,16 @@ def _summary(comparisons: Sequence[MetricComparison]) -> str:
         text = "The data cannot tell these variants apart on any metric after correcting for multiple comparisons."
         if needed:
             text += f" Detecting the largest observed difference needs about {min(needed)} replicates per variant."
+        constant = sum(1 for c in comparisons if c.test.test == "identical")
+        if constant == len(comparisons):
+            text += (
+                " Every replicate of every variant gave the same value on every metric: the runs show no"
+                " reaction that differs, so check that the panel reacted at all (the run reports say)."
+            )
+        elif constant:
+            text += (
+                f" On {constant} of the {len(comparisons)} comparisons every replicate gave the same value."
+            )
         return text
     text = " ".join(c.verdict for c in significant)
     undecided = len(comparisons) - len(significant)
@@ -228,11 +245,13 @@ def compare_variants(
     *,
     alpha: float = ALPHA,
     seed: int = 0,
+    labels: Mapping[str, str] | None = None,
 ) -> ExperimentVerdict:
     """Every variant against ``baseline`` on every metric, corrected together.
 
     ``replicate_metrics`` maps a variant label to one dict of metric values per replicate
-    (``RunReport.outcome_metrics()``); ``metrics`` maps a metric name to "higher is better".
+    (``RunReport.outcome_metrics()``); ``metrics`` maps a metric name to "higher is better";
+    ``labels`` names metrics in the verdict's sentences ("negative share of replies").
     Replicates where a metric is missing (None or NaN) are left out of that metric; a metric
     missing from every replicate of a variant is not compared for that variant.
     """
@@ -254,6 +273,7 @@ def compare_variants(
                     b_values,
                     higher_is_better=higher_is_better,
                     seed=seed,
+                    metric_label=(labels or {}).get(metric, ""),
                 )
             )
     return decide(comparisons, alpha)

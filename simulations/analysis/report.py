@@ -105,6 +105,16 @@ class RunReport:
         }
 
 
+def _step_range(
+    steps_taken: int | None, actions: Sequence[ActionRecord], impressions: Sequence[ImpressionRecord]
+) -> range | None:
+    """0..steps_taken, widened to any later step the records mention (None: what they mention)."""
+    if steps_taken is None:
+        return None
+    last = max([steps_taken - 1, *(a.step for a in actions), *(i.step for i in impressions)])
+    return range(last + 1)
+
+
 def segment_keys(personas: Sequence[PersonaRecord]) -> list[str]:
     """Trait keys that split the panel into a few groups (2..MAX_SEGMENTS values)."""
     values: dict[str, set[str]] = {}
@@ -126,11 +136,14 @@ def build_report(
     classifier: SentimentClassifier | None = None,
     embed: Embedder | None = None,
     real_history: Sequence[Reaction] | None = None,
+    steps_taken: int | None = None,
     seed: int = 0,
     run_id: str | None = None,
     variant: str | None = None,
 ) -> RunReport:
-    """Every analysis of one run. ``segments`` defaults to the panel's categorical traits."""
+    """Every analysis of one run. ``segments`` defaults to the panel's categorical traits;
+    ``classifier`` labels the replies and quotes (VADER when None); ``steps_taken`` gives the
+    per-step rows every step the run took, quiet last steps included."""
     stimulus_text = " ".join(p.text for p in posts if p.is_stimulus)
     labels = label_responses(posts, classifier, context=stimulus_text)
     has_graph = bool(follows) or any(p.followers for p in personas)
@@ -150,13 +163,13 @@ def build_report(
         for key in keys
     )
     diagnostics = None
-    if real_history is not None:
-        diagnostics = diagnose(reactions_from_actions(actions), real_history, classifier)
+    if real_history is not None:  # the lexicon model on both sides: like with like, and free
+        diagnostics = diagnose(reactions_from_actions(actions), real_history)
     return RunReport(
         run_id=run_id,
         variant=variant,
         totals=engagement_totals(actions, impressions),
-        steps=tuple(engagement_by_step(actions, impressions)),
+        steps=tuple(engagement_by_step(actions, impressions, _step_range(steps_taken, actions, impressions))),
         stimuli=tuple(stimuli),
         sentiment=summarize(labels),
         backlash=assess_backlash(posts, actions, labels, personas),

@@ -232,6 +232,45 @@ def label_responses(
 
 
 @dataclass(frozen=True)
+class ResponseRow:
+    """One labelled reply or quote as a flat row (the ``responses`` export): reasons joined."""
+
+    post_id: str
+    author_id: str
+    author_handle: str
+    kind: PostKind
+    step: int
+    parent_id: str | None
+    stimulus_post_id: str | None
+    text: str
+    sentiment: Sentiment
+    score: float
+    stance: Stance
+    reasons: str
+
+
+def response_rows(labels: Iterable[Mapping], handles: Mapping[str, str]) -> list[ResponseRow]:
+    """Flat rows from labels as a report JSON holds them (``RunReport.to_dict()["responses"]``)."""
+    return [
+        ResponseRow(
+            post_id=label["post_id"],
+            author_id=label["author_id"],
+            author_handle=handles.get(label["author_id"], ""),
+            kind=PostKind(label["kind"]),
+            step=label["step"],
+            parent_id=label["parent_id"],
+            stimulus_post_id=label["stimulus_post_id"],
+            text=label["text"],
+            sentiment=Sentiment(label["sentiment"]),
+            score=float(label["score"]),
+            stance=Stance(label["stance"]),
+            reasons="; ".join(label["reasons"]),
+        )
+        for label in labels
+    ]
+
+
+@dataclass(frozen=True)
 class SentimentSummary:
     responses: int
     positive: int

@@ -136,3 +136,28 @@ def test_compare_variants_tests_every_variant_against_the_baseline(rng):
     assert verdict.summary.startswith("B is better than A on negative_share")
     with pytest.raises(ValueError):
         compare_variants(data, "Z", {"negative_share": False})
+
+
+def test_verdicts_name_metrics_in_words_when_given_labels():
+    data = {
+        "A": [{"negative_share": v} for v in (0.61, 0.58, 0.66, 0.6, 0.63)],
+        "B": [{"negative_share": v} for v in (0.11, 0.16, 0.12, 0.14, 0.1)],
+    }
+    labels = {"negative_share": "negative share of replies"}
+    [named] = compare_variants(data, "A", {"negative_share": False}, labels=labels).comparisons
+    assert named.verdict.startswith("B is better than A on negative share of replies (")
+    [bare] = compare_variants(data, "A", {"negative_share": False}).comparisons
+    assert bare.verdict.startswith("B is better than A on negative_share (")
+
+
+def test_the_summary_says_when_replicates_show_no_reaction_that_differs():
+    silent = {"A": [{"m": 0.0, "n": 0.0}] * 5, "B": [{"m": 0.0, "n": 0.0}] * 5}
+    summary = compare_variants(silent, "A", {"m": True, "n": True}).summary
+    assert summary.startswith("The data cannot tell these variants apart")
+    assert "Every replicate of every variant gave the same value on every metric" in summary
+    partly = {
+        "A": [{"m": 0.0, "n": v} for v in (1, 2, 3, 4)],
+        "B": [{"m": 0.0, "n": v} for v in (2, 3, 1, 4)],
+    }
+    summary = compare_variants(partly, "A", {"m": True, "n": True}).summary
+    assert "On 1 of the 2 comparisons every replicate gave the same value." in summary

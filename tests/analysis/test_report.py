@@ -109,3 +109,15 @@ def test_which_variant_causes_backlash_across_seeded_replicates():
     assert negative.verdict.startswith("B is better than A on negative_share")
     assert by_metric["accusation_share"].significant and by_metric["backlash_score"].a_is_better
     assert "B is better than A" in verdict.summary
+
+
+def test_quiet_last_steps_still_get_a_row():
+    run = backlash_run()
+    last_seen = max(a.step for a in run.actions)
+    plain = build_report(run.posts, run.actions, run.personas, impressions=run.impressions)
+    longer = build_report(
+        run.posts, run.actions, run.personas, impressions=run.impressions, steps_taken=last_seen + 3
+    )
+    assert [s.step for s in plain.steps] == list(range(last_seen + 1))
+    assert [s.step for s in longer.steps] == list(range(last_seen + 3))
+    assert longer.steps[-1].engagements == 0 and longer.steps[-1].impressions == 0

@@ -1,13 +1,8 @@
-"""Insight tests run against the project's URLs plus the insight pages and API."""
+"""Fixtures of the insight tests."""
 
 from __future__ import annotations
 
 import pytest
-
-
-@pytest.fixture(autouse=True)
-def _insight_urls(settings):
-    settings.ROOT_URLCONF = "tests.insight.urls"
 
 
 @pytest.fixture

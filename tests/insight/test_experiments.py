@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from simulations import experiments
-from simulations.models import Experiment
+from simulations.models import Experiment, Run
 from tests.factories import ExperimentFactory, RunFactory, ScenarioFactory
 
 from .builders import make_panel, replicate_fixture, store_fixture
@@ -60,7 +60,7 @@ def test_a_clear_difference_gets_intervals_and_a_verdict(clear_difference):
     assert (negative["a_label"], negative["b_label"]) == ("B", "A")
     assert negative["significant"] and negative["a_is_better"] and negative["p_adjusted"] < 0.05
     assert negative["test"]["test"] in ("welch_t", "mann_whitney_u") and negative["hedges_g"] < 0
-    assert "B is better than A on negative_share" in verdict["summary"]
+    assert "B is better than A on negative share of replies and quotes" in verdict["summary"]
 
 
 def test_the_same_ad_twice_cannot_be_told_apart(no_difference):
@@ -77,7 +77,7 @@ def test_the_comparison_page_shows_intervals_tests_and_the_verdict(clear_differe
     assert page.status_code == 200
     html = page.content.decode()
     summary = re.search(r'<p class="verdict" id="verdict-summary">(.*?)</p>', html, re.DOTALL).group(1)
-    assert "B is better than A on negative_share" in summary
+    assert "B is better than A on negative share of replies and quotes" in summary
     assert "95% interval" in html and "Holm" in html and "Hedges g" in html
     assert 'data-chart="chart-metric-negative_share"' in html
     assert "20 of 20 runs finished" in html
@@ -111,6 +111,17 @@ def test_progress_while_the_experiment_runs(org_a, viewer_client):
     partial = viewer_client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert partial.lstrip().startswith('<div id="comparison"') and 'hx-trigger="every 5s"' in partial
     assert "<html" not in partial
+
+
+def test_an_ended_experiment_with_too_few_completed_runs_says_so(org_a, viewer_client):
+    experiment = _experiment(org_a, {"A": 0.75, "B": 0.1}, completed=1)
+    Run.objects.filter(experiment=experiment, status="queued").update(status="cancelled")
+    Experiment.objects.for_org(org_a).filter(pk=experiment.pk).update(status="completed")
+    url = reverse("experiment_compare", kwargs={"experiment_id": experiment.pk})
+    html = viewer_client.get(url).content.decode()
+    assert "No comparison: every run has ended, but A, B finished with fewer than 2 completed runs" in html
+    assert "Not enough data yet" not in html and 'hx-trigger="every 5s"' not in html
+    assert "<td>1</td><td>0</td><td>9</td>" in html  # completed, running, left out: counted, not hidden
 
 
 def test_a_completed_experiment_keeps_its_comparison(clear_difference):

@@ -9,12 +9,18 @@ from simulations import reports
 from simulations.analysis.exports import load_records
 from simulations.analysis.metrics import EngagementCounts
 from simulations.analysis.records import ActionRecord, PostRecord
+from simulations.analysis.sentiment import ResponseRow
 from tests.analysis import peloton
 from tests.factories import ScenarioFactory
 
 from .builders import make_panel, store_fixture
 
-RECORD_TYPES = {"actions": ActionRecord, "posts": PostRecord, "metrics": EngagementCounts}
+RECORD_TYPES = {
+    "actions": ActionRecord,
+    "posts": PostRecord,
+    "metrics": EngagementCounts,
+    "responses": ResponseRow,
+}
 
 
 @pytest.fixture
@@ -31,7 +37,7 @@ def _read_back(tmp_path, response, name: str, record_type: type) -> list:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
-@pytest.mark.parametrize("what", ["actions", "posts", "metrics"])
+@pytest.mark.parametrize("what", ["actions", "posts", "metrics", "responses"])
 def test_downloads_round_trip(what, fmt, run, viewer_client, tmp_path):
     response = viewer_client.get(reverse("run_export", kwargs={"run_id": run.pk, "what": what, "fmt": fmt}))
     assert response.status_code == 200
@@ -44,6 +50,12 @@ def test_downloads_round_trip(what, fmt, run, viewer_client, tmp_path):
         assert records == list(expected.actions)
     elif what == "posts":
         assert records == list(expected.posts)
+    elif what == "responses":
+        assert [(r.post_id, r.sentiment, r.stance) for r in records] == [
+            (label.post_id, label.sentiment, label.stance) for label in report.responses
+        ]
+        assert any(r.reasons.startswith("VADER compound") for r in records)
+        assert {r.author_handle for r in records} <= {p.handle for p in peloton.panel(40)}
     else:
         assert records[:-1] == list(report.steps) and records[-1] == report.totals
 

@@ -1,6 +1,7 @@
 """Another organization gets 404 on every insight URL that takes an id, and sees none of its data.
 
-The same cases, in the shape of tests/test_isolation.py's CASES, for the lead to merge there.
+tests/test_isolation.py walks every URL with the same kind of case; this module adds what it
+does not check: both methods, a secret marker that must not leak, and that the owner can read.
 """
 
 from __future__ import annotations

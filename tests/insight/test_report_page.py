@@ -77,6 +77,17 @@ def test_every_report_carries_honesty_notes(peloton_run, viewer_client):
     assert 'id="diagnostics"' in page
 
 
+def test_a_run_nobody_answered_says_there_is_nothing_to_read(org_a, viewer_client):
+    panel, personas = make_panel(org_a)
+    scenario = ScenarioFactory(organization=org_a, panel=panel, name="Quiet ad")
+    fixture = peloton.build_run(peloton.AD_TEXT, replies=[], quotes=[], reposts=0, likes_on_stimulus=3)
+    run = store_fixture(fixture, scenario, personas)
+    page = viewer_client.get(reverse("run_report", kwargs={"run_id": run.pk})).content.decode()
+    trust = page.split('id="trust"')[1].split("</section>")[0]
+    assert "No responses." in trust and "Nobody replied to or quoted the stimulus" in trust
+    assert "Few responses" not in trust and 'id="risk-level">LOW<' in page
+
+
 def test_report_pages_accept_only_get(peloton_run, member_client):
     response = member_client.post(reverse("run_report", kwargs={"run_id": peloton_run.pk}))
     assert response.status_code == 405
