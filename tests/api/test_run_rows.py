@@ -51,8 +51,9 @@ def test_actions_filter_by_step_action_and_agent(member_api, finished_run):
     kind = actions.order_by("id").first().action
     same = member_api.get(f"{url(finished_run, 'actions')}?action={kind}&page_size=500").json()["results"]
     assert {row["action"] for row in same} == {kind} and len(same) == actions.filter(action=kind).count()
-    agent = member_api.get(f"{url(finished_run, 'actions')}?agent_key=1").json()["results"]
-    assert {row["agent_key"] for row in agent} == {"1"}
+    who = actions.order_by("id").first().agent_key
+    agent = member_api.get(f"{url(finished_run, 'actions')}?agent_key={who}&page_size=500").json()["results"]
+    assert {row["agent_key"] for row in agent} == {who} and len(agent) == actions.filter(agent_key=who).count()
     refused = member_api.get(f"{url(finished_run, 'actions')}?step=-1")
     assert refused.status_code == 400 and "step" in refused.json()["error"]["fields"]
 
