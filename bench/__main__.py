@@ -45,19 +45,27 @@ def collect() -> tuple[dict[str, Any], list[str]]:
 
     offline = measure_offline()
     if isinstance(offline, OfflineFigures):
+        per_decision = max(1, offline.decisions)
         figures.update(
             offline_decisions_per_s=round(offline.decisions_per_s, 3),
+            offline_cold_decisions_per_s=round(offline.cold_decisions_per_s, 3),
+            offline_warm_decisions_per_s=round(offline.warm_decisions_per_s, 3),
             offline_valid_rate=round(offline.valid_rate, 4),
-            offline_applied_ok_rate=round(offline.applied_ok / max(1, offline.decisions), 4),
-            offline_input_tokens_per_decision=round(offline.input_tokens / max(1, offline.decisions), 1),
-            offline_first_decision_s=round(offline.first_decision_s, 2),
+            offline_applied_ok_rate=round(offline.applied_ok / per_decision, 4),
+            offline_input_tokens_per_decision=round(offline.input_tokens / per_decision, 1),
+            offline_cached_input_share=round(offline.cached_input_tokens / max(1, offline.input_tokens), 4),
+            offline_output_tokens_per_decision=round(offline.output_tokens / per_decision, 1),
+            offline_load_s=round(offline.load_seconds, 2),
             offline_status=f"ok ({offline.model}, {offline.decisions} decisions)",
         )
         lines.append(
-            f"offline ({offline.model}): {offline.decisions_per_s:.2f} decisions/s, valid on first try "
-            f"{offline.valid_rate:.0%}, accepted by the world {offline.applied_ok / max(1, offline.decisions):.0%} "
-            f"({offline.decisions} decisions, {offline.input_tokens / max(1, offline.decisions):.0f} real input tokens "
-            f"each; the first, with model loading, took {offline.first_decision_s:.1f} s)"
+            f"offline ({offline.model}): {offline.decisions_per_s:.2f} decisions/s over {offline.decisions} decisions "
+            f"({offline.cold_decisions_per_s:.2f}/s in the first step, evaluating every persona's prefix; "
+            f"{offline.warm_decisions_per_s:.2f}/s after it), usable on first try {offline.valid_rate:.0%}, "
+            f"accepted by the world {offline.applied_ok / per_decision:.0%}; per decision "
+            f"{offline.input_tokens / per_decision:.0f} input tokens "
+            f"({offline.cached_input_tokens / max(1, offline.input_tokens):.0%} from the prefix cache) and "
+            f"{offline.output_tokens / per_decision:.0f} output; loading took {offline.load_seconds:.1f} s"
         )
     else:
         figures.update(

@@ -1,7 +1,11 @@
 """Decisions per second and valid-decision rate of the embedded offline model.
 
-The model is the other half of the project (``simulations.llm.offline``); it is imported lazily
-so the engine benchmark runs even where llama.cpp or the model is missing.
+A short feed run as the engine drives it: every step's turns go to the provider as one batch.
+The model is loaded (by a throwaway request) before the clock starts. The first step evaluates
+every persona's prefix (card and rules) from scratch; later steps find it in the prefix cache,
+as every step after the first of a real run does, so the figures are reported for both and for
+the whole run. The model is imported lazily so the engine benchmark runs where llama.cpp or the
+model is missing.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from simulations.engine import (
     gather_decisions,
     plan_step,
 )
-from simulations.llm.base import ProviderError
+from simulations.llm.base import LLMRequest, ProviderError
+
+from .engine_bench import AD
 
 AGENTS = 6
-STEPS = 2
-TIME_LIMIT_S = 60.0  # the model is slow on a busy 2-core machine: measure what fits in a minute
-MIN_DECISIONS = 3  # the first one (model loading) and at least two timed ones
+STEPS = 4
+TIME_LIMIT_S = 90.0  # a busy machine is slow: stop after the step that passes this
+MIN_STEPS = 2  # one with cold prefixes, one with warm ones
 
 
 @dataclass(frozen=True)
@@ -32,15 +38,27 @@ class OfflineFigures:
     model: str
     decisions: int
     seconds: float
-    first_decision_s: float  # includes loading the model, so it is kept out of the rate
+    first_step_decisions: int  # the step that evaluated every persona's prefix
+    first_step_seconds: float
     first_try_valid: int  # answers usable as given (no correction request needed)
     applied_ok: int  # decisions the world accepted
-    input_tokens: int  # as the model's own tokenizer counted them
+    input_tokens: int  # prompt tokens as the model's own tokenizer counted them, cached or not
+    cached_input_tokens: int
+    output_tokens: int
+    load_seconds: float
 
     @property
     def decisions_per_s(self) -> float:
-        """Steady-state rate: every decision after the first."""
-        return (self.decisions - 1) / self.seconds if self.seconds else 0.0
+        return self.decisions / self.seconds if self.seconds else 0.0
+
+    @property
+    def cold_decisions_per_s(self) -> float:
+        return self.first_step_decisions / self.first_step_seconds if self.first_step_seconds else 0.0
+
+    @property
+    def warm_decisions_per_s(self) -> float:
+        warm_seconds = self.seconds - self.first_step_seconds
+        return (self.decisions - self.first_step_decisions) / warm_seconds if warm_seconds else 0.0
 
     @property
     def valid_rate(self) -> float:
@@ -53,30 +71,43 @@ def measure_offline() -> OfflineFigures | str:
         offline = importlib.import_module("simulations.llm.offline")
         importlib.import_module("llama_cpp")
         provider = offline.OfflineProvider()
+        started = time.perf_counter()
+        provider.generate([LLMRequest(key="load", system="", user="Hi.", max_tokens=1)])
+        load_seconds = time.perf_counter() - started
     except (ImportError, ProviderError) as err:
         return f"{type(err).__name__}: {err}"
     online = tuple(replace(p, activity_rate=1.0) for p in demo_panel(AGENTS, seed=3).personas)
-    world = World.create(PanelSnapshot(online), WorldConfig(seed=3))
-    decisions = first_try = applied = input_tokens = 0
-    seconds = first_decision = 0.0
-    for _ in range(STEPS):
+    world = World.create(PanelSnapshot(online), WorldConfig(seed=3), [AD])
+    decisions = first_try = applied = input_tokens = cached = output_tokens = 0
+    seconds = first_seconds = 0.0
+    first_decisions = 0
+    for step in range(STEPS):
+        if step >= MIN_STEPS and seconds > TIME_LIMIT_S:
+            break
         plan = plan_step(world)
-        answers = []
-        for turn in plan.turns:  # one at a time, so the time limit can stop between decisions
-            if seconds > TIME_LIMIT_S and decisions + len(answers) >= MIN_DECISIONS:
-                break
-            started = time.perf_counter()
-            answers += gather_decisions([turn], provider)
-            if first_decision == 0.0:
-                first_decision = time.perf_counter() - started
-            else:
-                seconds += time.perf_counter() - started
-        result = apply_step(world, plan, answers)  # agents not asked in time count as errors, unmeasured
-        answered = {a.agent_id for a in answers}
+        started = time.perf_counter()
+        answers = gather_decisions(plan.turns, provider)
+        elapsed = time.perf_counter() - started
+        result = apply_step(world, plan, answers)
+        if step == 0:
+            first_decisions, first_seconds = len(answers), elapsed
+        seconds += elapsed
         decisions += len(answers)
         first_try += sum(a.decision is not None and a.attempts == 1 for a in answers)
-        applied += sum(r.ok for r in result.results if r.agent_id in answered)
-        input_tokens += sum(a.usage.input_tokens for a in answers)
+        applied += sum(r.ok for r in result.results)
+        input_tokens += sum(a.usage.input_tokens + a.usage.cached_input_tokens for a in answers)
+        cached += sum(a.usage.cached_input_tokens for a in answers)
+        output_tokens += sum(a.usage.output_tokens for a in answers)
     return OfflineFigures(
-        provider.model, decisions, seconds, first_decision, first_try, applied, input_tokens
+        provider.model,
+        decisions,
+        seconds,
+        first_decisions,
+        first_seconds,
+        first_try,
+        applied,
+        input_tokens,
+        cached,
+        output_tokens,
+        load_seconds,
     )

@@ -76,7 +76,7 @@ class ImportJobViewSet(
             organization=self.organization,
             role=request_role(request),
             **caller(request),
-            **arguments.service_arguments(),
+            **services.import_start_arguments(arguments.validated_data),
         )
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -61,20 +61,6 @@ class ImportForm(forms.Form):
                 if field in self.fields:
                     self.add_error(field, message)
 
-    def service_arguments(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "connector": data["connector"],
-            "params": {
-                "account": data["account"],
-                "holdout_percent": data["holdout_percent"],
-                "card_budget": data["card_budget"],
-            },
-            "upload": data["file"],
-            "credential": data["credential"],
-            "panel": data["panel"],
-            "panel_name": data["panel_name"],
-        }
 
 
 class RetryForm(forms.Form):

@@ -51,20 +51,6 @@ class ImportStartSerializer(serializers.Serializer):
         min_value=CARD_BUDGET_RANGE[0], max_value=CARD_BUDGET_RANGE[1], default=DEFAULT_CARD_BUDGET
     )
 
-    def service_arguments(self) -> dict:
-        data = self.validated_data
-        return {
-            "connector": data["connector"],
-            "params": {
-                "account": data["account"],
-                "holdout_percent": data["holdout_percent"],
-                "card_budget": data["card_budget"],
-            },
-            "upload": data["file"],
-            "credential": data["credential"],
-            "panel": data["panel"],
-            "panel_name": data["panel_name"],
-        }
 
 
 class ImportProgressSerializer(serializers.Serializer):

@@ -69,6 +69,18 @@ def _check_upload(connector: str, upload) -> None:
         raise ApplicationError(message, code="file_type", fields={"file": [message]})
 
 
+def import_start_arguments(data) -> dict:
+    """``import_start``'s keyword arguments from the validated fields of the import form or the API."""
+    return {
+        "connector": data["connector"],
+        "params": {key: data[key] for key in ("account", "holdout_percent", "card_budget")},
+        "upload": data["file"],
+        "credential": data["credential"],
+        "panel": data["panel"],
+        "panel_name": data["panel_name"],
+    }
+
+
 def import_start(
     *,
     organization,

@@ -103,7 +103,7 @@ def _import_create(request):
                 user=request.user,
                 role=caller_role(request),
                 ip=client_ip(request),
-                **form.service_arguments(),
+                **services.import_start_arguments(form.cleaned_data),
             )
         except ApplicationError as exc:
             add_application_error(form, exc)

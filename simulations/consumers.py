@@ -22,8 +22,8 @@ from django.conf import settings
 
 from simnet.tenancy.models import Membership
 
-from .events import events_after, group_name
 from .event_render import render_event
+from .events import events_after, group_name
 from .models import Run
 
 
@@ -95,5 +95,5 @@ class RunEventsConsumer(AsyncWebsocketConsumer):
             self.wake.clear()
             try:
                 await asyncio.wait_for(self.wake.wait(), timeout=poll)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass

@@ -43,7 +43,7 @@ def wake_listeners(run_id: int, seq: int) -> None:
         return
     try:
         async_to_sync(layer.group_send)(group_name(run_id), {"type": "run.wake", "seq": seq})
-    except Exception as exc:  # a wake-up is an optimisation; consumers poll anyway
+    except Exception as exc:  # noqa: BLE001 - a wake-up is an optimisation; consumers poll anyway
         log.warning("could not wake listeners of run %s: %s", run_id, exc)
 
 

@@ -119,12 +119,14 @@ def meeting_view(world: World, agenda: tuple[str, ...]) -> dict | None:
     }
 
 
-def minutes_with_votes(world: World) -> Minutes | None:
-    """The minutes so far, once any item has been voted on."""
+def minutes_so_far(world: World) -> Minutes | None:
+    """The minutes once any item has been voted on, or once the meeting is over: a meeting
+    where nobody voted still has minutes, and they say "no vote"."""
     if world.meeting is None:
         return None
     minutes = build_minutes(world)
-    return minutes if any(sum(item.votes.values()) for item in minutes.items) else None
+    voted = any(sum(item.votes.values()) for item in minutes.items)
+    return minutes if voted or world.meeting.phase is Phase.DONE else None
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -174,7 +176,7 @@ def run_room(run: Run, *, segment: str = "") -> RunRoom:
                 transcript_line(view, roles=context.roles, utterance=utterance, replied_to=replied)
             )
         meeting = meeting_view(world, context.agenda)
-        minutes = minutes_with_votes(world)
+        minutes = minutes_so_far(world)
     return RunRoom(
         run=run,
         last_seq=last_seq,
@@ -238,5 +240,5 @@ def fragment_context(event: RunEvent) -> dict[str, Any]:
         run = Run.unscoped.select_related("scenario").get(pk=event.run_id)
         world = persistence.load_world(run)
         extra["meeting"] = meeting_view(world, tuple(run.scenario.agenda or ()))
-        extra["minutes"] = minutes_with_votes(world)
+        extra["minutes"] = minutes_so_far(world)
     return extra

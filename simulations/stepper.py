@@ -4,13 +4,16 @@
 transaction (in agent batches, renewing the lease between them; every answer lands in the
 decision cache at once, so a killed worker's successor pays only for what was in flight),
 applies the decisions and commits the step with a compare-and-set. Then it queues the next
-step. Whatever happens to one agent is recorded on its action; only provider-wide problems
+step. A step too big for one task (a large panel on the offline model) is answered over several
+tasks: past its time slice a task stops between batches and queues the same step again, whose
+task finds the answers so far in the decision cache and goes on from there. Whatever happens to one agent is recorded on its action; only provider-wide problems
 (quota, bad key, outage) pause or fail the run, with a message a person can act on.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
@@ -35,6 +38,12 @@ log = logging.getLogger(__name__)
 
 def agent_batch_size() -> int:
     return int(getattr(settings, "SIMNET_AGENT_BATCH", 8))
+
+
+def step_time_slice() -> float:
+    """Seconds a task spends asking the provider before it hands the step to a fresh task (half
+    the queue's task timeout, so a slow batch still ends before the worker is killed)."""
+    return float(getattr(settings, "SIMNET_STEP_SLICE_S", settings.Q_CLUSTER["timeout"] / 2))
 
 
 def _change_status(run: Run, owner: str | None, status: str, reason: str) -> None:
@@ -124,12 +133,17 @@ def _take_step(run: Run, owner: str) -> str:
     guard = _budget_guard(run, world)
     provider = provider_for(run.scenario.provider, organization_id=run.organization_id)
     decisions = []
+    slice_ends = time.monotonic() + step_time_slice()
     try:
         if guard is not None:
             guard.reserve(plan.requests)
         for batch in plan.batches(agent_batch_size()):
             if not lifecycle.heartbeat(run.pk, owner):
                 return "lease lost"
+            if time.monotonic() > slice_ends and any(d.usage.calls for d in decisions):  # new answers only
+                lifecycle.release(run.pk, owner)  # first, so the new task can claim the run
+                enqueue_step(run.pk)
+                return f"step {plan.step}: {len(decisions)} answers cached, continued in a new task"
             decisions += gather_decisions(batch, provider, guard=guard)
     except BudgetExhausted as stop:
         _change_status(run, owner, RunStatus.PAUSED, f"Budget reached: {stop} Raise the budget and resume to go on.")

@@ -42,9 +42,9 @@ class CountingFakeProvider:
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
         answers = []
         for request in requests:
-            if self.quota_after_requests is not None and self.log:
-                if len(logged_requests(self.log)) >= self.quota_after_requests:
-                    raise QuotaExceeded("fake provider: monthly quota exhausted")
+            quota = self.quota_after_requests
+            if quota is not None and self.log and len(logged_requests(self.log)) >= quota:
+                raise QuotaExceeded("fake provider: monthly quota exhausted")
             time.sleep(self.delay_s)
             answers += self.inner.generate([request])
             if self.log:

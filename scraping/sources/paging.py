@@ -48,6 +48,20 @@ class Stage:
         return self.noun or self.name
 
 
+def history_stages(
+    posts: Callable[[AccountRecord, str | None], Page],
+    following: Callable[[AccountRecord, str | None], Page],
+    caps: ImportCaps,
+    likes: Callable[[AccountRecord, str | None], Page] | None = None,
+) -> list[Stage]:
+    """The usual order: the account's posts, its likes (where the network shows them), whom it follows."""
+    return [
+        Stage("posts", posts, caps.max_posts),
+        *([Stage("likes", likes, caps.max_likes)] if likes else []),
+        Stage("following", following, caps.max_following, noun="followed accounts"),
+    ]
+
+
 @dataclass(frozen=True)
 class AccountLookup:
     account: AccountRecord

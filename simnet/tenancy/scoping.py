@@ -24,9 +24,7 @@ def _names_scope(key: str, value: Any) -> bool:
         return True
     if isinstance(value, TenantModel):
         return True
-    if isinstance(value, models.QuerySet) and getattr(value, "_tenant_scoped", False):
-        return True
-    return False
+    return isinstance(value, models.QuerySet) and getattr(value, "_tenant_scoped", False)
 
 
 class TenantQuerySet(models.QuerySet):
@@ -37,12 +35,12 @@ class TenantQuerySet(models.QuerySet):
         clone._tenant_scoped = self._tenant_scoped
         return clone
 
-    def _scoped(self) -> "TenantQuerySet":
+    def _scoped(self) -> TenantQuerySet:
         clone = self._chain()
         clone._tenant_scoped = True
         return clone
 
-    def for_org(self, organization) -> "TenantQuerySet":
+    def for_org(self, organization) -> TenantQuerySet:
         """Rows that belong to ``organization`` (the usual way in)."""
         if organization is None:
             raise UnscopedQuery("for_org() needs an organization")

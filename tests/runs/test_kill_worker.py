@@ -14,7 +14,6 @@ import signal
 import time
 
 import pytest
-from django.conf import settings
 
 from simnet.testing import start_qcluster
 from simulations import stepper

@@ -19,7 +19,7 @@ from scraping.sources.base import DEFAULT_CAPS, Batch, ImportCaps, ProgressCallb
 from scraping.sources.bluesky import parse
 from scraping.sources.errors import AccountNotFound, Checkpoint, RequestRejected, SourceError
 from scraping.sources.http import Clock, HttpSettings, JsonApi, Sleep, epoch_rate_limit_reader, utc_now
-from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, run_client
+from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, history_stages, run_client
 
 SOURCE = "bluesky"
 BLUESKY_PUBLIC_APPVIEW = "https://public.api.bsky.app"
@@ -80,11 +80,7 @@ class _Bluesky:
         self.handle = handle
 
     def stages(self, caps: ImportCaps) -> list[Stage]:
-        return [
-            Stage("posts", self.posts, caps.max_posts),
-            Stage("likes", self.likes, caps.max_likes),
-            Stage("following", self.following, caps.max_following, noun="followed accounts"),
-        ]
+        return history_stages(self.posts, self.following, caps, likes=self.likes)
 
     def lookup(self) -> AccountLookup:
         try:

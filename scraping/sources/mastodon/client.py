@@ -31,7 +31,7 @@ from scraping.sources.http import (
     utc_now,
 )
 from scraping.sources.mastodon import parse
-from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, run_client
+from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, history_stages, run_client
 
 SOURCE = "mastodon"
 _ADDRESS = re.compile(r"^@?(?P<user>[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@(?P<domain>[^@/\s]+)$")
@@ -133,10 +133,7 @@ class _Mastodon:
         return self.address.acct
 
     def stages(self, caps: ImportCaps) -> list[Stage]:
-        return [
-            Stage("posts", self.posts, caps.max_posts),
-            Stage("following", self.following, caps.max_following, noun="followed accounts"),
-        ]
+        return history_stages(self.posts, self.following, caps)
 
     def lookup(self) -> AccountLookup:
         reply = self._lookup_reply()

@@ -16,7 +16,7 @@ from scraping.records import AccountRecord
 from scraping.sources.base import DEFAULT_CAPS, Batch, ImportCaps, ProgressCallback
 from scraping.sources.errors import AccountNotFound, AuthFailed, Checkpoint, RequestRejected, SourceError
 from scraping.sources.http import Clock, HttpSettings, JsonApi, Sleep, epoch_rate_limit_reader, utc_now
-from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, run_client
+from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, history_stages, run_client
 from scraping.sources.x_api import parse
 
 SOURCE = "x_api"
@@ -89,11 +89,7 @@ class _XApi:
         self.handle = handle
 
     def stages(self, caps: ImportCaps) -> list[Stage]:
-        return [
-            Stage("posts", self.posts, caps.max_posts),
-            Stage("likes", self.likes, caps.max_likes),
-            Stage("following", self.following, caps.max_following, noun="followed accounts"),
-        ]
+        return history_stages(self.posts, self.following, caps, likes=self.likes)
 
     def lookup(self) -> AccountLookup:
         try:
