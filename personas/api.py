@@ -17,10 +17,12 @@ from rest_framework.response import Response
 from simnet.api.idempotency import idempotent
 from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
 from simnet.api.schema import error_responses
+from simnet.tenancy.actors import request_actor
 from simnet.tenancy.audit import client_ip
 from simnet.tenancy.mixins import OrganizationScopedMixin
 from simnet.tenancy.models import ApiToken, User
 from simnet.tenancy.permissions import request_role
+from simulations import services as simulation_services
 
 from . import selectors, services, synthetic
 from .boards import BoardMember
@@ -36,10 +38,12 @@ from .serializers import (
     PersonaDetailSerializer,
     PersonaFilterSerializer,
     PersonaSerializer,
+    PersonaSummaryRequestSerializer,
     PopulationCreateSerializer,
 )
 
 READ_ACTIONS = ("list", "retrieve", "copy")
+SUMMARY_ACTIONS = ("summary", "summary_clear")  # edits: only the organization's own personas
 
 
 def caller(request) -> dict:
@@ -237,14 +241,17 @@ class PersonaViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Simulated people: identity, traits, the card the model reads and, for imported
-    accounts, the real history they were built from."""
+    """Simulated people: identity, traits, the card the model reads, an optional summary a
+    hosted language model wrote from it and, for imported accounts, the real history they were
+    built from. Members summarise their own personas; those of shared panels are read-only."""
 
     queryset = Persona.objects.all()
     serializer_class = PersonaSerializer
     parser_classes = (JSONParser,)
 
     def get_queryset(self):
+        if self.action in SUMMARY_ACTIONS:
+            return Persona.objects.for_org(self.organization).select_related("source_account")
         if self.action != "list":
             return selectors.persona_list(organization=self.organization)
         query = PersonaFilterSerializer(data=self.request.query_params)
@@ -272,3 +279,48 @@ class PersonaViewSet(
         items = selectors.persona_history(persona=persona, kind=query.validated_data.get("kind", ""))
         page = self.paginate_queryset(items)
         return self.get_paginated_response(HistoryItemSerializer(page, many=True).data)
+
+    def _detail(self, persona: Persona) -> Response:
+        persona = selectors.persona_get(organization=self.organization, persona_id=persona.pk)
+        return Response(PersonaDetailSerializer(persona, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Have a hosted language model summarise a persona you own, from its card",
+        description="Two or three sentences in the third person: who the person is, what they care about "
+        "and how they write. Runs started afterwards read it as an “In short:” line before the card; the "
+        "card itself is unchanged. The call is paid from this month's budget (402 when it could exceed "
+        "what is left); nothing is stored when the provider fails (502) or is out of quota (402).",
+        request=PersonaSummaryRequestSerializer,
+        responses={200: PersonaDetailSerializer, **error_responses(400, 402, 403, 404, 502)},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def summary(self, request, pk=None):
+        persona = self.get_object()
+        arguments = PersonaSummaryRequestSerializer(data=request.data, context=self.get_serializer_context())
+        arguments.is_valid(raise_exception=True)
+        persona = simulation_services.persona_summarize(
+            organization=self.organization,
+            user=request_actor(request),
+            role=request_role(request),
+            persona=persona,
+            config=arguments.validated_data["provider"],
+            ip=client_ip(request),
+        )
+        return self._detail(persona)
+
+    @extend_schema(
+        summary="Remove the summary of a persona you own (runs then read the card alone)",
+        request=None,
+        responses={200: PersonaDetailSerializer, **error_responses(403, 404)},
+    )
+    @summary.mapping.delete
+    def summary_clear(self, request, pk=None):
+        persona = simulation_services.persona_summary_clear(
+            organization=self.organization,
+            user=request_actor(request),
+            role=request_role(request),
+            persona=self.get_object(),
+            ip=client_ip(request),
+        )
+        return self._detail(persona)

@@ -30,6 +30,8 @@ MMR_RELEVANCE_WEIGHT = 0.5  # 1.0 = only representative, 0.0 = only diverse (0.5
 MIN_SECTION_TOKENS = 16  # a section may use this much even if its share is less (early ones win)
 MIN_EXAMPLE_TOKENS = 8  # an example shorter than this says nothing about style
 EXAMPLES_HEADING = "Examples of how you write:"
+SUMMARY_PREFIX = "In short: "  # the line a language model's summary opens the card with
+SUMMARY_MAX_SHARE = 0.3  # of the card's budget, so the person's own words keep most of it
 
 
 class Identity(Protocol):
@@ -82,6 +84,31 @@ def fit_to_tokens(text: str, budget: int) -> str:
             hi = mid - 1
     by_character = text[:lo].rstrip() + ELLIPSIS if lo else ""
     return by_character if count_tokens(by_character) > count_tokens(trimmed) else trimmed
+
+
+def card_with_summary(card: str, summary: str, budget_tokens: int) -> str:
+    """The card a prompt reads when a language model summarised the persona: an
+    ``In short: <summary>`` line first, the card after it, both within ``budget_tokens``.
+
+    The summary line gets at most ``SUMMARY_MAX_SHARE`` of the budget; the card then gives up
+    whole lines from its end (its last examples, then its last sections) before anything is cut
+    mid-line. Without a summary the card comes back unchanged.
+    """
+    summary = one_line(summary)
+    if not summary:
+        return card
+    if budget_tokens < 1:
+        raise ValueError("budget_tokens must be at least 1")
+    cap = max(int(SUMMARY_MAX_SHARE * budget_tokens), min(MIN_SECTION_TOKENS, budget_tokens))
+    first = fit_to_tokens(SUMMARY_PREFIX + summary, cap)
+    remaining = budget_tokens - count_tokens(first)
+    lines = card.strip().split("\n") if card.strip() else []
+    while len(lines) > 1 and count_tokens("\n".join(lines)) > remaining:
+        lines.pop()
+        if lines and lines[-1] == EXAMPLES_HEADING:
+            lines.pop()
+    rest = fit_to_tokens("\n".join(lines), remaining) if remaining > 0 else ""
+    return fit_to_tokens(f"{first}\n{rest}" if rest else first, budget_tokens)
 
 
 def render_sections(sections: Iterable[CardSection], budget_tokens: int) -> list[str]:

@@ -119,6 +119,13 @@ class Persona(TenantModel):
     interests = models.TextField(blank=True)
     card = models.TextField(blank=True)  # the text a prompt uses, within the token budget
     card_tokens = models.PositiveIntegerField(default=0)
+    # Optional summary a hosted language model wrote from the card (simulations.services.persona_summarize);
+    # runs read it as an "In short:" line before the card, which itself stays deterministic.
+    summary = models.TextField(blank=True)
+    summary_by = models.CharField(max_length=300, blank=True)  # provider, model and config name
+    summary_at = models.DateTimeField(null=True, blank=True)  # last written; kept after a removal (spend)
+    # What this persona's summaries cost in the month of ``summary_at``: monthly_spend counts it.
+    summary_cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TenantManager.from_queryset(PersonaQuerySet)()

@@ -1,4 +1,5 @@
-"""Persona pages, always seen through a panel: detail (card, profile, history), add, edit, remove.
+"""Persona pages, always seen through a panel: detail (card, summary, profile, history), add, edit,
+remove, and the optional summary a hosted language model writes (write, remove).
 
 A persona is reached as ``/panels/<panel>/personas/<persona>/``: the panel is looked up first
 (own or shared for reading, own only for edits) and the persona must be one of its members, so
@@ -12,9 +13,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from simnet.tenancy import roles
+from simnet.tenancy.audit import client_ip
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.forms import add_application_error
 from simnet.tenancy.mixins import org_view
+from simulations import selectors as simulation_selectors
+from simulations import services as simulation_services
 
 from . import selectors, services
 from .forms import PersonaForm
@@ -37,6 +41,7 @@ def persona_detail(request, panel_id: int, persona_id: int):
     )
     history = Paginator(items, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     owned = panel.organization_id == request.organization.pk
+    can_write = owned and roles.at_least(caller_role(request), roles.WRITE)
     context = {
         "nav": "panels",
         "panel": panel,
@@ -47,12 +52,18 @@ def persona_detail(request, panel_id: int, persona_id: int):
         "kinds": [*HistoryKind.choices, (HELD_OUT, "Held out")],
         "profile": persona.profile or {},
         "explanations": selectors.profile_explanations(persona.profile or persona.sampler or {}),
-        "can_write": owned and roles.at_least(caller_role(request), roles.WRITE),
+        "can_write": can_write,
         "editable": persona.origin in services.EDITABLE_ORIGINS,
+        "summary_providers": _summary_providers(request) if can_write else [],
     }
     if request.htmx and request.htmx.target == "history":
         return render(request, "personas/persona_detail.html#history", context)
     return render(request, "personas/persona_detail.html", context)
+
+
+def _summary_providers(request) -> list:
+    """The hosted models that may write a summary, the default first (the form's choices)."""
+    return list(simulation_selectors.hosted_provider_list(organization=request.organization))
 
 
 def _form_context(panel: Panel, form, persona: Persona | None = None) -> dict:
@@ -127,3 +138,54 @@ def persona_remove(request, panel_id: int, persona_id: int):
     )
     messages.success(request, f"@{member.persona.handle} removed from the panel.")
     return redirect("panel_detail", panel_id=panel.pk)
+
+
+def _posted_provider(request):
+    """The organization's provider config named by the form's ``provider`` field, else None."""
+    try:
+        provider_id = int(request.POST.get("provider", ""))
+    except ValueError:
+        return None
+    configs = simulation_selectors.provider_list(organization=request.organization)
+    return configs.filter(pk=provider_id).first()
+
+
+@org_view(roles.WRITE)
+def persona_summarize(request, panel_id: int, persona_id: int):
+    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
+    member = selectors.panel_persona(panel=panel, persona_id=persona_id)
+    if refused := post_only(request):
+        return refused
+    try:
+        persona = simulation_services.persona_summarize(
+            organization=request.organization,
+            user=request.user,
+            role=caller_role(request),
+            persona=member.persona,
+            config=_posted_provider(request),
+            ip=client_ip(request),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Summary written by {persona.summary_by}; runs started from now on read it."
+        )
+    return redirect("persona_detail", panel_id=panel.pk, persona_id=member.persona_id)
+
+
+@org_view(roles.WRITE)
+def persona_summary_clear(request, panel_id: int, persona_id: int):
+    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
+    member = selectors.panel_persona(panel=panel, persona_id=persona_id)
+    if refused := post_only(request):
+        return refused
+    simulation_services.persona_summary_clear(
+        organization=request.organization,
+        user=request.user,
+        role=caller_role(request),
+        persona=member.persona,
+        ip=client_ip(request),
+    )
+    messages.success(request, "Summary removed; runs started from now on read the card alone.")
+    return redirect("persona_detail", panel_id=panel.pk, persona_id=member.persona_id)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rest_framework import serializers
 
 from simnet.api.fields import object_id_field
+from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
+from simulations.models import ProviderConfig
 
 from .models import HistoryItem, HistoryKind, Panel, PanelShare, Persona, SourceAccount
 from .synthetic import DEFAULT_AVG_FOLLOWING, DEFAULT_HOMOPHILY, MAX_BOARD, MAX_POPULATION
@@ -138,6 +142,17 @@ class PersonaSerializer(serializers.ModelSerializer):
     source_account = SourceAccountSummarySerializer(
         read_only=True, allow_null=True, help_text="The imported account it was built from; null otherwise."
     )
+    summary = serializers.CharField(
+        read_only=True,
+        help_text="Two or three sentences a hosted language model wrote from the card; empty when there is "
+        "none. Runs read it as an “In short:” line before the card, which it never changes.",
+    )
+    summary_by = serializers.CharField(
+        read_only=True, help_text="The provider, model and configuration name that wrote the summary."
+    )
+    summary_at = serializers.SerializerMethodField(
+        help_text="When the summary was written; null when there is none."
+    )
 
     class Meta:
         model = Persona
@@ -150,10 +165,16 @@ class PersonaSerializer(serializers.ModelSerializer):
             "traits",
             "activity_rate",
             "card_tokens",
+            "summary",
+            "summary_by",
+            "summary_at",
             "source_account",
             "created_at",
         )
         read_only_fields = fields
+
+    def get_summary_at(self, persona) -> datetime | None:
+        return persona.summary_at if persona.summary else None  # kept after a removal, for the month's spend
 
 
 class PersonaDetailSerializer(PersonaSerializer):
@@ -168,6 +189,14 @@ class PersonaDetailSerializer(PersonaSerializer):
             "interests",
         )
         read_only_fields = fields
+
+
+class PersonaSummaryRequestSerializer(serializers.Serializer):
+    provider = ScopedPrimaryKeyRelatedField(
+        queryset=ProviderConfig.objects.all(),
+        help_text="One of your provider configurations that is a hosted language model (Anthropic or "
+        "OpenAI-compatible); the offline model and the rule baseline cannot write summaries.",
+    )
 
 
 class HistoryItemSerializer(serializers.ModelSerializer):

@@ -22,4 +22,14 @@ urlpatterns = [
         persona_views.persona_remove,
         name="persona_remove",
     ),
+    path(
+        "<int:panel_id>/personas/<int:persona_id>/summary/",
+        persona_views.persona_summarize,
+        name="persona_summarize",
+    ),
+    path(
+        "<int:panel_id>/personas/<int:persona_id>/summary/remove/",
+        persona_views.persona_summary_clear,
+        name="persona_summary_clear",
+    ),
 ]

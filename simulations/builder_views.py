@@ -135,7 +135,10 @@ def _estimate_context(request, builder: Builder) -> dict:
         return context
     kwargs = builder.scenario.scenario_kwargs()
     scenario = Scenario(organization=request.organization, **{k: v for k, v in kwargs.items() if k != "name"})
-    estimate = services.run_estimate(scenario=scenario, replicates=builder.replicate_count())
+    texts = [form.cleaned_data.get("text", "") for form in builder.stimuli if form.is_valid()]
+    estimate = services.run_estimate(
+        scenario=scenario, replicates=builder.replicate_count(), stimulus_texts=texts
+    )
     remaining = request.organization.monthly_budget_usd - monthly_spend(request.organization)
     return {
         **context,

@@ -15,7 +15,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
+from personas.cards import card_with_summary
+from personas.importer import DEFAULT_CARD_BUDGET
 from personas.models import FollowEdge, Panel
+from personas.models import Persona as PersonaRow
 from simulations.engine.config import RoundtableConfig, WorldConfig
 from simulations.engine.persona import ALL_HOURS, PanelSnapshot
 from simulations.engine.persona import Persona as EnginePersona
@@ -31,6 +34,15 @@ class StepAlreadyCommitted(Exception):
     """Another attempt committed this step first (or the lease was lost); nothing was written."""
 
 
+def engine_card(persona: PersonaRow) -> str:
+    """The card the engine reads: the stored deterministic card (else the bio), opened by an
+    ``In short:`` line when a language model summarised the persona, within the card's budget
+    (the default budget, or the card's own size when it was built bigger)."""
+    card = persona.card or persona.bio or f"You are @{persona.handle}."
+    budget = max(persona.card_tokens, DEFAULT_CARD_BUDGET)
+    return card_with_summary(card, persona.summary, budget)
+
+
 def panel_snapshot(panel: Panel) -> PanelSnapshot:
     members = panel.memberships.select_related("persona").order_by("persona__handle", "persona_id")
     personas = tuple(
@@ -38,7 +50,7 @@ def panel_snapshot(panel: Panel) -> PanelSnapshot:
             id=str(m.persona_id),
             handle=m.persona.handle,
             display_name=m.persona.display_name,
-            card=m.persona.card or m.persona.bio or f"You are @{m.persona.handle}.",
+            card=engine_card(m.persona),
             traits=m.persona.traits,
             propensities=m.persona.propensities,
             activity_rate=min(1.0, max(0.0, m.persona.activity_rate)),

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from simnet.tenancy.access import get_for_org
 
 from .models import FINAL_STATUSES, Experiment, Interview, ProviderConfig, Run, RunAction, RunEvent, RunStatus
+from .reports import JUDGE_KINDS
 
 ACTIVITY_LIMIT = 30
 LIVE_ONLY_KINDS = ("post", "counters", "progress")  # shown in place, not in the activity list
@@ -74,6 +75,13 @@ def run_interviews(run: Run) -> list[Interview]:
 
 def provider_list(*, organization):
     return ProviderConfig.objects.for_org(organization).order_by("name", "id")
+
+
+def hosted_provider_list(*, organization):
+    """The organization's hosted language models (the ones that judge reports and write persona
+    summaries), its default first."""
+    hosted = provider_list(organization=organization).filter(kind__in=JUDGE_KINDS)
+    return hosted.order_by("-is_default", "name", "id")
 
 
 def experiment_list(*, organization):

@@ -13,8 +13,12 @@ cache) is kept in ``usage``, so the caller can charge it where the run's costs g
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from simulations.engine.estimate import Range
 from simulations.llm.base import ZERO_USAGE, LLMRequest, Provider, Usage
+from simulations.llm.pricing import Price
+from simulations.llm.tokens import count_tokens
 
 from .sentiment import Sentiment, SentimentClassifier, Stance, TextSentiment, default_classifier
 
@@ -37,6 +41,42 @@ JUDGE_RULES = (
 SCORES = {Sentiment.POSITIVE: 1.0, Sentiment.NEUTRAL: 0.0, Sentiment.NEGATIVE: -1.0}
 MAX_TOKENS = 40
 BATCH = 32
+LABEL_TOKENS = 12  # a typical answer: {"sentiment": "negative", "stance": "oppose"}
+TEXT_FRAME_TOKENS = 5  # "Text to label:"
+
+
+def judge_system(context: str) -> str:
+    return f"{JUDGE_RULES}\n\nThe original post:\n{context.strip() or '(not given)'}"
+
+
+@dataclass(frozen=True)
+class JudgeCost:
+    """What labelling a run's replies and quotes with a judge adds to its estimate."""
+
+    calls: Range
+    input_tokens: Range
+    output_tokens: Range
+    cost_usd: Range
+
+
+def judge_cost(responses: Range, *, context: str, text_tokens: Range, price: Price) -> JudgeCost:
+    """One call per response: the rules and post (too short for a prompt cache) plus the text."""
+    prefix = count_tokens(judge_system(context)) + TEXT_FRAME_TOKENS
+    per_call = Range(prefix + text_tokens.low, prefix + text_tokens.expected, prefix + text_tokens.high)
+    output = Range(LABEL_TOKENS, LABEL_TOKENS, MAX_TOKENS)
+    input_tokens = Range(*(n * t for n, t in zip(_values(responses), _values(per_call), strict=True)))
+    output_tokens = Range(*(n * t for n, t in zip(_values(responses), _values(output), strict=True)))
+    cost = Range(
+        *(
+            (i * price.input + o * price.output) / 1_000_000
+            for i, o in zip(_values(input_tokens), _values(output_tokens), strict=True)
+        )
+    )
+    return JudgeCost(responses, input_tokens, output_tokens, cost)
+
+
+def _values(r: Range) -> tuple[float, float, float]:
+    return (r.low, r.expected, r.high)
 
 
 class LLMJudge:
@@ -55,10 +95,9 @@ class LLMJudge:
         self.fallbacks = 0
 
     def _request(self, index: int, text: str, context: str) -> LLMRequest:
-        system = f"{JUDGE_RULES}\n\nThe original post:\n{context.strip() or '(not given)'}"
         return LLMRequest(
             key=f"judge-{index}",
-            system=system,
+            system=judge_system(context),
             user=f"Text to label:\n{text}",
             schema=JUDGE_SCHEMA,
             max_tokens=MAX_TOKENS,

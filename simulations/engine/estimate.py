@@ -45,6 +45,8 @@ class Estimate:
     cost_usd: Range
     wall_time_s: Range | None  # None when no throughput was given
     notes: tuple[str, ...] = ()
+    # Replies and quotes the run will write (what a language-model judge labels afterwards).
+    responses: Range = Range(0.0, 0.0, 0.0)
 
 
 def estimate_run(
@@ -101,7 +103,21 @@ def estimate_run(
         notes.append(
             "prefix shorter than hosted prompt caches accept: expected cost assumes no cache discount"
         )
-    return Estimate(calls, input_tokens, output_tokens, cost, wall, tuple(notes))
+    return Estimate(
+        calls, input_tokens, output_tokens, cost, wall, tuple(notes), _responses(panel, config, weights, calls)
+    )
+
+
+def _responses(panel: PanelSnapshot, config: WorldConfig, weights: dict[str, float], calls: Range) -> Range:
+    """Replies and quotes: none at least, one per call at most; expected, each persona's
+    historical chance to answer one of the ``feed_size`` items it reads (a meeting has none)."""
+    if config.format == "roundtable":
+        return Range(0.0, 0.0, 0.0)
+    expected = 0.0
+    for persona in panel.personas:
+        per_item = min(1.0, persona.propensities.get("reply", 0.0) + persona.propensities.get("quote", 0.0))
+        expected += weights[persona.id] * (1 - (1 - per_item) ** config.feed_size)
+    return Range(0.0, min(expected, calls.expected), calls.high)
 
 
 def _prefix_text(persona: Persona, config: WorldConfig) -> str:

@@ -6,6 +6,7 @@ from simulations.llm.base import LLMRequest, Situation
 from simulations.llm.tokens import trim_to_tokens
 
 from .prompts import decision_seed, situation_traits
+from .sentences import sentence_ends
 from .world import World
 
 INTERVIEW_RULES = (
@@ -14,10 +15,12 @@ INTERVIEW_RULES = (
     "do not remember something."
 )
 POST_TOKENS = 40
+ANSWER_WORDS = 120  # what the rules ask for; small models overshoot, so answers are cut to it
+ANSWER_TOKENS = 200  # room for ANSWER_WORDS words and a sentence end, not for rambling on
 
 
 def interview_request(
-    world: World, agent_id: str, question: str, *, max_tokens: int = 300, recent_posts: int = 3
+    world: World, agent_id: str, question: str, *, max_tokens: int = ANSWER_TOKENS, recent_posts: int = 3
 ) -> LLMRequest:
     """A free-text request (no schema) keyed ``interview:<agent id>``; reads the world only."""
     persona = world.personas.get(agent_id)
@@ -46,3 +49,18 @@ def interview_request(
             agent_id, world.next_step, (), dict(persona.propensities), situation_traits(persona), "interview"
         ),
     )
+
+
+def tidy_answer(text: str, *, max_words: int = ANSWER_WORDS) -> str:
+    """The answer cut to ``max_words`` words and to its last full sentence.
+
+    A model that runs out of tokens stops mid-sentence; the reader should see whole sentences,
+    and a trailing "…" when words were dropped with no sentence end to cut at.
+    """
+    words = text.split()
+    kept = " ".join(words[:max_words])
+    cut = len(words) > max_words
+    ends = sentence_ends(kept)
+    if ends and (cut or ends[-1] < len(kept)):
+        return kept[: ends[-1]]
+    return kept.rstrip(",;:- ") + "…" if cut and not ends else kept

@@ -77,6 +77,9 @@ class FakeProvider:
         ):
             return LLMResponse(request.key, GARBAGE, usage=self._usage(request, GARBAGE))
         digest = hashlib.sha256(f"{self.seed}|{request.seed}|{request.key}|{request.user}".encode()).digest()
+        if request.schema is None:  # free text (interviews, summaries): words, not a decision
+            text = f"Fake answer {digest[:3].hex()}: I remember what my feed showed me."
+            return LLMResponse(request.key, text, usage=self._usage(request, text))
         data = (
             self._meeting(request, digest)
             if "position" in (request.schema or {}).get("properties", {})

@@ -6,6 +6,7 @@ import hashlib
 import json
 import platform
 import random
+from collections.abc import Sequence
 from dataclasses import asdict
 from decimal import Decimal
 
@@ -14,18 +15,20 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from personas.models import Persona
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
 from simnet.tenancy.actors import Actor, actor_role, actor_user, audit_actor
 from simnet.tenancy.audit import Actions, record
 from simnet.tenancy.errors import ApplicationError
-from simulations.engine.estimate import estimate_run
-from simulations.engine.interview import INTERVIEW_RULES, interview_request
+from simulations.analysis.judge import judge_cost
+from simulations.engine.estimate import Range, estimate_run
+from simulations.engine.interview import INTERVIEW_RULES, interview_request, tidy_answer
 from simulations.engine.persona import PanelSnapshot
 from simulations.engine.prompts import FEED_RULES
 from simulations.engine.roundtable import MEETING_RULES
 from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
-from simulations.llm.pricing import price_for
+from simulations.llm.pricing import Price, price_for
 
 from .. import persistence
 from ..events import append_event
@@ -42,24 +45,32 @@ from ..models import (
 )
 from ..providers import choice_for, provider_for
 from ..queue import enqueue_step
+from ..reports import JUDGE_KINDS
 
 # Rough throughput per provider kind, for the wall-time part of estimates (decisions per second).
 # Offline: what `make bench` measures on two quiet cores (0.9-1.1/s over a short run).
 THROUGHPUT = {"offline": 0.9, "baseline": 2000.0, "anthropic": 4.0, "openai_compat": 4.0, "fake": 1000.0}
 
 
-def run_estimate(*, scenario: Scenario, replicates: int = 1) -> dict:
-    """Pre-run range of calls, tokens, dollars and wall time (JSON-able)."""
+def run_estimate(*, scenario: Scenario, replicates: int = 1, stimulus_texts: Sequence[str] | None = None) -> dict:
+    """Pre-run range of calls, tokens, dollars and wall time (JSON-able). ``stimulus_texts`` stand
+    in for the stimuli of a scenario not saved yet (the builder's)."""
     choice = choice_for(scenario.provider)
+    config = persistence.world_config(scenario, scenario.seed)
     estimate = estimate_run(
         persistence.panel_snapshot(scenario.panel),
-        persistence.world_config(scenario, scenario.seed),
+        config,
         scenario.steps,
         price=price_for(choice.kind, choice.model),
         decisions_per_s=THROUGHPUT.get(choice.kind),
     )
     data = asdict(estimate)
     data["notes"] = list(estimate.notes)
+    if choice.kind in JUDGE_KINDS and estimate.responses.high:
+        texts = Range(10.0, 30.0, float(config.max_output_tokens))  # tokens of one reply or quote
+        if stimulus_texts is None:
+            stimulus_texts = [s.text for s in scenario.stimuli.all()] if scenario.pk else []
+        _add_judge(data, stimulus_texts, estimate.responses, texts, price_for(choice.kind, choice.model))
     data["replicates"] = replicates
     data["provider"] = choice.label
     for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
@@ -70,10 +81,35 @@ def run_estimate(*, scenario: Scenario, replicates: int = 1) -> dict:
     return data
 
 
+def _add_judge(data: dict, stimuli: Sequence[str], responses: Range, texts: Range, price: Price) -> None:
+    """A hosted model also labels the run's replies and quotes for its report: count those calls."""
+    context = max(stimuli, key=len, default="")
+    judge = judge_cost(responses, context=context, text_tokens=texts, price=price)
+    for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
+        extra = asdict(getattr(judge, key))
+        data[key] = {k: v + extra[k] for k, v in data[key].items()}
+    data["notes"].append(
+        f"includes about {judge.calls.expected:.0f} calls (up to {judge.calls.high:.0f}) for the model to "
+        "label the replies and quotes in the report"
+    )
+
+
+def month_start():
+    """Midnight of the first day of this month, when monthly budgets start over."""
+    return timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 def monthly_spend(organization) -> Decimal:
-    start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    spent = Run.objects.for_org(organization).filter(created_at__gte=start).aggregate(total=Sum("cost_usd"))
-    return spent["total"] or Decimal(0)
+    """What the organization spent this month on language models: its runs (judges included) and
+    its persona summaries (``Persona.summary_cost_usd`` of the personas summarised this month)."""
+    start = month_start()
+    runs = Run.objects.for_org(organization).filter(created_at__gte=start).aggregate(total=Sum("cost_usd"))
+    summaries = (
+        Persona.objects.for_org(organization)
+        .filter(summary_at__gte=start)
+        .aggregate(total=Sum("summary_cost_usd"))
+    )
+    return (runs["total"] or Decimal(0)) + (summaries["total"] or Decimal(0))
 
 
 def _check_quota(organization, estimate: dict) -> Decimal:
@@ -299,6 +335,6 @@ def run_interview(*, run: Run, user: Actor, agent_key: str, question: str) -> In
     )[0]
     return Interview.objects.create(
         organization_id=run.organization_id, run=run, agent_key=agent_key, handle=persona.handle,
-        step=world.next_step, question=question.strip()[:1000], answer=(response.text or "").strip(),
+        step=world.next_step, question=question.strip()[:1000], answer=tidy_answer(response.text or ""),
         error=response.error or "", asked_by=actor_user(user),
     )

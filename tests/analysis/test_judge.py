@@ -6,10 +6,20 @@ from collections.abc import Sequence
 
 import pytest
 
-from simulations.analysis.judge import JUDGE_SCHEMA, LLMJudge
+from simulations.analysis.judge import (
+    JUDGE_SCHEMA,
+    LABEL_TOKENS,
+    MAX_TOKENS,
+    LLMJudge,
+    judge_cost,
+    judge_system,
+)
 from simulations.analysis.records import PostKind, PostRecord
 from simulations.analysis.sentiment import Sentiment, Stance, label_responses
+from simulations.engine.estimate import Range
 from simulations.llm.base import LLMRequest, LLMResponse, QuotaExceeded, Usage
+from simulations.llm.pricing import FREE, Price
+from simulations.llm.tokens import count_tokens
 
 AD = "The gift that gives back. Give the Peloton Bike this holiday."
 
@@ -114,3 +124,16 @@ def test_a_provider_wide_failure_reaches_the_caller():
 
     with pytest.raises(QuotaExceeded):
         LLMJudge(Broke()).classify(["anything"])
+
+
+def test_the_judges_cost_is_one_call_per_response_at_the_models_prices() -> None:
+    price = Price(input=2.0, output=10.0, cache_read=0.2, cache_write=2.5)
+    cost = judge_cost(Range(0, 50, 200), context=AD, text_tokens=Range(10, 30, 120), price=price)
+    prefix = count_tokens(judge_system(AD)) + 5
+    assert cost.calls == Range(0, 50, 200)
+    assert cost.input_tokens == Range(0, 50 * (prefix + 30), 200 * (prefix + 120))
+    assert cost.output_tokens == Range(0, 50 * LABEL_TOKENS, 200 * MAX_TOKENS)
+    expected_usd = (50 * (prefix + 30) * 2.0 + 50 * LABEL_TOKENS * 10.0) / 1_000_000
+    assert cost.cost_usd.low == 0 and cost.cost_usd.expected == pytest.approx(expected_usd)
+    free = judge_cost(Range(0, 50, 200), context=AD, text_tokens=Range(10, 30, 120), price=FREE)
+    assert free.cost_usd.high == 0

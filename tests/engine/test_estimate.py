@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from simulations.engine import RoundtableConfig, World, WorldConfig, demo_board, demo_panel, estimate_run, run
 from simulations.engine.budget import tokens_spent
+from simulations.engine.estimate import Range
+from simulations.engine.persona import PanelSnapshot
 from simulations.engine.testing import FakeProvider
 from simulations.llm.pricing import FREE, price_for
 
@@ -60,3 +64,23 @@ def test_roundtable_calls_are_known_exactly() -> None:
     )
     estimate = estimate_run(demo_board(), config, 100, price=FREE)
     assert estimate.calls.low == 2 * (1 + 4 + 7)
+
+
+def test_expected_replies_and_quotes_follow_the_personas_habits() -> None:
+    estimate = estimate_run(PANEL, CONFIG, 12, price=FREE)
+    responses = estimate.responses
+    assert 0 == responses.low < responses.expected < responses.high == estimate.calls.high
+    world = World.create(PANEL, CONFIG)
+    run(world, FakeProvider(), 12)
+    written = sum(1 for post in world.posts.values() if post.kind.value in ("reply", "quote"))
+    assert written <= responses.high
+    silent = demo_panel(20, seed=6)
+    silent = PanelSnapshot(
+        tuple(replace(p, propensities={"like": 0.3}) for p in silent.personas), silent.follows
+    )
+    assert estimate_run(silent, CONFIG, 12, price=FREE).responses.expected == 0
+
+
+def test_a_meeting_writes_no_replies_to_label() -> None:
+    config = WorldConfig(format="roundtable", roundtable=RoundtableConfig(agenda=("a",), discussion_turns=2))
+    assert estimate_run(demo_board(), config, 10, price=FREE).responses == Range(0.0, 0.0, 0.0)

@@ -11,6 +11,7 @@ from simulations.engine import (
     interview_request,
     run,
 )
+from simulations.engine.interview import tidy_answer
 from simulations.engine.testing import FakeProvider
 
 
@@ -44,6 +45,28 @@ def test_interview_checks_its_inputs(finished: tuple[World, list]) -> None:
         interview_request(world, "nobody", "Hi?")
     with pytest.raises(ValueError):
         interview_request(world, next(iter(world.personas)), "  ")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("I liked it", "I liked it"),  # short and whole: kept as written
+        ("I liked the ad. It felt fun and", "I liked the ad."),  # ran out of tokens mid-sentence
+        ('Sure! "It was great." And then we', 'Sure! "It was great."'),
+        ("  Done.\n\n", "Done."),
+        ("", ""),
+    ],
+)
+def test_an_answer_ends_at_its_last_whole_sentence(raw: str, shown: str) -> None:
+    assert tidy_answer(raw) == shown
+
+
+def test_a_rambling_answer_is_cut_to_the_word_limit() -> None:
+    sentence = "I kept scrolling past the ad again. "
+    answer = tidy_answer(sentence * 40, max_words=20)
+    assert answer == (sentence * 2).strip() and len(answer.split()) <= 20
+    run_on = tidy_answer("and then " * 30, max_words=10)
+    assert run_on == "and then " * 4 + "and then…"
 
 
 def test_the_timeline_lists_stimuli_and_actions_in_step_order(finished: tuple[World, list]) -> None:

@@ -182,6 +182,22 @@ def test_estimate_warns_when_over_the_remaining_budget(member_client, panel, ten
     assert "Start would be refused" in html.content.decode()
 
 
+def _expected_calls(html: str) -> int:
+    return int(re.search(r"LLM calls</th><td>\d+</td><td><strong>(\d+)</strong>", html).group(1))
+
+
+def test_a_hosted_models_estimate_counts_the_calls_that_label_replies(member_client, panel, tenancy):
+    claude = ProviderConfig.objects.create(
+        organization=tenancy.org_a, name="Claude", kind="anthropic", model="claude-haiku-4-5"
+    )
+    offline = member_client.post(reverse("scenario_estimate"), _form(panel, steps=6), **HTMX).content.decode()
+    hosted = member_client.post(
+        reverse("scenario_estimate"), _form(panel, provider=claude.pk, steps=6), **HTMX
+    ).content.decode()
+    assert "label the replies and quotes" in hosted and "label the replies" not in offline
+    assert _expected_calls(hosted) > _expected_calls(offline)
+
+
 def test_estimate_of_an_invalid_form_lists_what_to_fix(member_client, panel):
     html = member_client.post(reverse("scenario_estimate"), _form(panel, steps=0), **HTMX).content.decode()
     assert "Fix these to get an estimate" in html and "steps" in html

@@ -13,7 +13,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from simulations import stepper
 from simulations.event_render import render_event
+from simulations.llm.base import LLMResponse
 from simulations.models import Run, RunEvent
 from simulations.services import run_inject, run_start
 from tests.runroom.conftest import drive
@@ -51,7 +53,20 @@ def test_feed_run_fragments_all_find_their_targets(started_run, member_client, t
     assert {"post", "counters", "progress", "status", "step_done", "agent_errors", "injected"} <= kinds
 
 
-def test_reply_fragment_goes_into_its_parents_thread(finished_run):
+class RepliesToTheFirstItem:
+    """Every agent replies to the first item of its feed (the fake provider's choices follow row
+    ids, so whether its run holds a reply depends on the database)."""
+
+    name, model = "scripted", "replies"
+
+    def generate(self, requests):
+        answer = {"action": "reply", "target": "P1", "text": "Not for me.", "reason": "scripted"}
+        return [LLMResponse(r.key, json.dumps(answer), data=answer) for r in requests]
+
+
+def test_reply_fragment_goes_into_its_parents_thread(started_run, monkeypatch):
+    monkeypatch.setattr(stepper, "provider_for", lambda config, organization_id: RepliesToTheFirstItem())
+    finished_run = drive(started_run)
     reply = next(e for e in RunEvent.objects.filter(run=finished_run, kind="post") if e.payload["parent_key"])
     fragment = render_event(reply, as_html=True)
     assert f'hx-swap-oob="beforeend:#thread-{reply.payload["parent_key"]}"' in fragment
