@@ -6,6 +6,10 @@ PIP     := .venv/bin/pip
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 STAMP   := .venv/.installed-$(shell cat pyproject.toml package.json | sha1sum | cut -c1-12)
+# llama.cpp compiled for this machine's CPU (AVX-512 and VNNI where present make the offline model
+# about 20% faster than a portable build), once per CPU model and version: later installs reuse it.
+LLAMA_PIN    := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml)
+LLAMA_WHEELS := $(HOME)/.cache/simnet/wheels/$(subst ==,-,$(LLAMA_PIN))-$(shell grep -m1 -E '^(flags|Features)' /proc/cpuinfo | sha1sum | cut -c1-12)
 
 .PHONY: run test bench install system-deps test-sqlite test-postgres test-redis lint
 
@@ -14,7 +18,9 @@ install: $(STAMP) static/vendor/.stamp
 $(STAMP): pyproject.toml package.json
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install --quiet --upgrade pip
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) install --quiet -e '.[offline,scale,test]'
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="-DGGML_NATIVE=ON" $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHEELS) '$(LLAMA_PIN)'
+	$(PIP) install --quiet --find-links $(LLAMA_WHEELS) -e '.[offline,scale,test]'
 	rm -f .venv/.installed-* && touch $(STAMP)
 
 static/vendor/.stamp: package.json

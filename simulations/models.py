@@ -221,6 +221,9 @@ class RunAction(TenantModel):
     output_tokens = models.PositiveIntegerField(default=0)
     cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
     cached = models.BooleanField(default=False)
+    # Post keys of the feed the agent read before deciding: who saw what, for per-segment engagement
+    # rates and a stimulus's reach. Null on rows stored before it was kept.
+    seen = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["step", "id"]

@@ -10,6 +10,7 @@ task therefore commits nothing.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -105,6 +106,9 @@ def _touched_post_ids(world: World, result: StepResult) -> set[str]:
     for action in result.results:
         touched.update(p for p in (action.target_post_id, action.created_post_id) if p)
     touched.update(e.data["post_id"] for e in result.events if e.kind == "stimulus_published")
+    # A post injected while the run was paused is published as the step loads: store it even when
+    # nobody was online to see it, or the room and the report would never show it.
+    touched.update(p.id for p in world.posts.values() if p.stimulus_id and p.step >= result.step)
     return {p for p in touched if p in world.posts}
 
 
@@ -151,6 +155,9 @@ def _write_posts(run: Run, world: World, post_ids: set[str]) -> tuple[list[dict]
 
 
 def _action_rows(run: Run, world: World, result: StepResult) -> list[RunAction]:
+    seen: dict[str, list[str]] = defaultdict(list)
+    for agent_id, post_id in result.impressions:
+        seen[agent_id].append(post_id)
     return [
         RunAction(
             organization_id=run.organization_id,
@@ -170,6 +177,7 @@ def _action_rows(run: Run, world: World, result: StepResult) -> list[RunAction]:
             output_tokens=a.usage.output_tokens,
             cost_usd=Decimal(str(round(a.usage.cost_usd, 6))),
             cached=a.usage.calls == 0 and a.outcome != "error",
+            seen=seen.get(a.agent_id, []),
         )
         for a in result.results
     ]

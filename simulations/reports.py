@@ -3,9 +3,11 @@
 The analysis package (``simulations.analysis``) knows nothing of Django; this module is the
 bridge. Personas and follows come from the panel snapshot frozen on the run (the panel as it
 was when the run started), falling back to the panel itself for runs without one. Impressions
-per step are rebuilt from the run's events (every step's commit records the posts' running
-impression counters before its ``step_done`` event); when the events do not add up to the
-posts' counters, each post's impressions are counted at the step it was written. The
+are per view: each action row keeps the feed its agent read (``RunAction.seen``), which gives
+engagement rates per segment and each stimulus's distinct viewers. For rows stored before that,
+impressions per step are rebuilt from the run's events (every step's commit records the posts'
+running impression counters before its ``step_done`` event); when those do not add up to the
+posts' counters either, each post's impressions are counted at the step it was written. The
 personas' real history (imported ``HistoryItem`` rows) feeds the honesty diagnostics.
 
 A final run (completed, failed or cancelled) never changes again, so its report is stored in
@@ -145,8 +147,23 @@ def impressions_from_events(run: Run) -> list[ImpressionRecord] | None:
     return None if any(pending.values()) else rows
 
 
-def _impressions(run: Run, posts: list[RunPost]) -> tuple[ImpressionRecord, ...]:
+def _views(rows: list[RunAction]) -> list[ImpressionRecord] | None:
+    """One record per feed item an agent read (who saw what, at which step); None when a row
+    predates ``RunAction.seen``."""
+    if any(row.seen is None for row in rows):
+        return None
+    return [
+        ImpressionRecord(row.step, 1, persona_id=row.agent_key, post_id=key) for row in rows for key in row.seen
+    ]
+
+
+def _impressions(run: Run, posts: list[RunPost], rows: list[RunAction]) -> tuple[ImpressionRecord, ...]:
+    """The finest impressions that add up to the posts' counters: per view, else per post and
+    step from the events, else per post at the step it was written."""
     total = sum(p.impressions for p in posts)
+    views = _views(rows)
+    if views is not None and len(views) == total:
+        return tuple(views)
     rebuilt = impressions_from_events(run)
     if rebuilt is not None and sum(i.count for i in rebuilt) == total:
         return tuple(rebuilt)
@@ -179,7 +196,8 @@ def real_history(run: Run, persona_ids: list[str]) -> tuple[Reaction, ...]:
 
 def run_records(run: Run) -> RunRecords:
     posts = list(RunPost.objects.filter(run=run).order_by("step", "id"))
-    actions = tuple(_action_record(a) for a in RunAction.objects.filter(run=run).order_by("step", "id"))
+    rows = list(RunAction.objects.filter(run=run).order_by("step", "id"))
+    actions = tuple(_action_record(a) for a in rows)
     personas, follows = _panel_people(run)
     handles = {p.persona_id: p.handle for p in personas}
     handles.update({p.author_key: p.author_handle for p in posts if p.author_handle})
@@ -188,7 +206,7 @@ def run_records(run: Run) -> RunRecords:
         actions=actions,
         personas=personas,
         follows=follows,
-        impressions=_impressions(run, posts),
+        impressions=_impressions(run, posts, rows),
         real_history=real_history(run, [p.persona_id for p in personas]),
         handles=handles,
     )

@@ -48,7 +48,8 @@ from ..queue import enqueue_step
 from ..reports import JUDGE_KINDS
 
 # Rough throughput per provider kind, for the wall-time part of estimates (decisions per second).
-# Offline: what `make bench` measures on two quiet cores (0.9-1.1/s over a short run).
+# Offline: on two quiet cores a decision is ~1.5/s once a persona's prefix is cached and ~0.85/s
+# for a persona's first decision (`make bench`, the demo run); most runs are near the latter.
 THROUGHPUT = {"offline": 0.9, "baseline": 2000.0, "anthropic": 4.0, "openai_compat": 4.0, "fake": 1000.0}
 
 

@@ -145,6 +145,25 @@ def test_importing_the_same_archive_again_adds_nothing_and_updates_the_persona(t
     assert Panel.objects.for_org(tenancy.org_a).count() == 1
 
 
+def test_a_reimport_keeps_a_summary_while_the_card_is_the_same_and_drops_it_when_it_changes(tenancy):
+    archive = build_archive(standard_files())
+    first = run(start(tenancy.org_a, tenancy.member, "x_archive", upload=upload("a.zip", archive)))
+    panel = Panel.objects.for_org(tenancy.org_a).get(pk=first.panel_id)
+    persona = Persona.objects.for_org(tenancy.org_a).get()
+    Persona.objects.for_org(tenancy.org_a).update(summary="Jack builds things.", summary_by="Anthropic")
+
+    run(start(tenancy.org_a, tenancy.member, "x_archive", upload=upload("a.zip", archive), panel=panel))
+    persona.refresh_from_db()
+    assert persona.summary == "Jack builds things."
+
+    smaller = {"account": "", "holdout_percent": 20, "card_budget": 120}
+    run(
+        start(tenancy.org_a, tenancy.member, "x_archive", params=smaller, upload=upload("a.zip", archive), panel=panel)
+    )
+    persona.refresh_from_db()
+    assert persona.card_tokens <= 120 and persona.summary == "" and persona.summary_by == ""
+
+
 def test_a_completed_job_run_again_by_a_redelivered_task_does_nothing(tenancy):
     job = run(
         start(

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.runs import conftest as run_fixtures
+
+# The durable-run fixtures (a fake-provider scenario), shared here as tests/runroom does.
+fake_provider_env = run_fixtures.fake_provider_env
+fake_scenario = run_fixtures.fake_scenario
+
 
 @pytest.fixture
 def fake_provider(settings, monkeypatch):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from personas.models import FollowEdge, HistoryItem, SourceAccount
+from personas.models import FollowEdge, HistoryItem, Persona, SourceAccount
 from simulations import reports
-from simulations.models import RunReportCache
+from simulations.models import RunAction, RunPost, RunReportCache
+from simulations.services import run_start
 from tests.analysis import peloton
 from tests.factories import RunActionFactory, RunFactory, RunPostFactory, ScenarioFactory
+from tests.runroom.conftest import drive
 
 from .builders import make_panel, store_fixture
 
@@ -156,3 +158,29 @@ def test_real_history_feeds_the_honesty_diagnostics(hand_made_run):
     assert data["meta"]["personas_with_history"] == 1
     assert data["diagnostics"]["personas_compared"] == 1
     assert {c["name"] for c in data["diagnostics"]["checks"]} >= {"action_entropy", "agreeableness"}
+
+
+def test_a_run_keeps_who_saw_what_so_segments_get_rates_and_the_ad_its_reach(fake_scenario, tenancy):
+    for index, persona in enumerate(Persona.objects.for_org(tenancy.org_a).order_by("handle")):
+        persona.traits = {"age_group": "under 40" if index % 2 else "40 and over"}
+        persona.save(update_fields=["traits"])
+    run = drive(run_start(organization=tenancy.org_a, user=tenancy.member, scenario=fake_scenario)[0])
+    rows = list(RunAction.objects.filter(run=run))
+    assert rows and all(isinstance(row.seen, list) for row in rows)
+
+    records = reports.run_records(run)
+    assert len(records.impressions) == sum(p.impressions for p in RunPost.objects.filter(run=run)) > 0
+    assert all(i.persona_id and i.post_id and i.count == 1 for i in records.impressions)
+
+    report = reports.build_run_report(run, records)
+    [ad] = report.stimuli
+    viewers = {row.agent_key for row in rows if ad.cascade.stimulus_post_id in row.seen}
+    assert ad.cascade.seen_by == len(viewers) > 0
+    [ages] = [s for s in report.segments if s.trait_key == "age_group"]
+    assert {rate.segment for rate in ages.engagement} == {"under 40", "40 and over"}
+    for rate in ages.engagement:
+        members = {
+            str(p.pk) for p in Persona.objects.for_org(tenancy.org_a) if p.traits["age_group"] == rate.segment
+        }
+        assert rate.impressions == sum(len(row.seen) for row in rows if row.agent_key in members)
+        assert rate.engagement_rate == pytest.approx(rate.engagements / rate.impressions)

@@ -318,3 +318,20 @@ def test_the_page_offers_the_hosted_models_default_first_and_explains_refusals(
     assert "Choose the provider that writes the summary." in response.content.decode()
     assert member_client.get(reverse("persona_summarize", args=[panel.pk, person.pk])).status_code == 405
     assert writer.requests == [] and untouched(person)
+
+
+def test_a_new_card_drops_the_summary_written_from_the_old_one(org_a, member, panel, person, claude, writer):
+    from personas.services import persona_update
+
+    person = persona_update(panel=panel, persona=person, organization=org_a, role="member")  # a built card
+    summarize(person, claude, user=member)
+    person.refresh_from_db()
+    same = persona_update(panel=panel, persona=person, organization=org_a, role="member")
+    assert same.summary == SUMMARY  # the card came out the same: the summary still describes it
+    edited = persona_update(
+        panel=panel, persona=person, organization=org_a, role="member", bio="Now a triathlon coach."
+    )
+    edited.refresh_from_db()
+    assert "triathlon" in edited.card and edited.summary == "" and edited.summary_by == ""
+    assert edited.summary_cost_usd == CALL_COST  # what it cost stays counted this month
+    assert snapshot_card(panel) == edited.card

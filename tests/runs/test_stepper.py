@@ -103,3 +103,21 @@ def test_a_step_past_its_time_slice_continues_in_a_new_task_from_the_cached_answ
     assert stepper.advance(run_id=run.pk) == "step 0 done"
     assert len(logged_requests(log)) == 6  # each agent asked once: earlier answers came from the cache
     assert RunAction.objects.filter(run=run, step=0).count() == 6
+
+
+def test_a_post_injected_while_paused_is_stored_even_when_nobody_is_online(fake_scenario, tenancy):
+    from personas.models import Persona
+    from simulations.services import run_inject, run_pause
+
+    Persona.objects.for_org(tenancy.org_a).update(activity_rate=0.0)  # nobody ever reads a feed
+    run = _start(fake_scenario, tenancy.member)
+    stepper.advance(run_id=run.pk)
+    run_pause(run=Run.unscoped.get(pk=run.pk), user=tenancy.member)
+    run_inject(run=Run.unscoped.get(pk=run.pk), user=tenancy.member, text="Half price today only")
+    run = _drive(run_resume(run=Run.unscoped.get(pk=run.pk), user=tenancy.member).pk)
+
+    assert run.status == RunStatus.COMPLETED and not RunAction.objects.filter(run=run).exists()
+    injected = RunPost.objects.get(run=run, is_stimulus=True, text="Half price today only")
+    assert injected.step == 1
+    shown = [e.payload for e in RunEvent.objects.filter(run=run, kind="post")]
+    assert any(p["post_key"] == injected.post_key for p in shown), "the room is told about it"
