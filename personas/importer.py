@@ -210,15 +210,15 @@ def _persona_for(
         "activity_rate": online_chance_per_step(profile),
         "active_hours": list(profile.active_hours),
         "interests": ", ".join(term for term, _ in profile.topics[:8]),
-        "card": card.text,
-        "card_tokens": card.tokens,
     }
     persona = Persona.objects.filter(source_account=account).order_by("pk").first()
     if persona is None:
-        return Persona.objects.create(organization=organization, source_account=account, **fields)
+        return Persona.objects.create(
+            organization=organization, source_account=account, card=card.text, card_tokens=card.tokens, **fields
+        )
     for name, value in fields.items():
         setattr(persona, name, value)
-    persona.save(update_fields=list(fields))
+    persona.save(update_fields=[*fields, *persona.set_card(card.text, card.tokens)])
     return persona
 
 

@@ -137,6 +137,16 @@ class Persona(TenantModel):
     def __str__(self) -> str:
         return f"@{self.handle}"
 
+    def set_card(self, text: str, tokens: int) -> list[str]:
+        """Replace the card; a summary written from the old card no longer describes it and is
+        dropped (its cost stays counted). Returns the fields that changed, for ``update_fields``."""
+        changed = ["card", "card_tokens"]
+        if text != self.card and self.summary:
+            self.summary, self.summary_by = "", ""
+            changed += ["summary", "summary_by"]
+        self.card, self.card_tokens = text, tokens
+        return changed
+
 
 class PanelQuerySet(TenantQuerySet):
     def visible_to(self, organization) -> PanelQuerySet:

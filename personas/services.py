@@ -288,7 +288,7 @@ def panel_unshare(
 def _manual_card(persona: Persona) -> None:
     traits = {**persona.traits, "interests": persona.interests}
     card = build_synthetic_card(traits, persona.bio, name=persona.display_name, handle=persona.handle)
-    persona.card, persona.card_tokens = card.text, card.tokens
+    persona.set_card(card.text, card.tokens)
 
 
 def _board_card(persona: Persona, role_on_panel: str, is_chair: bool) -> None:
@@ -303,7 +303,7 @@ def _board_card(persona: Persona, role_on_panel: str, is_chair: bool) -> None:
         is_chair=is_chair,
     )
     card = board_card(member)
-    persona.card, persona.card_tokens = card.text, card.tokens
+    persona.set_card(card.text, card.tokens)
 
 
 def _clean_persona_fields(fields: dict) -> dict:
