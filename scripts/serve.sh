@@ -14,7 +14,11 @@ stopping=""
 stop() {
   stopping=1
   [ -n "$web" ] && kill "$web" 2>/dev/null || true
-  [ -n "$worker" ] && kill -- "-$worker" 2>/dev/null || true  # the worker and its child processes
+  if [ -n "$worker" ]; then
+    kill "$worker" 2>/dev/null || true  # django-q2 stops its own processes, finishing a task in hand
+    for _ in $(seq 100); do kill -0 "$worker" 2>/dev/null || break; sleep 0.2; done
+    kill -9 -- "-$worker" 2>/dev/null || true  # whatever is left after 20 s
+  fi
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
