@@ -1,0 +1,93 @@
+"""`make run`'s supervisor (scripts/serve.sh): a worker that dies is replaced while the web server
+stays up, and stopping it leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(found: Callable[[], object], timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := found():
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _pids(log: Path, name: str) -> list[int]:
+    return [int(pid) for pid in re.findall(rf"{name} pid (\d+)", log.read_text())]
+
+
+def _alive(pid: int, *, group: bool = False) -> bool:
+    try:
+        (os.killpg if group else os.kill)(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2) as response:
+            return response.status in (200, 503)
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def served(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}"}
+    env.pop("REDIS_URL", None)
+    for command in (["migrate", "--no-input", "-v0"], ["createcachetable"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env, check=True, timeout=180
+        )
+    port, log = _free_port(), tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            ["bash", "scripts/serve.sh", "127.0.0.1", str(port)],
+            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    yield process, port, log
+    for pid in [process.pid, *_pids(log, "worker")]:  # whatever a failed test left running
+        if _alive(pid, group=True):
+            os.killpg(pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def test_a_killed_worker_is_replaced_and_a_stop_leaves_nothing_running(served):
+    process, port, log = served
+    [first] = _wait_for(lambda: _pids(log, "worker"), 60, "the first worker")
+    [web] = _pids(log, "web")
+    _wait_for(lambda: _answers(port), 60, "the web server")
+
+    os.kill(first, signal.SIGKILL)
+    second = _wait_for(lambda: _pids(log, "worker")[1:], 30, "a second worker")[0]
+    assert second != first and _alive(second)
+    assert not _alive(first, group=True), "the dead worker's child processes were cleaned up"
+    assert process.poll() is None and _answers(port), "the web server stayed up"
+
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=40)
+    assert not _alive(web) and not _alive(second, group=True), log.read_text()[-2000:]
