@@ -42,6 +42,8 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server chromium; \
 	  else echo "Install redis-server and chromium (apt-get) to run every test."; fi; fi
 
+# Links in emails and the demo login line point where the server runs.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py createcachetable
