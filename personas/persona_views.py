@@ -22,11 +22,18 @@ from simulations import services as simulation_services
 
 from . import selectors, services
 from .forms import PersonaForm
-from .models import HistoryKind, Panel, Persona
+from .models import HistoryKind, Panel, PanelMember, Persona
 from .views import caller_role, post_only
 
 HISTORY_PAGE_SIZE = 20
 HELD_OUT = "held_out"  # the history tab of items kept back from the profile, to test predictions against
+
+
+def _own_member(request, panel_id: int, persona_id: int) -> tuple[Panel, PanelMember]:
+    """The organization's own panel and the persona's place on it (404 for a shared panel):
+    what every edit of a persona starts from."""
+    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
+    return panel, selectors.panel_persona(panel=panel, persona_id=persona_id)
 
 
 @org_view()
@@ -100,8 +107,7 @@ def persona_create(request, panel_id: int):
 
 @org_view(roles.WRITE)
 def persona_edit(request, panel_id: int, persona_id: int):
-    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
-    member = selectors.panel_persona(panel=panel, persona_id=persona_id)
+    panel, member = _own_member(request, panel_id, persona_id)
     form = PersonaForm(
         request.POST or None, initial=PersonaForm.initial_for(member.persona, member.role, member.is_chair)
     )
@@ -129,8 +135,7 @@ def persona_edit(request, panel_id: int, persona_id: int):
 
 @org_view(roles.WRITE)
 def persona_remove(request, panel_id: int, persona_id: int):
-    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
-    member = selectors.panel_persona(panel=panel, persona_id=persona_id)
+    panel, member = _own_member(request, panel_id, persona_id)
     if refused := post_only(request):
         return refused
     services.persona_remove(
@@ -152,8 +157,7 @@ def _posted_provider(request):
 
 @org_view(roles.WRITE)
 def persona_summarize(request, panel_id: int, persona_id: int):
-    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
-    member = selectors.panel_persona(panel=panel, persona_id=persona_id)
+    panel, member = _own_member(request, panel_id, persona_id)
     if refused := post_only(request):
         return refused
     try:
@@ -176,8 +180,7 @@ def persona_summarize(request, panel_id: int, persona_id: int):
 
 @org_view(roles.WRITE)
 def persona_summary_clear(request, panel_id: int, persona_id: int):
-    panel = selectors.panel_owned(organization=request.organization, panel_id=panel_id)
-    member = selectors.panel_persona(panel=panel, persona_id=persona_id)
+    panel, member = _own_member(request, panel_id, persona_id)
     if refused := post_only(request):
         return refused
     simulation_services.persona_summary_clear(
