@@ -37,7 +37,7 @@ from .forms import (
 )
 from .models import ProviderConfig, Scenario, Stimulus
 from .services.experiments import MAX_VARIANTS
-from .services.runs import monthly_spend
+from .services.runs import budget_left
 
 TEMPLATE = "simulations/scenario_builder.html"
 MAX_HANDLES = 300
@@ -139,7 +139,7 @@ def _estimate_context(request, builder: Builder) -> dict:
     estimate = services.run_estimate(
         scenario=scenario, replicates=builder.replicate_count(), stimulus_texts=texts
     )
-    remaining = request.organization.monthly_budget_usd - monthly_spend(request.organization)
+    remaining = budget_left(request.organization)
     return {
         **context,
         "estimate": estimate,

@@ -6,8 +6,9 @@ decision cache at once, so a killed worker's successor pays only for what was in
 applies the decisions and commits the step with a compare-and-set. Then it queues the next
 step. A step too big for one task (a large panel on the offline model) is answered over several
 tasks: past its time slice a task stops between batches and queues the same step again, whose
-task finds the answers so far in the decision cache and goes on from there. Whatever happens to one agent is recorded on its action; only provider-wide problems
-(quota, bad key, outage) pause or fail the run, with a message a person can act on.
+task finds the answers so far in the decision cache and goes on from there. Whatever happens to
+one agent is recorded on its action; only provider-wide problems (quota, bad key, outage) pause
+or fail the run, with a message a person can act on.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from simulations.llm.tokens import count_tokens
 from ..models import ProviderConfig
 from ..providers import provider_for
 from ..reports import JUDGE_KINDS
-from .runs import month_start, monthly_spend
+from .runs import budget_left, month_start
 
 AUDIT_SUMMARIZED = "persona.summarized"
 AUDIT_SUMMARY_CLEARED = "persona.summary_cleared"
@@ -70,7 +70,7 @@ def _check_budget(organization, config: ProviderConfig, request: LLMRequest) -> 
         price_for(config.kind, config.model), Usage(input_tokens=tokens_in, output_tokens=request.max_tokens)
     )
     expected = Decimal(str(round(most, 6)))
-    remaining = organization.monthly_budget_usd - monthly_spend(organization)
+    remaining = budget_left(organization)
     if remaining <= 0 or expected > remaining:
         raise ApplicationError(
             f"A summary costs up to about ${expected:.4f} and ${max(remaining, Decimal(0)):.2f} is left of "

@@ -58,11 +58,12 @@ def run_estimate(*, scenario: Scenario, replicates: int = 1, stimulus_texts: Seq
     in for the stimuli of a scenario not saved yet (the builder's)."""
     choice = choice_for(scenario.provider)
     config = persistence.world_config(scenario, scenario.seed)
+    price = price_for(choice.kind, choice.model)
     estimate = estimate_run(
         persistence.panel_snapshot(scenario.panel),
         config,
         scenario.steps,
-        price=price_for(choice.kind, choice.model),
+        price=price,
         decisions_per_s=THROUGHPUT.get(choice.kind),
     )
     data = asdict(estimate)
@@ -71,7 +72,7 @@ def run_estimate(*, scenario: Scenario, replicates: int = 1, stimulus_texts: Seq
         texts = Range(10.0, 30.0, float(config.max_output_tokens))  # tokens of one reply or quote
         if stimulus_texts is None:
             stimulus_texts = [s.text for s in scenario.stimuli.all()] if scenario.pk else []
-        _add_judge(data, stimulus_texts, estimate.responses, texts, price_for(choice.kind, choice.model))
+        _add_judge(data, stimulus_texts, estimate.responses, texts, price)
     data["replicates"] = replicates
     data["provider"] = choice.label
     for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
@@ -113,8 +114,13 @@ def monthly_spend(organization) -> Decimal:
     return (runs["total"] or Decimal(0)) + (summaries["total"] or Decimal(0))
 
 
+def budget_left(organization) -> Decimal:
+    """What is left of the organization's monthly budget (negative once overspent)."""
+    return organization.monthly_budget_usd - monthly_spend(organization)
+
+
 def _check_quota(organization, estimate: dict) -> Decimal:
-    remaining = organization.monthly_budget_usd - monthly_spend(organization)
+    remaining = budget_left(organization)
     if Decimal(str(estimate["cost_usd"]["expected"])) > remaining:
         raise ApplicationError(
             f"This would cost about ${estimate['cost_usd']['expected']:.2f}, more than the "
