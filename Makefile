@@ -5,25 +5,26 @@ PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
-STAMP   := .venv/.installed-$(shell cat pyproject.toml package.json | sha1sum | cut -c1-12)
-# llama.cpp compiled for this machine's CPU (AVX-512 and VNNI where present make the offline model
-# about 20% faster than a portable build), once per CPU model and version: later installs reuse it.
-LLAMA_PIN    := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml)
-LLAMA_WHEELS := $(HOME)/.cache/simnet/wheels/$(subst ==,-,$(LLAMA_PIN))-$(shell grep -m1 -E '^(flags|Features)' /proc/cpuinfo | sha1sum | cut -c1-12)
+STAMP   := .venv/.installed-$(shell cat pyproject.toml package.json scripts/install_llama.py | sha1sum | cut -c1-12)
 
 .PHONY: run test bench install system-deps test-sqlite test-postgres test-redis lint
 
 install: $(STAMP) static/vendor/.stamp
 
-$(STAMP): pyproject.toml package.json
+# llama.cpp is built for this CPU and checked with one real decode; a build that crashes here is
+# replaced by a more portable one (scripts/install_llama.py says how, and caches each per CPU).
+$(STAMP): pyproject.toml package.json scripts/install_llama.py
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install --quiet --upgrade pip
-	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
-	  CMAKE_ARGS="-DGGML_NATIVE=ON" $(PIP) wheel --quiet --no-deps --no-cache-dir -w $(LLAMA_WHEELS) '$(LLAMA_PIN)'
-	$(PIP) install --quiet --find-links $(LLAMA_WHEELS) -e '.[offline,scale,test]'
+	$(PIP) install --quiet -e '.[scale,test]'
+	$(PY) scripts/install_llama.py
+	$(PIP) install --quiet -e '.[offline,scale,test]'
 	rm -f .venv/.installed-* && touch $(STAMP)
 
-static/vendor/.stamp: package.json
+# Front-end files from npm. Bundles name source maps their packages do not ship
+# (redoc.standalone.js.map), and production's manifest storage refuses to collect a file whose map
+# is missing, so the copies lose the sourceMappingURL comments that storage would follow.
+static/vendor/.stamp: package.json Makefile
 	npm install --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
@@ -34,6 +35,9 @@ static/vendor/.stamp: package.json
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js \
 	   node_modules/swagger-ui-dist/swagger-ui.css static/vendor/swagger-ui/
 	cp node_modules/redoc/bundles/redoc.standalone.js static/vendor/redoc/bundles/
+	find static/vendor -type f \( -name '*.js' -o -name '*.css' \) -exec sed -i.orig \
+	  -e '/^\/\/# sourceMappingURL=/d' -e '/^\/\*#[ 	]sourceMappingURL=.*\*\/$$/d' {} +
+	find static/vendor -name '*.orig' -delete
 	touch static/vendor/.stamp
 
 # Debian packages the tests use (Redis for scale-out tests, Chromium for browser tests).

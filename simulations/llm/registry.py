@@ -19,7 +19,7 @@ def build_provider(kind: str, **settings: Any) -> Provider:
     Raises ``ValueError`` for an unknown kind and ``TypeError`` for a setting the kind does not take.
     """
     if kind == "offline":
-        from .offline import OfflineProvider
+        from .offline_process import OfflineProvider
 
         return OfflineProvider(**settings)
     if kind == "baseline":

@@ -1,5 +1,5 @@
-"""`make run`'s supervisor (scripts/serve.sh): a worker that dies is replaced while the web server
-stays up, and stopping it leaves no process behind."""
+"""`make run`'s supervisor (scripts/serve.sh): a worker or web server that dies is replaced while
+the other stays up, and stopping it leaves no process behind."""
 
 from __future__ import annotations
 
@@ -91,3 +91,19 @@ def test_a_killed_worker_is_replaced_and_a_stop_leaves_nothing_running(served):
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=40)
     assert not _alive(web) and not _alive(second, group=True), log.read_text()[-2000:]
+
+
+def test_a_killed_web_server_is_replaced_while_the_worker_stays_up(served):
+    process, port, log = served
+    [worker] = _wait_for(lambda: _pids(log, "worker"), 60, "the worker")
+    [first] = _wait_for(lambda: _pids(log, "web"), 60, "the web server")
+    _wait_for(lambda: _answers(port), 60, "the web server to answer")
+
+    os.kill(first, signal.SIGKILL)
+    second = _wait_for(lambda: _pids(log, "web")[1:], 30, "a second web server")[0]
+    _wait_for(lambda: _answers(port), 60, "the second web server to answer")
+
+    assert second != first and not _alive(first)
+    assert process.poll() is None and _alive(worker) and _pids(log, "worker") == [worker], (
+        "the worker stayed up"
+    )

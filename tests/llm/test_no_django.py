@@ -7,6 +7,8 @@ MODULES = [
     "simulations.llm.anthropic_provider",
     "simulations.llm.baseline",
     "simulations.llm.offline",
+    "simulations.llm.offline_child",
+    "simulations.llm.offline_process",
     "simulations.llm.openai_compat",
     "simulations.llm.registry",
     "simulations.llm.wrappers",

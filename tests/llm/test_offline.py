@@ -9,7 +9,8 @@ from simulations.engine import parsing
 from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
 from simulations.llm import offline
 from simulations.llm.base import FeedItem, LLMRequest, Situation
-from simulations.llm.offline import OfflineProvider, bundled_model_path
+from simulations.llm.offline import bundled_model_path
+from simulations.llm.offline_process import OfflineProvider
 from simulations.llm.offline_runtime import requantized_copy
 
 CARD = (
@@ -126,7 +127,7 @@ def test_real_model_is_loaded_once(provider):
     again = OfflineProvider(n_ctx=2048)
     again.generate([_decision_request("a3", 2)])
 
-    assert again._loaded() is provider._loaded()
+    assert again.process() is provider.process()
 
 
 @pytest.mark.offline_model

