@@ -89,14 +89,18 @@ def choose(
     runs_here: Callable[[], bool],
     say: Callable[[str], None] = print,
 ) -> Tier:
-    """Install the first tier whose wheel answers here, building and checking only what the cache
-    does not already know; raise SystemExit when none does."""
+    """Install the first tier whose wheel builds and answers here, building and checking only what
+    the cache does not already know; raise SystemExit when none does."""
     for tier in candidates:
         folder = cache / tier.name
         if (folder / "crashed").exists():
             continue
         wheels = list(folder.glob("*.whl"))
-        wheel = max(wheels) if wheels else build(tier, folder)
+        try:
+            wheel = max(wheels) if wheels else build(tier, folder)
+        except subprocess.CalledProcessError:
+            say(f"llama.cpp's {tier.name} build did not compile here; trying a more portable one")
+            continue
         install(wheel)
         if (folder / "ok").exists():
             return tier

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,16 +23,20 @@ def install_llama():
 
 
 class Machine:
-    """Builds that write a wheel file, an install log and a CPU on which some builds crash."""
+    """Builds that write a wheel file (or fail to compile), an install log and a CPU on which some
+    builds crash."""
 
-    def __init__(self, crashing: set[str]) -> None:
+    def __init__(self, crashing: set[str], uncompilable: frozenset[str] = frozenset()) -> None:
         self.crashing = crashing
+        self.uncompilable = uncompilable
         self.built: list[str] = []
         self.checked: list[str] = []
         self.installed: list[str] = []
 
     def build(self, tier, folder: Path) -> Path:
         self.built.append(tier.name)
+        if tier.name in self.uncompilable:
+            raise subprocess.CalledProcessError(1, ["pip", "wheel"])
         folder.mkdir(parents=True, exist_ok=True)
         wheel = folder / f"llama_cpp_python-0.3.36-{tier.name}.whl"
         wheel.write_text(tier.name)
@@ -57,6 +62,16 @@ def test_a_build_that_crashes_here_falls_back_to_the_portable_one(install_llama,
     assert (tmp_path / "native" / "crashed").exists() and (tmp_path / "isa" / "ok").exists()
     assert "-DGGML_AVX512=ON" in chosen.cmake_args and "-DGGML_AMX_INT8=OFF" in chosen.cmake_args
     assert "-DGGML_AVX512_VNNI=OFF" in chosen.cmake_args  # only what the CPU has
+
+
+def test_a_build_that_does_not_compile_here_falls_back_too(install_llama, tmp_path):
+    odd = Machine(crashing=set(), uncompilable=frozenset({"native"}))
+
+    chosen = install_llama.choose(
+        install_llama.tiers({"avx2"}), tmp_path, build=odd.build, install=odd.install, runs_here=odd.runs_here
+    )
+
+    assert chosen.name == "isa" and odd.built == ["native", "isa"] and odd.installed == ["isa"]
 
 
 def test_the_verdicts_are_kept_so_a_second_install_neither_builds_nor_checks(install_llama, tmp_path):
