@@ -1,18 +1,35 @@
 """Imported accounts become rows and personas: the one bridge from neutral records to the database.
 
-Called inside the importer's transaction once an account is complete, so a persona only ever
-exists for a fully imported account. Re-importing an account adds what is new (unique
-constraints + ``ignore_conflicts``), then re-derives its profile and card from *all* its stored
-history, so two imports of the same person merge instead of duplicating.
+An import is written in two phases so that a large one never holds the database's write lock
+for long (SQLite has one lock for the whole database; a 150,000-item account once held it for
+70 seconds in one commit):
+
+1. ``bundles_stage`` writes the accounts, history and follows in transactions of at most
+   ``STAGE_CHUNK_ROWS`` rows, each row pointing at the import's ``ImportBatch``. Until the
+   batch is published these rows are invisible (the models' default manager hides them). The
+   persona of each account (profile, card, held-out split) is derived here too, outside any
+   transaction. A caller's ``on_chunk`` runs inside every chunk's transaction, so an
+   interrupted import resumes after the last committed chunk (``skip_rows``).
+2. ``batch_publish`` runs in the caller's transaction and writes a few rows per *account*,
+   none per item: the batch's ``published_at`` (which makes every staged row visible at once),
+   the account, persona and panel membership, and the panel's follow edges.
+
+A failed import calls ``batch_discard``, which deletes the batch's rows in small transactions.
+Re-importing an account adds what is new (unique constraints + ``ignore_conflicts``) and
+re-derives its profile and card from *all* its history, so two imports of the same person
+merge instead of duplicating. The held-out flags of items an earlier import stored are
+updated while staging, just before the publish.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -29,18 +46,42 @@ from personas.profiling import (
 )
 from scraping.records import AccountBundle, AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 
-from .models import FollowEdge, HistoryItem, Panel, PanelMember, Persona, SourceAccount, SourceFollow
+from .models import (
+    FollowEdge,
+    HistoryItem,
+    ImportBatch,
+    Panel,
+    PanelMember,
+    Persona,
+    SourceAccount,
+    SourceFollow,
+)
 
 DEFAULT_HOLDOUT_FRACTION = 0.2
 DEFAULT_CARD_BUDGET = 500
 TONE_THRESHOLD = 0.05  # VADER's own positive/negative cut-off
 INSERT_BATCH = 500
+STAGE_CHUNK_ROWS = 2000  # rows per staging transaction: what another writer may have to wait for
+
+# Called inside each staging chunk's transaction with (rows staged so far, rows in all).
+ChunkCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
 class ImportOptions:
     holdout_fraction: float = DEFAULT_HOLDOUT_FRACTION
     card_budget: int = DEFAULT_CARD_BUDGET
+
+
+@dataclass(frozen=True)
+class StagedAccount:
+    """One staged account: what ``batch_publish`` writes for it (a few rows, whatever its history size)."""
+
+    account_id: int
+    record: AccountRecord
+    persona_fields: dict
+    card_text: str
+    card_tokens: int
 
 
 def _fit(model, field: str, value: str | None) -> str:
@@ -54,54 +95,58 @@ def _fit(model, field: str, value: str | None) -> str:
     return value[:limit]
 
 
-def _store_account(organization, record: AccountRecord) -> SourceAccount:
+def _account_fields(record: AccountRecord) -> dict:
     url = record.url if len(record.url or "") <= SourceAccount._meta.get_field("url").max_length else ""
-    account, _ = SourceAccount.objects.update_or_create(
-        organization=organization,
-        platform=_fit(SourceAccount, "platform", record.platform),
-        platform_id=_fit(SourceAccount, "platform_id", record.platform_id),
-        defaults={
-            "handle": _fit(SourceAccount, "handle", record.handle),
-            "display_name": _fit(SourceAccount, "display_name", record.display_name),
-            "bio": record.bio,
-            "location": _fit(SourceAccount, "location", record.location),
-            "url": url,
-            "followers_count": record.followers_count,
-            "following_count": record.following_count,
-            "fetched_at": timezone.now(),
-        },
-    )
+    return {
+        "handle": _fit(SourceAccount, "handle", record.handle),
+        "display_name": _fit(SourceAccount, "display_name", record.display_name),
+        "bio": record.bio,
+        "location": _fit(SourceAccount, "location", record.location),
+        "url": url,
+        "followers_count": record.followers_count,
+        "following_count": record.following_count,
+    }
+
+
+def _staged_account(batch: ImportBatch, record: AccountRecord) -> SourceAccount:
+    """The account's row: the stored one, or a new one hidden in ``batch`` until the batch is published."""
+    key = {
+        "organization_id": batch.organization_id,
+        "platform": _fit(SourceAccount, "platform", record.platform),
+        "platform_id": _fit(SourceAccount, "platform_id", record.platform_id),
+    }
+    account = SourceAccount.unscoped.filter(**key).first()  # published or not: one row per account
+    if account is None:
+        account = SourceAccount.unscoped.create(**key, **_account_fields(record), import_batch=batch)
     return account
 
 
-def _store_history(organization, account: SourceAccount, history: Sequence[HistoryRecord]) -> None:
-    rows = [
-        HistoryItem(
-            organization=organization,
-            account=account,
-            platform_id=_fit(HistoryItem, "platform_id", r.platform_id),
-            kind=r.kind.value,
-            text=r.text,
-            language=_fit(HistoryItem, "language", r.language),
-            created_at=r.created_at,
-            target_id=_fit(HistoryItem, "target_id", r.target_id),
-            target_author=_fit(HistoryItem, "target_author", r.target_author),
-            target_text=r.target_text,
-            like_count=r.like_count,
-            repost_count=r.repost_count,
-            reply_count=r.reply_count,
-            quote_count=r.quote_count,
-            media=list(r.media),
-        )
-        for r in history
-    ]
-    HistoryItem.objects.bulk_create(rows, ignore_conflicts=True, batch_size=INSERT_BATCH)
+def _history_row(batch: ImportBatch, account: SourceAccount, r: HistoryRecord) -> HistoryItem:
+    return HistoryItem(
+        organization_id=batch.organization_id,
+        import_batch=batch,
+        account=account,
+        platform_id=_fit(HistoryItem, "platform_id", r.platform_id),
+        kind=r.kind.value,
+        text=r.text,
+        language=_fit(HistoryItem, "language", r.language),
+        created_at=r.created_at,
+        target_id=_fit(HistoryItem, "target_id", r.target_id),
+        target_author=_fit(HistoryItem, "target_author", r.target_author),
+        target_text=r.target_text,
+        like_count=r.like_count,
+        repost_count=r.repost_count,
+        reply_count=r.reply_count,
+        quote_count=r.quote_count,
+        media=list(r.media),
+    )
 
 
-def _store_follows(organization, account: SourceAccount, bundle: AccountBundle) -> None:
-    rows = [
+def _follow_rows(batch: ImportBatch, account: SourceAccount, bundle: AccountBundle) -> list[SourceFollow]:
+    return [
         SourceFollow(
-            organization=organization,
+            organization_id=batch.organization_id,
+            import_batch=batch,
             account=account,
             direction=direction,
             handle=_fit(SourceFollow, "handle", f.handle),
@@ -113,7 +158,6 @@ def _store_follows(organization, account: SourceAccount, bundle: AccountBundle) 
         )
         for f in follows
     ]
-    SourceFollow.objects.bulk_create(rows, ignore_conflicts=True, batch_size=INSERT_BATCH)
 
 
 def history_record(item: HistoryItem) -> HistoryRecord:
@@ -180,46 +224,83 @@ def imported_traits(account: SourceAccount, profile: ProfileResult) -> dict[str,
     return {key: value for key, value in traits.items() if value}
 
 
-def _persona_for(
-    organization, account: SourceAccount, record: AccountRecord, options: ImportOptions, background
-) -> Persona:
-    items = list(HistoryItem.objects.filter(account=account))
+@dataclass
+class _PreparedAccount:
+    staged: StagedAccount
+    rows: list[HistoryItem | SourceFollow]
+    held_out_changes: dict[bool, list[int]]  # flag -> ids of already stored items whose flag changes
+
+
+def _prepare_account(
+    batch: ImportBatch, bundle: AccountBundle, options: ImportOptions, background
+) -> _PreparedAccount:
+    """The account's new rows and its persona, derived from its stored history plus the bundle's."""
+    account = _staged_account(batch, bundle.account)
+    stored = list(HistoryItem.objects.filter(account=account))
+    items = stored + _new_history_rows(batch, account, bundle, stored)
     records = [history_record(item) for item in items]
     split = split_history(records, holdout_fraction=options.holdout_fraction)
-    held = {(r.kind.value, r.platform_id) for r in split.holdout}
-    held_ids = [item.pk for item in items if (item.kind, item.platform_id) in held]
-    HistoryItem.objects.filter(account=account).exclude(pk__in=held_ids).update(held_out=False)
-    HistoryItem.objects.filter(account=account, pk__in=held_ids).update(held_out=True)
-    identity = account_record(account, created_at=record.created_at)
+    changes = _mark_held_out(items, {(r.kind.value, r.platform_id) for r in split.holdout})
+    identity = SourceAccount(
+        pk=account.pk,
+        platform=account.platform,
+        platform_id=account.platform_id,
+        **_account_fields(bundle.account),
+    )
+    record = account_record(identity, created_at=bundle.account.created_at)
     profile = derive_profile(
-        identity,
+        record,
         records,
         holdout_fraction=options.holdout_fraction,
         background=background[0] if background else None,
         background_docs=background[1] if background else 0,
     )
-    card = build_card(profile, identity, split.training, budget_tokens=options.card_budget)
-    fields = {
-        "handle": account.handle,
-        "display_name": account.display_name,
-        "bio": account.bio,
+    card = build_card(profile, record, split.training, budget_tokens=options.card_budget)
+    staged = StagedAccount(
+        account.pk, bundle.account, _persona_fields(identity, profile), card.text, card.tokens
+    )
+    rows = [*items[len(stored) :], *_follow_rows(batch, account, bundle)]
+    return _PreparedAccount(staged, rows, changes)
+
+
+def _new_history_rows(
+    batch: ImportBatch, account: SourceAccount, bundle: AccountBundle, stored: list[HistoryItem]
+) -> list[HistoryItem]:
+    """The bundle's items the account does not have yet, first one of each key (as ignore_conflicts keeps)."""
+    seen = {(item.kind, item.platform_id) for item in stored}
+    rows = []
+    for record in bundle.history:
+        row = _history_row(batch, account, record)
+        if (row.kind, row.platform_id) not in seen:
+            seen.add((row.kind, row.platform_id))
+            rows.append(row)
+    return rows
+
+
+def _mark_held_out(items: list[HistoryItem], held: set[tuple[str, str]]) -> dict[bool, list[int]]:
+    """Set each item's ``held_out``; returns the ids of already stored items whose flag changed, by flag."""
+    changes: dict[bool, list[int]] = {True: [], False: []}
+    for item in items:
+        flag = (item.kind, item.platform_id) in held
+        if item.pk is not None and item.held_out != flag:
+            changes[flag].append(item.pk)
+        item.held_out = flag
+    return changes
+
+
+def _persona_fields(identity: SourceAccount, profile: ProfileResult) -> dict:
+    return {
+        "handle": identity.handle,
+        "display_name": identity.display_name,
+        "bio": identity.bio,
         "origin": Persona.Origin.IMPORTED,
-        "traits": imported_traits(account, profile),
+        "traits": imported_traits(identity, profile),
         "profile": profile.to_dict(),
         "propensities": per_item_propensities(profile),
         "activity_rate": online_chance_per_step(profile),
         "active_hours": list(profile.active_hours),
         "interests": ", ".join(term for term, _ in profile.topics[:8]),
     }
-    persona = Persona.objects.filter(source_account=account).order_by("pk").first()
-    if persona is None:
-        return Persona.objects.create(
-            organization=organization, source_account=account, card=card.text, card_tokens=card.tokens, **fields
-        )
-    for name, value in fields.items():
-        setattr(persona, name, value)
-    persona.save(update_fields=[*fields, *persona.set_card(card.text, card.tokens)])
-    return persona
 
 
 def _backgrounds(bundles: Sequence[AccountBundle]) -> list[tuple[dict[str, int], int] | None]:
@@ -234,25 +315,102 @@ def _backgrounds(bundles: Sequence[AccountBundle]) -> list[tuple[dict[str, int],
     return [({t: c - freq.get(t, 0) for t, c in total.items()}, total_docs - n) for freq, n in own]
 
 
-def bundles_persist(
-    *, organization, bundles: Sequence[AccountBundle], panel: Panel, options: ImportOptions = ImportOptions()
-) -> list[Persona]:
-    """Store every account of ``bundles``, (re)build its persona, put it on ``panel`` and link real follows.
+def batch_open(*, organization) -> ImportBatch:
+    return ImportBatch.objects.create(organization=organization)
 
-    Run inside a transaction: the caller's import is all-or-nothing.
+
+def bundles_stage(
+    *,
+    batch: ImportBatch,
+    bundles: Sequence[AccountBundle],
+    options: ImportOptions = ImportOptions(),
+    skip_rows: int = 0,
+    on_chunk: ChunkCallback | None = None,
+) -> list[StagedAccount]:
+    """Write ``bundles`` into ``batch`` in chunks of ``STAGE_CHUNK_ROWS`` rows (see the module docstring).
+
+    ``skip_rows``: rows an earlier attempt already committed (its last ``on_chunk`` count).
     """
-    if panel.organization_id != organization.pk:
+    prepared = [
+        _prepare_account(batch, bundle, options, background)
+        for bundle, background in zip(bundles, _backgrounds(bundles), strict=True)
+    ]
+    rows = [row for account in prepared for row in account.rows]
+    for start in range(skip_rows, len(rows), STAGE_CHUNK_ROWS):
+        chunk = rows[start : start + STAGE_CHUNK_ROWS]
+        with transaction.atomic():
+            for model, group in groupby(chunk, key=type):
+                model.objects.bulk_create(list(group), ignore_conflicts=True, batch_size=INSERT_BATCH)
+            if on_chunk is not None:
+                on_chunk(start + len(chunk), len(rows))
+    for account in prepared:
+        _update_held_out(batch, account.held_out_changes)
+    return [account.staged for account in prepared]
+
+
+def _update_held_out(batch: ImportBatch, changes: dict[bool, list[int]]) -> None:
+    for flag, ids in changes.items():
+        for start in range(0, len(ids), STAGE_CHUNK_ROWS):
+            chunk = ids[start : start + STAGE_CHUNK_ROWS]
+            HistoryItem.unscoped.filter(organization_id=batch.organization_id, pk__in=chunk).update(
+                held_out=flag
+            )
+
+
+def batch_publish(*, batch: ImportBatch, staged: Sequence[StagedAccount], panel: Panel) -> list[Persona]:
+    """Make ``batch``'s rows visible and write each account's persona; run in the caller's transaction.
+
+    Writes a few rows per account and none per history item or follow, so the transaction is
+    short whatever the size of the import.
+    """
+    if panel.organization_id != batch.organization_id:
         raise ValueError("the target panel belongs to another organization")
+    now = timezone.now()
+    ImportBatch.objects.filter(organization_id=batch.organization_id, pk=batch.pk).update(published_at=now)
     personas = []
-    for bundle, background in zip(bundles, _backgrounds(bundles), strict=True):
-        account = _store_account(organization, bundle.account)
-        _store_history(organization, account, bundle.history)
-        _store_follows(organization, account, bundle)
-        persona = _persona_for(organization, account, bundle.account, options, background)
-        PanelMember.objects.get_or_create(organization=organization, panel=panel, persona=persona)
+    for account in staged:
+        SourceAccount.unscoped.filter(pk=account.account_id).update(
+            import_batch=None, fetched_at=now, **_account_fields(account.record)
+        )
+        persona = _save_persona(batch.organization_id, account)
+        PanelMember.objects.get_or_create(organization_id=batch.organization_id, panel=panel, persona=persona)
         personas.append(persona)
     panel_link_real_follows(panel)
     return personas
+
+
+def _save_persona(organization_id: int, account: StagedAccount) -> Persona:
+    persona = (
+        Persona.objects.filter(organization_id=organization_id, source_account_id=account.account_id)
+        .order_by("pk")
+        .first()
+    )
+    if persona is None:
+        return Persona.objects.create(
+            organization_id=organization_id,
+            source_account_id=account.account_id,
+            card=account.card_text,
+            card_tokens=account.card_tokens,
+            **account.persona_fields,
+        )
+    for name, value in account.persona_fields.items():
+        setattr(persona, name, value)
+    persona.save(
+        update_fields=[*account.persona_fields, *persona.set_card(account.card_text, account.card_tokens)]
+    )
+    return persona
+
+
+def batch_discard(batch: ImportBatch) -> None:
+    """Delete an unpublished batch's rows, ``STAGE_CHUNK_ROWS`` at a time, then the batch itself."""
+    if batch.published_at is not None:
+        raise ValueError("a published import cannot be discarded")
+    for model in (HistoryItem, SourceFollow, SourceAccount):  # accounts last: they hold the others
+        rows = model.unscoped.filter(organization_id=batch.organization_id, import_batch=batch)
+        while ids := list(rows.values_list("pk", flat=True)[:STAGE_CHUNK_ROWS]):
+            with transaction.atomic():
+                model.unscoped.filter(pk__in=ids).delete()
+    ImportBatch.unscoped.filter(pk=batch.pk, published_at__isnull=True).delete()
 
 
 def panel_link_real_follows(panel: Panel) -> int:

@@ -10,9 +10,41 @@ from django.utils import timezone
 from simnet.tenancy.scoping import TenantManager, TenantModel, TenantQuerySet
 
 
+class ImportBatch(TenantModel):
+    """The rows one import is still writing: invisible to the product until ``published_at`` is set.
+
+    A large import commits its accounts, history and follows in small transactions (so other
+    writers never wait long for the database lock), each row pointing at its batch; publishing
+    is one UPDATE of this row, and a failed import deletes its batch's rows. See
+    ``personas.importer``.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+
+class PublishedManager(TenantManager):
+    """Default manager of imported rows: hides the rows of imports that are not published yet."""
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .filter(Q(import_batch__isnull=True) | Q(import_batch__published_at__isnull=False))
+        )
+
+
+def _import_batch_field():
+    return models.ForeignKey(
+        ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+
 class SourceAccount(TenantModel):
     """An outside account (X, Bluesky, Mastodon, a CSV) whose history built a persona."""
 
+    objects = PublishedManager()
+    import_batch = _import_batch_field()  # set while the import that created the account is unpublished
     platform = models.CharField(max_length=20)
     platform_id = models.CharField(max_length=128)
     handle = models.CharField(max_length=128)
@@ -46,6 +78,8 @@ class HistoryKind(models.TextChoices):
 class HistoryItem(TenantModel):
     """One real thing the account did. ``held_out`` items are kept back for backtests."""
 
+    objects = PublishedManager()
+    import_batch = _import_batch_field()
     account = models.ForeignKey(SourceAccount, on_delete=models.CASCADE, related_name="history")
     platform_id = models.CharField(max_length=128)
     kind = models.CharField(max_length=10, choices=HistoryKind.choices)
@@ -75,6 +109,9 @@ class SourceFollow(TenantModel):
     class Direction(models.TextChoices):
         FOLLOWING = "following"
         FOLLOWER = "follower"
+
+    objects = PublishedManager()
+    import_batch = _import_batch_field()
 
     account = models.ForeignKey(SourceAccount, on_delete=models.CASCADE, related_name="follows")
     direction = models.CharField(max_length=10, choices=Direction.choices)

@@ -53,13 +53,13 @@ def _http_settings(connector: str, account: str, base_url: str | None) -> HttpSe
         "bluesky": BLUESKY_PUBLIC_APPVIEW,
         "mastodon": parse_mastodon_address(account).base_url if connector == "mastodon" else "",
     }
-    configured = getattr(settings, "IMPORT_BASE_URLS", {}).get(connector)
+    configured = settings.IMPORT_BASE_URLS.get(connector)
     http = HttpSettings(base_url=base_url or configured or defaults[connector])
-    return replace(http, **getattr(settings, "IMPORT_HTTP", {}))
+    return replace(http, **settings.IMPORT_HTTP)
 
 
 def _caps() -> ImportCaps:
-    return ImportCaps(**getattr(settings, "IMPORT_CAPS", {}))
+    return ImportCaps(**settings.IMPORT_CAPS)
 
 
 def open_batches(

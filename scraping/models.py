@@ -7,7 +7,9 @@ arrives. The customer, however, sees an account all-or-nothing. Pages therefore 
 ``HistoryItem``, ``SourceFollow``, ``Persona``) in one transaction when the account is complete.
 A failed job never touched the real tables, so there is nothing to roll back there; its staged
 rows stay while a retry can continue from the checkpoint and are deleted when the job completes
-or is cancelled.
+or is cancelled. The real rows themselves are written in small transactions into an
+``ImportBatch`` that stays invisible until published (``personas.importer``), so even that last
+step never holds the database lock for long.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ class ImportJob(TenantModel):
     checkpoint = models.JSONField(default=dict, blank=True)  # where a network import resumes
     staged_account = models.JSONField(default=dict, blank=True)  # the AccountRecord of a network import
     persona_ids = models.JSONField(default=list, blank=True)  # the personas the import made or updated
+    # The rows being written into the real tables (invisible until published) and how many are
+    # committed: a resumed job continues after them. See personas.importer.
+    batch = models.ForeignKey(
+        "personas.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    staged_rows = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
     resume_at = models.DateTimeField(null=True, blank=True)  # when a rate-limited job continues
     lease_token = models.CharField(max_length=32, blank=True)

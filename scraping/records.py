@@ -7,7 +7,7 @@ testable on their own and the same records feed profiling, sampling and backtest
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -69,6 +69,43 @@ class AccountBundle:
     followers: list[FollowRecord] = field(default_factory=list)
     # What the customer should know that is not a failure (skipped likes, limits reached, duplicates).
     notes: list[str] = field(default_factory=list)
+
+
+# The longest text one item may carry: X's long posts stop at 25,000 characters, so anything longer
+# is a pasted document, not social-media history (and would bloat every card and prompt built from it).
+MAX_ITEM_TEXT_CHARS = 25_000
+
+
+def cap_item_texts(bundle: AccountBundle) -> AccountBundle:
+    """``bundle`` with every text over ``MAX_ITEM_TEXT_CHARS`` cut to that length, and a note saying so.
+
+    The CSV/JSONL importer refuses such rows with a per-row error instead (the customer can fix
+    the file); archives and network sources cannot be fixed by the customer, so their rare
+    oversized items are cut, never stored whole.
+    """
+    cut = 0
+    history = []
+    for record in bundle.history:
+        if len(record.text) > MAX_ITEM_TEXT_CHARS or len(record.target_text) > MAX_ITEM_TEXT_CHARS:
+            cut += 1
+            record = replace(
+                record,
+                text=record.text[:MAX_ITEM_TEXT_CHARS],
+                target_text=record.target_text[:MAX_ITEM_TEXT_CHARS],
+            )
+        history.append(record)
+    account = bundle.account
+    if len(account.bio) > MAX_ITEM_TEXT_CHARS:
+        account = replace(account, bio=account.bio[:MAX_ITEM_TEXT_CHARS])
+    if not cut and account is bundle.account:
+        return bundle
+    notes = list(bundle.notes)
+    if cut:
+        items = "item had" if cut == 1 else "items had"
+        notes.append(
+            f"{cut:,} {items} text longer than {MAX_ITEM_TEXT_CHARS:,} characters; it was cut there."
+        )
+    return replace(bundle, account=account, history=history, notes=notes)
 
 
 class ImportFailed(Exception):

@@ -3,12 +3,15 @@
 Durability (same contract as runs): a worker claims the job with a compare-and-set lease; every
 network page is stored together with its checkpoint in one transaction (``ImportStagedItem``,
 de-duplicated by unique keys), and only while the lease is still ours; so a killed worker, a
-redelivered task or a retry continues from the last stored page without duplicates. The
-account's real rows and its persona are written in one transaction at the end (see the
-``scraping.models`` docstring for why pages are staged). A task works for at most
-``IMPORT_TASK_SLICE_SECONDS`` and then queues its continuation, so no task runs into the
-worker timeout. A rate limit parks the job (``waiting_rate_limit``) and schedules it for the
-reset time.
+redelivered task or a retry continues from the last stored page without duplicates. When the
+account is complete its rows are staged in small transactions into an ``ImportBatch`` (invisible
+until published, see ``personas.importer``), each chunk committed with the job's lease and
+checkpoint (``staged_rows``), then published in one short transaction. A failure deletes the
+batch's rows and the upload. A task works for at most ``IMPORT_TASK_SLICE_SECONDS`` and then
+queues its continuation, so no task runs into the worker timeout. A rate limit parks the job
+(``waiting_rate_limit``) and schedules it for the reset time. The watchdog
+(``resume_stalled_imports``, every minute) re-queues a job whose worker died (lease expired) or
+whose task was lost, and it continues from its checkpoint.
 """
 
 from __future__ import annotations
@@ -27,16 +30,23 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import schedule
 
-from personas.importer import ImportOptions, bundles_persist
-from personas.models import Panel
-from scraping.records import AccountBundle, ImportFailed
+from personas.importer import (
+    STAGE_CHUNK_ROWS,
+    ImportOptions,
+    batch_discard,
+    batch_open,
+    batch_publish,
+    bundles_stage,
+)
+from personas.models import ImportBatch, Panel
+from scraping.records import AccountBundle, ImportFailed, cap_item_texts
 from simnet.tenancy.secrets import SecretUnreadable, decrypt_for
 
 from . import record_json
 from .connectors import is_network, open_batches, parse_file
 from .models import ImportJob, ImportStagedItem
 from .services import RUN_TASK, enqueue_import
-from .sources import Batch, RateLimited, RowErrors, UploadRejected
+from .sources import Batch, RateLimited, RowErrors
 from .storage import delete_upload, upload_file_path
 
 log = logging.getLogger(__name__)
@@ -52,11 +62,11 @@ class LeaseLost(Exception):
 
 
 def _lease() -> timedelta:
-    return timedelta(seconds=getattr(settings, "IMPORT_LEASE_SECONDS", 120))
+    return timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
 
 
 def _default_slice() -> float:
-    return float(getattr(settings, "IMPORT_TASK_SLICE_SECONDS", 120))
+    return settings.IMPORT_TASK_SLICE_SECONDS
 
 
 def _jobs(job: ImportJob):
@@ -95,7 +105,7 @@ def _claim(job_id: int) -> ImportJob | None:
     )
     if not claimed:
         return None
-    job = _jobs(found).select_related("organization", "panel").get(pk=job_id)
+    job = _jobs(found).select_related("organization", "panel", "batch").get(pk=job_id)
     if job.started_at is None:
         job.started_at = now
         _mine(job).update(started_at=now)
@@ -189,14 +199,13 @@ def _run_network(job: ImportJob, echo: Echo | None, slice_seconds: float | None)
             if slice_seconds is not None and time.monotonic() - started >= slice_seconds:
                 _hand_over(job)
                 return ImportJob.Status.QUEUED
-    with transaction.atomic():
-        _finish(job, [_staged_bundle(job)])
-        job.staged.all().delete()
+    _publish(job, [_staged_bundle(job)], progress)
+    _delete_in_chunks(job.staged.all())  # the fetched pages are published now
     return ImportJob.Status.COMPLETED
 
 
 def _store_batch(job: ImportJob, batch: Batch, progress: _Progress) -> None:
-    bundle = batch.bundle
+    bundle = cap_item_texts(batch.bundle)
     rows = [
         ImportStagedItem(
             organization_id=job.organization_id,
@@ -254,7 +263,10 @@ def _staged_bundle(job: ImportJob) -> AccountBundle:
 def _hand_over(job: ImportJob) -> None:
     """Release the lease and queue the continuation (the checkpoint is already stored)."""
     with transaction.atomic():
-        if not _mine(job).update(status=ImportJob.Status.QUEUED, lease_token="", lease_expires_at=None):
+        released = _mine(job).update(
+            status=ImportJob.Status.QUEUED, lease_token="", lease_expires_at=None, updated_at=timezone.now()
+        )
+        if not released:
             raise LeaseLost
         enqueue_import(job.pk)
 
@@ -272,10 +284,58 @@ def _run_file(job: ImportJob, echo: Echo | None) -> str:
         filename=job.upload_name,
         progress=progress,
     )
-    with transaction.atomic():
-        _finish(job, bundles)
-        transaction.on_commit(lambda: delete_upload(job.upload_path))
+    _publish(job, bundles, progress)
+    delete_upload(job.upload_path)
     return ImportJob.Status.COMPLETED
+
+
+# --- staging and publishing (both kinds) -----------------------------------------------------------
+
+
+def _publish(job: ImportJob, bundles: list[AccountBundle], progress: _Progress) -> None:
+    """Stage the bundles in chunks under the job's lease, then publish them in one short transaction."""
+    bundles = [cap_item_texts(bundle) for bundle in bundles]
+    options = ImportOptions(
+        holdout_fraction=job.params.get("holdout_percent", 20) / 100,
+        card_budget=job.params.get("card_budget", 500),
+    )
+
+    def staged_through(done: int, total: int) -> None:  # inside each chunk's transaction
+        progress(done, total, f"Saved {done:,} of {total:,} rows")
+        if not _mine(job).update(
+            staged_rows=done, lease_expires_at=timezone.now() + _lease(), **progress.fields()
+        ):
+            raise LeaseLost  # rolls the chunk back
+
+    batch = _job_batch(job)
+    staged = bundles_stage(
+        batch=batch, bundles=bundles, options=options, skip_rows=job.staged_rows, on_chunk=staged_through
+    )
+    with transaction.atomic():
+        _finish(job, bundles, batch, staged)
+
+
+def _job_batch(job: ImportJob) -> ImportBatch:
+    """The job's staging batch: the one an earlier attempt started (resume), or a new one."""
+    if job.batch is None:
+        with transaction.atomic():
+            batch = batch_open(organization=job.organization)
+            if not _mine(job).update(batch=batch, staged_rows=0):
+                raise LeaseLost
+        job.batch, job.staged_rows = batch, 0
+    return job.batch
+
+
+def _discard_batch(job: ImportJob) -> None:
+    """Delete what a failed or cancelled job staged (small transactions; the watchdog retries leftovers)."""
+    batch = ImportBatch.unscoped.filter(pk=job.batch_id, published_at__isnull=True).first()
+    if batch is not None:
+        batch_discard(batch)
+
+
+def _delete_in_chunks(rows) -> None:
+    while ids := list(rows.values_list("pk", flat=True)[:STAGE_CHUNK_ROWS]):
+        rows.model.unscoped.filter(pk__in=ids).delete()
 
 
 # --- the end of a job ------------------------------------------------------------------------------
@@ -298,16 +358,12 @@ def _target_panel(job: ImportJob, bundles: list[AccountBundle]) -> Panel:
     )
 
 
-def _finish(job: ImportJob, bundles: list[AccountBundle]) -> None:
-    """In the caller's transaction: the accounts' rows, personas and panel, and the job marked done."""
+def _finish(job: ImportJob, bundles: list[AccountBundle], batch: ImportBatch, staged) -> None:
+    """In the caller's transaction: publish the staged batch, personas and panel, and mark the job done."""
     if not _mine(job).select_for_update().exists():
         raise LeaseLost
     panel = _target_panel(job, bundles)
-    options = ImportOptions(
-        holdout_fraction=job.params.get("holdout_percent", 20) / 100,
-        card_budget=job.params.get("card_budget", 500),
-    )
-    personas = bundles_persist(organization=job.organization, bundles=bundles, panel=panel, options=options)
+    personas = batch_publish(batch=batch, staged=staged, panel=panel)
     notes = list(job.notes)
     notes += [note for bundle in bundles for note in bundle.notes if note not in notes]
     items = sum(len(b.history) for b in bundles)
@@ -323,6 +379,7 @@ def _finish(job: ImportJob, bundles: list[AccountBundle]) -> None:
         progress_total=items,
         progress_message="Done",
         checkpoint={},
+        staged_rows=0,
         credential_encrypted="",  # a finished job needs no credential: keep secrets no longer than needed
         upload_path="",
         persona_ids=[p.pk for p in personas],
@@ -355,11 +412,14 @@ def _wait_for_rate_limit(job: ImportJob, exc: RateLimited) -> None:
 
 
 def _fail(job: ImportJob, exc: ImportFailed, *, keep_position: bool = False) -> None:
-    """Record a specific, readable failure; keep the checkpoint only when a retry can resume from it."""
+    """Record a specific, readable failure and drop what the job staged and its upload.
+
+    A network job keeps its fetched pages and checkpoint when a retry can resume from them.
+    """
     message = str(exc)
     errors = [message.splitlines()[0], *exc.errors] if isinstance(exc, RowErrors) else [message]
     checkpoint = getattr(exc, "checkpoint", None)
-    resumable = keep_position or checkpoint is not None
+    resumable = is_network(job.connector) and (keep_position or checkpoint is not None)
     with transaction.atomic():
         failed = _mine(job).update(
             status=ImportJob.Status.FAILED,
@@ -367,7 +427,9 @@ def _fail(job: ImportJob, exc: ImportFailed, *, keep_position: bool = False) -> 
             errors=errors[:MAX_STORED_ERRORS],
             checkpoint=(checkpoint or job.checkpoint) if resumable else {},
             staged_account=job.staged_account if resumable else {},
-            upload_path="" if isinstance(exc, UploadRejected) else job.upload_path,
+            upload_path="",
+            batch=None,
+            staged_rows=0,
             finished_at=timezone.now(),
             updated_at=timezone.now(),
             lease_token="",
@@ -375,11 +437,47 @@ def _fail(job: ImportJob, exc: ImportFailed, *, keep_position: bool = False) -> 
         )
         if not failed:
             return
-        if not resumable:
-            job.staged.all().delete()
-        if isinstance(exc, UploadRejected):
-            transaction.on_commit(lambda: delete_upload(job.upload_path))
         _emit(job, "import.failed", {"errors": errors[:10]})
+    delete_upload(job.upload_path)
+    _discard_batch(job)
+    if not resumable:
+        _delete_in_chunks(job.staged.all())
+
+
+# --- the watchdog ------------------------------------------------------------------------------------
+
+
+def stalled_imports() -> list[int]:
+    """Jobs nobody works on: lease expired (worker died), or queued/parked with their task lost."""
+    now = timezone.now()
+    grace = now - _lease()
+    return list(
+        ImportJob.unscoped.filter(  # system code: every organization's jobs
+            Q(status=ImportJob.Status.RUNNING, lease_expires_at__lt=now)
+            | Q(status=ImportJob.Status.QUEUED, updated_at__lt=grace)
+            | Q(status=ImportJob.Status.WAITING_RATE_LIMIT, resume_at__lt=grace)
+        ).values_list("pk", flat=True)
+    )
+
+
+def abandoned_batches() -> list[ImportBatch]:
+    """Unpublished batches no unfinished job owns (a failure's cleanup was interrupted)."""
+    owned = ImportJob.unscoped.filter(batch__isnull=False).exclude(status__in=ImportJob.FINAL).values("batch")
+    return list(
+        ImportBatch.unscoped.filter(
+            published_at__isnull=True, created_at__lt=timezone.now() - _lease()
+        ).exclude(pk__in=owned)
+    )
+
+
+def resume_stalled_imports() -> int:
+    """The watchdog: re-queue stalled jobs (each continues from its checkpoint), drop abandoned batches."""
+    stalled = stalled_imports()
+    for job_id in stalled:
+        enqueue_import(job_id)
+    for batch in abandoned_batches():
+        batch_discard(batch)
+    return len(stalled)
 
 
 def _emit(job: ImportJob, event: str, extra: dict) -> None:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION
+from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION, STAGE_CHUNK_ROWS, batch_discard
 from personas.models import Panel
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
@@ -21,7 +21,7 @@ from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.secrets import encrypt_for
 
 from .connectors import is_network, normalized_account
-from .models import ImportJob
+from .models import ImportJob, ImportStagedItem
 from .sources import CONNECTORS
 from .storage import delete_upload, store_upload
 
@@ -214,7 +214,16 @@ def import_cancel(*, job: ImportJob, organization, role: str | None, user=None) 
     job.checkpoint = {}
     job.credential_encrypted = ""
     path, job.upload_path = job.upload_path, ""
+    batch, job.batch, job.staged_rows = job.batch, None, 0
     job.save()
-    job.staged.all().delete()
-    transaction.on_commit(lambda: delete_upload(path))
+    transaction.on_commit(lambda: _drop_staged(job, batch, path))
     return job
+
+
+def _drop_staged(job: ImportJob, batch, upload_path: str) -> None:
+    """After a cancel commits: delete the upload and the staged rows, in small transactions."""
+    delete_upload(upload_path)
+    if batch is not None and batch.published_at is None:
+        batch_discard(batch)
+    while ids := list(job.staged.values_list("pk", flat=True)[:STAGE_CHUNK_ROWS]):
+        ImportStagedItem.objects.filter(job=job, pk__in=ids).delete()

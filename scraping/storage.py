@@ -16,12 +16,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 
+from simnet.body_limits import MULTIPART_OVERHEAD_BYTES
 from simnet.tenancy.errors import ApplicationError
 
 from .sources.uploads import megabytes
 
-# Form fields and multipart boundaries add a little to the body on top of the file itself.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
 IMPORTS_DIR = "imports"
 
 

@@ -25,7 +25,7 @@ stop() {
 trap stop INT TERM EXIT
 
 start_web() {
-  .venv/bin/daphne -b "$host" -p "$port" simnet.asgi:application &
+  .venv/bin/python -m simnet.server -b "$host" -p "$port" simnet.asgi:application &  # daphne, bodies capped
   web=$!
   echo "simnet is running at http://$host:$port/  (web pid $web; Ctrl-C stops everything)"
 }

@@ -1,9 +1,17 @@
-"""Health endpoint: database, broker and worker liveness, for load balancers and people."""
+"""Health endpoint: database, broker and worker liveness, for load balancers and people.
+
+Anyone may ask whether the service is up and gets ``{"status": "ok"}`` (200) or
+``{"status": "down"}`` (503), nothing more: versions, queue kinds, worker counts and error
+texts help an attacker. Staff (signed in) and monitors sending the ``HEALTH_TOKEN`` as
+``Authorization: Bearer <token>`` also get each check and the ``degraded`` status.
+"""
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
@@ -43,9 +51,24 @@ def _workers() -> dict:
     return {"ok": bool(alive), "clusters": len(alive), "workers": sum(len(c.workers or []) for c in alive)}
 
 
+def _sees_details(request) -> bool:
+    """Staff, or a monitor presenting the configured health token."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_active and user.is_staff:
+        return True
+    expected = settings.HEALTH_TOKEN
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(presented.strip().encode(), expected.encode())
+
+
 @require_GET
 def health(request):
     checks = {"database": _database(), "broker": _broker(), "worker": _workers()}
     healthy = checks["database"]["ok"] and checks["broker"]["ok"]
+    http_status = 200 if healthy else 503
+    if not _sees_details(request):
+        return JsonResponse({"status": "ok" if healthy else "down"}, status=http_status)
     status = "ok" if healthy and checks["worker"]["ok"] else ("degraded" if healthy else "down")
-    return JsonResponse({"status": status, "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse({"status": status, "checks": checks}, status=http_status)

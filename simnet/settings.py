@@ -15,7 +15,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from simnet.env import env_bool, env_int, env_list, env_str
+from simnet.env import env_bool, env_float, env_int, env_list, env_map, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -147,6 +147,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 72)
+# Failed sign-ins lock the account (per email) or the client address for LOGIN_LOCKOUT_SECONDS;
+# failures count within the same window, in the cache (shared by every web process).
+AUTHENTICATION_BACKENDS = ["simnet.tenancy.backends.ThrottledModelBackend"]
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# /health/ shows its checks to staff and to monitors sending "Authorization: Bearer <HEALTH_TOKEN>".
+HEALTH_TOKEN = env_str("HEALTH_TOKEN")
 
 # --- Email
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -171,7 +179,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Where collectstatic writes.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION  # serve static/ straight from the source tree in development
 if not PRODUCTION:
@@ -181,6 +190,19 @@ MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)
+# Request bodies, enforced in the ASGI layer before Django reads them (simnet/body_limits.py):
+# import uploads may reach IMPORT_MAX_UPLOAD_BYTES, other URLs SIMNET_MAX_BODY_BYTES (scenario
+# images), and callers without a valid session or API token SIMNET_ANONYMOUS_MAX_BODY_BYTES.
+SIMNET_MAX_BODY_BYTES = env_int("SIMNET_MAX_BODY_BYTES", 25 * 1024 * 1024)
+SIMNET_ANONYMOUS_MAX_BODY_BYTES = env_int("SIMNET_ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
+# Import jobs: a dead worker's job resumes after its lease; a task hands over after its slice.
+IMPORT_LEASE_SECONDS = env_int("IMPORT_LEASE_SECONDS", 120)
+IMPORT_TASK_SLICE_SECONDS = env_float("IMPORT_TASK_SLICE_SECONDS", 120.0)
+# {connector: base URL} for a self-hosted server, e.g. "bluesky=https://appview.example.org".
+IMPORT_BASE_URLS = env_map("IMPORT_BASE_URLS")
+# Field overrides of scraping.sources.HttpSettings and ImportCaps (tests shorten timeouts).
+IMPORT_HTTP: dict = {}
+IMPORT_CAPS: dict = {}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -272,13 +294,16 @@ LOGGING = {
 }
 
 # Simulation limits per organization (overridable per organization in its settings).
-SIMNET_DEFAULT_MONTHLY_BUDGET_USD = float(env_str("SIMNET_DEFAULT_MONTHLY_BUDGET_USD", "50"))
+SIMNET_DEFAULT_MONTHLY_BUDGET_USD = env_float("SIMNET_DEFAULT_MONTHLY_BUDGET_USD", 50.0)
 SIMNET_MAX_CONCURRENT_RUNS = env_int("SIMNET_MAX_CONCURRENT_RUNS", 4)
-SIMNET_EVENT_POLL_SECONDS = float(env_str("SIMNET_EVENT_POLL_SECONDS", "0.5"))
+SIMNET_EVENT_POLL_SECONDS = env_float("SIMNET_EVENT_POLL_SECONDS", 0.5)
 SIMNET_LEASE_SECONDS = env_int("SIMNET_LEASE_SECONDS", 90)
 # Enables the counting fake provider the reliability tests drive workers with; never in production.
 SIMNET_TEST_PROVIDERS = env_bool("SIMNET_TEST_PROVIDERS") and not PRODUCTION
 # Agents asked per provider call batch within a step; the lease is renewed between batches.
 SIMNET_AGENT_BATCH = env_int("SIMNET_AGENT_BATCH", 8)
+# Seconds a step task asks the provider before handing the step to a fresh task: half the
+# task timeout, so a slow batch still ends before django-q2 kills the worker.
+SIMNET_STEP_SLICE_S = env_float("SIMNET_STEP_SLICE_S", Q_CLUSTER["timeout"] / 2)
 SIMNET_SSE_MAX_SECONDS = env_int("SIMNET_SSE_MAX_SECONDS", 900)
 SIMNET_OFFLINE_CACHE_MB = env_int("SIMNET_OFFLINE_CACHE_MB", 2048)

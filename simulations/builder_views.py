@@ -326,4 +326,8 @@ def stimulus_image(request, stimulus_id: int):
         return HttpResponseNotAllowed(["GET"])
     if not stimulus.image:
         raise Http404("No image")
-    return FileResponse(stimulus.image.open("rb"), as_attachment=False)
+    try:
+        image = stimulus.image.open("rb")
+    except FileNotFoundError:  # the row names a file the storage lost: nothing to serve, not a crash
+        raise Http404("No image") from None
+    return FileResponse(image, as_attachment=False)

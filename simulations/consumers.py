@@ -7,7 +7,9 @@ another process when the in-memory layer is used.
 
 Anonymous users and users outside the run's organization are closed before the
 handshake completes, so they receive no frame at all. Bad Origins never get here
-(AllowedHostsOriginValidator in asgi.py).
+(AllowedHostsOriginValidator in asgi.py). An open connection re-checks the membership on
+every wake-up and at least every ACCESS_RECHECK_SECONDS, and closes (code 4403) once the
+user was removed, so access ends with the membership, not with the socket.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from simnet.tenancy.models import Membership
+from simnet.tenancy.selectors import ACCESS_RECHECK_SECONDS, membership_allows_read
 
 from .event_render import render_event
 from .events import events_after, group_name
@@ -41,6 +44,14 @@ def _run_for_member(user, run_id: int) -> Run | None:
     if run is None or not Membership.objects.filter(user=user, organization_id=run.organization_id).exists():
         return None
     return run
+
+
+CLOSE_ACCESS_ENDED = 4403  # application close code: the membership ended while connected
+
+
+@database_sync_to_async
+def _still_member(user, run: Run) -> bool:
+    return membership_allows_read(user_id=user.pk, organization_id=run.organization_id)
 
 
 @database_sync_to_async
@@ -87,13 +98,16 @@ class RunEventsConsumer(AsyncWebsocketConsumer):
         self.wake.set()
 
     async def _pump(self):
-        poll = settings.SIMNET_EVENT_POLL_SECONDS
+        wait = min(settings.SIMNET_EVENT_POLL_SECONDS, ACCESS_RECHECK_SECONDS)
         while True:
+            if not await _still_member(self.scope["user"], self.run):
+                await self.close(code=CLOSE_ACCESS_ENDED)
+                return
             for seq, frame in await _rendered_events_after(self.run, self.last_seq, self.as_html):
                 await self.send(text_data=frame)
                 self.last_seq = seq
             self.wake.clear()
             try:
-                await asyncio.wait_for(self.wake.wait(), timeout=poll)
+                await asyncio.wait_for(self.wake.wait(), timeout=wait)
             except TimeoutError:
                 pass

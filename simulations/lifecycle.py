@@ -4,6 +4,11 @@ A worker claims a run with one compare-and-set UPDATE (free or expired lease -> 
 the step commits only if the lease is still ours and ``next_step`` is still the step we
 computed, so a stale or duplicated task can never commit twice. Everything here is a
 single UPDATE; nothing holds a database transaction open while an LLM is thinking.
+
+A run stops in one place: ``finish()`` for every ending (completed, failed, cancelled) and
+``pause()`` for every pause, so each does the same follow-ups whoever stops it: the
+organization's runs waiting for a concurrency slot are woken, webhooks hear of it and, when
+the run ended, its report is stored and its experiment checked for completion.
 """
 
 from __future__ import annotations
@@ -14,15 +19,19 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_q.tasks import async_task
 
-from .models import ACTIVE_STATUSES, Run, RunStatus
+from .events import append_event
+from .models import ACTIVE_STATUSES, FINAL_STATUSES, Run, RunStatus
+from .queue import enqueue_step
 
 
 def lease_seconds() -> int:
-    return int(getattr(settings, "SIMNET_LEASE_SECONDS", 90))
+    return settings.SIMNET_LEASE_SECONDS
 
 
 def worker_id() -> str:
@@ -72,17 +81,73 @@ def stalled_runs() -> list[int]:
     )
 
 
-def set_status(run: Run, status: str, reason: str = "", *, owner: str | None = None) -> bool:
-    """Move an active ``run`` to ``status`` (and drop the lease); with ``owner``, only if we hold it.
+def finish(run: Run, status: str, reason: str = "", *, owner: str | None = None) -> bool:
+    """End ``run`` as completed, failed or cancelled: the only way a run becomes final.
 
-    A run a user cancelled meanwhile stays cancelled."""
-    query = Run.unscoped.filter(pk=run.pk, status__in=ACTIVE_STATUSES)
+    Any unfinished run can end (a user may cancel a paused one); with ``owner``, only while we
+    hold its lease. False, and no follow-up, when the run had already ended."""
+    if status not in FINAL_STATUSES:
+        raise ValueError(f"{status!r} does not end a run")
+    unfinished = Run.unscoped.filter(pk=run.pk).exclude(status__in=FINAL_STATUSES)
+    return _stop(run, unfinished, owner, status, reason, finished_at=timezone.now())
+
+
+def pause(run: Run, reason: str, *, owner: str | None = None) -> bool:
+    """Pause an active ``run`` (a user's request, budget, quota, outage) until someone resumes it.
+
+    With ``owner``, only while we hold its lease; a run cancelled meanwhile stays cancelled."""
+    active = Run.unscoped.filter(pk=run.pk, status__in=ACTIVE_STATUSES)
+    return _stop(run, active, owner, RunStatus.PAUSED, reason)
+
+
+def _stop(run: Run, query: QuerySet, owner: str | None, status: str, reason: str, **fields) -> bool:
+    """Move the run ``query`` selects to ``status``, drop its lease, record the event and, once
+    that commits, do the follow-ups."""
     if owner is not None:
         query = query.filter(lease_owner=owner)
-    fields = {"status": status, "status_reason": reason, "lease_owner": "", "lease_expires_at": None}
-    if status in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED):
-        fields["finished_at"] = timezone.now()
-    changed = bool(query.update(**fields))
-    if changed:
+    fields.update(status=status, status_reason=reason, lease_owner="", lease_expires_at=None)
+    with transaction.atomic():
+        if not query.update(**fields):
+            return False
         run.status, run.status_reason = status, reason
-    return changed
+        append_event(run, "status", {"status": status, "reason": reason})
+        transaction.on_commit(lambda: _after_stop(run, status))
+    return True
+
+
+def _after_stop(run: Run, status: str) -> None:
+    _start_waiting_runs(run.organization_id)  # a stopped run frees its concurrency slot
+    _emit_webhook(run, status)
+    if status in FINAL_STATUSES:
+        async_task("simulations.tasks.store_run_report", run.pk)  # the first view of the report is instant
+        _finish_experiment(run)
+
+
+def _start_waiting_runs(organization_id: int) -> None:
+    waiting = Run.unscoped.filter(organization_id=organization_id, status=RunStatus.QUEUED, lease_owner="")
+    for run_id in waiting.order_by("created_at").values_list("pk", flat=True)[:10]:
+        enqueue_step(run_id)
+
+
+def _emit_webhook(run: Run, status: str) -> None:
+    event = {
+        RunStatus.COMPLETED: "run.completed",
+        RunStatus.FAILED: "run.failed",
+        RunStatus.PAUSED: "run.paused",
+    }
+    if status not in event:
+        return
+    try:
+        from simnet.webhooks.services import emit
+    except ImportError:
+        return
+    payload = {"run": run.pk, "status": status, "reason": run.status_reason}
+    emit(organization=run.organization, event=event[status], payload=payload)
+
+
+def _finish_experiment(run: Run) -> None:
+    """The last run of an experiment to end marks it completed and queues its comparison."""
+    from .services.experiments import experiment_mark_if_finished  # imported here: services import us
+
+    if run.experiment_id and experiment_mark_if_finished(run.experiment_id):
+        async_task("simulations.tasks.store_experiment_comparison", run.experiment_id)

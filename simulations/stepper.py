@@ -17,58 +17,39 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
-from django_q.tasks import async_task
 
 from simulations.engine.budget import Budget, BudgetExhausted, BudgetGuard
 from simulations.engine.decisions import gather_decisions
 from simulations.engine.step import apply_step, plan_step
 from simulations.engine.world import World
-from simulations.llm.base import ProviderError, ProviderUnavailable, QuotaExceeded
+from simulations.llm.base import ProviderCrashed, ProviderError, ProviderUnavailable, QuotaExceeded
 from simulations.llm.pricing import price_for
 
 from . import lifecycle, persistence
 from .events import append_event
-from .models import ACTIVE_STATUSES, FINAL_STATUSES, Run, RunStatus, Stimulus
+from .models import ACTIVE_STATUSES, Run, RunStatus, Stimulus
 from .providers import choice_for, provider_for
 from .queue import enqueue_step
-from .services.experiments import experiment_mark_if_finished
 
 log = logging.getLogger(__name__)
 
 
 def agent_batch_size() -> int:
-    return int(getattr(settings, "SIMNET_AGENT_BATCH", 8))
+    return settings.SIMNET_AGENT_BATCH
 
 
 def step_time_slice() -> float:
     """Seconds a task spends asking the provider before it hands the step to a fresh task (half
     the queue's task timeout, so a slow batch still ends before the worker is killed)."""
-    return float(getattr(settings, "SIMNET_STEP_SLICE_S", settings.Q_CLUSTER["timeout"] / 2))
+    return settings.SIMNET_STEP_SLICE_S
 
 
 def _change_status(run: Run, owner: str | None, status: str, reason: str) -> None:
-    with transaction.atomic():
-        if lifecycle.set_status(run, status, reason, owner=owner):
-            append_event(run, "status", {"status": status, "reason": reason})
-            transaction.on_commit(lambda: _start_waiting_runs(run.organization_id))
-    _emit_webhook(run, status)
-    if status in FINAL_STATUSES:
-        async_task("simulations.tasks.store_run_report", run.pk)  # the first view of the report is instant
-    if run.experiment_id and status in FINAL_STATUSES and experiment_mark_if_finished(run.experiment_id):
-        async_task("simulations.tasks.store_experiment_comparison", run.experiment_id)
-
-
-def _emit_webhook(run: Run, status: str) -> None:
-    event = {RunStatus.COMPLETED: "run.completed", RunStatus.FAILED: "run.failed", RunStatus.PAUSED: "run.paused"}
-    if status not in event:
-        return
-    try:
-        from simnet.webhooks.services import emit
-    except ImportError:
-        return
-    emit(organization=run.organization, event=event[status],
-         payload={"run": run.pk, "status": status, "reason": run.status_reason})
+    """Pause or end the run through ``lifecycle``, which does what every pause or ending needs."""
+    if status == RunStatus.PAUSED:
+        lifecycle.pause(run, reason, owner=owner)
+    else:
+        lifecycle.finish(run, status, reason, owner=owner)
 
 
 def _over_concurrency(run: Run) -> bool:
@@ -76,13 +57,6 @@ def _over_concurrency(run: Run) -> bool:
         return False
     running = Run.unscoped.filter(organization_id=run.organization_id, status=RunStatus.RUNNING).exclude(pk=run.pk)
     return running.count() >= run.organization.max_concurrent_runs
-
-
-def _start_waiting_runs(organization_id: int) -> None:
-    for run_id in Run.unscoped.filter(
-        organization_id=organization_id, status=RunStatus.QUEUED, lease_owner=""
-    ).order_by("created_at").values_list("pk", flat=True)[:10]:
-        enqueue_step(run_id)
 
 
 def _inject_live_stimuli(run: Run, world: World) -> None:
@@ -156,6 +130,9 @@ def _take_step(run: Run, owner: str) -> str:
     except ProviderUnavailable as stop:
         _change_status(run, owner, RunStatus.PAUSED, f"The provider is unavailable: {stop} Resume to try again.")
         return "paused: unavailable"
+    except ProviderCrashed as stop:
+        _change_status(run, owner, RunStatus.PAUSED, f"The model stopped working: {stop} Resume to try again.")
+        return "paused: model crashed"
     except ProviderError as stop:
         _change_status(run, owner, RunStatus.FAILED, f"The provider rejected the run: {stop} "
                        "Check the provider settings (key, model, URL), then re-run.")

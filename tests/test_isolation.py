@@ -3,7 +3,12 @@
 The URL list comes from Django's resolver, so a pattern added later without a case here
 makes ``test_every_object_url_has_an_isolation_case`` fail. A case builds one object in
 organization A (its text carries MARKER) and returns the URL kwargs; the outsider (owner of
-organization B, signed in or with B's API token) must get 404 for GET and POST.
+organization B, signed in or with B's API token) must get 404 for GET and POST, and for PUT,
+PATCH and DELETE on the API's detail routes, leaving A's rows as they were.
+
+Positive control: A's owner (signed in, or with an owner token of A) asks the same URL right
+after and gets neither 404 nor a server error, so the outsider's 404 comes from the
+organization check and not from a URL or object that would answer 404 to anybody.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 MARKER = "ISOLATION-SECRET-7f3a"
 
@@ -19,6 +24,7 @@ MARKER = "ISOLATION-SECRET-7f3a"
 EXEMPT = {
     "password_reset_confirm": "uidb64 + token of Django's password reset, not tenant data",
     "invitation_accept": "a one-time secret; wrong-user acceptance is tested in tests/tenancy",
+    "signup_confirm": "uidb64 + token of the sign-up confirmation mail, not tenant data",
 }
 
 
@@ -56,8 +62,12 @@ def _import_job(t):
     from scraping.models import ImportJob
 
     return ImportJob.objects.create(
-        organization=t.org_a, connector="bluesky", status=ImportJob.Status.FAILED, status_message=MARKER,
-        errors=[MARKER], params={"account": MARKER},
+        organization=t.org_a,
+        connector="bluesky",
+        status=ImportJob.Status.FAILED,
+        status_message=MARKER,
+        errors=[MARKER],
+        params={"account": MARKER},
     )
 
 
@@ -65,7 +75,9 @@ def _run(t):
     from simulations.models import Run, Scenario
 
     scenario = Scenario.objects.create(organization=t.org_a, name=MARKER, panel=_panel(t))
-    return Run.objects.create(organization=t.org_a, scenario=scenario, seed=1, total_steps=1, status_reason=MARKER)
+    return Run.objects.create(
+        organization=t.org_a, scenario=scenario, seed=1, total_steps=1, status_reason=MARKER
+    )
 
 
 def _experiment(t):
@@ -126,14 +138,15 @@ def _scenario(t):
 
 
 def _stimulus(t):
-    """A stimulus with an image name stored (the file itself is not needed: the outsider never
-    gets past the organization check)."""
+    """A stimulus with a stored image (so the owner's request has a file to get)."""
+    from django.core.files.base import ContentFile
+
     from simulations.models import Stimulus
 
-    return Stimulus.objects.create(
-        organization=t.org_a, scenario=_scenario(t), text=MARKER, author_handle=MARKER,
-        image="stimuli/secret.png",
-    )
+    stimulus = Stimulus(organization=t.org_a, scenario=_scenario(t), text=MARKER, author_handle=MARKER)
+    stimulus.image.save("secret.png", ContentFile(MARKER.encode()), save=False)
+    stimulus.save()
+    return stimulus
 
 
 def _backtest(t):
@@ -221,6 +234,59 @@ CASES: dict[str, Callable] = {
 }
 
 
+# The API's detail routes, also tried with the methods that write.
+API_DETAIL_CASES = sorted(name for name in CASES if name.startswith("api_") and name.endswith("-detail"))
+WRITE_METHODS = ("put", "patch", "delete")
+WRITE_BODY = {"name": "HIJACKED", "description": "HIJACKED", "role": "viewer", "url": "http://127.0.0.1:9/x"}
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def clients(tenancy, client_for, api_token_for, api_client_for):
+    """``clients(url)`` -> (outsider, owner): B's owner and A's owner, signed in for pages, with a
+    token of their own organization for the API."""
+
+    def make(url: str):
+        if url.startswith("/api/"):
+            outsider_token = api_token_for(tenancy.org_b, role="admin", created_by=tenancy.outsider)
+            owner_token = api_token_for(tenancy.org_a, role="owner", created_by=tenancy.owner)
+            return api_client_for(outsider_token.raw_token), api_client_for(owner_token.raw_token)
+        return client_for(tenancy.outsider), client_for(tenancy.owner, tenancy.org_a)
+
+    return make
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def _assert_owner_gets_through(response, method: str, url: str) -> None:
+    """The positive control: not 404 (the object is there for its own organization), not 5xx.
+    Only the status is read: the body of an event stream would wait for events forever."""
+    assert response.status_code != 404 and response.status_code < 500, (
+        f"owner {method.upper()} {url} -> {response.status_code}"
+    )
+
+
+def _organization_rows(organization) -> dict[str, list[dict]]:
+    """Every row that belongs to ``organization``, table by table: what an outsider's write must
+    leave exactly as it was."""
+    from django.apps import apps
+
+    from simnet.tenancy.models import Organization
+
+    rows = {"organization": list(Organization.objects.filter(pk=organization.pk).values())}
+    for model in apps.get_models():
+        if any(field.name == "organization" for field in model._meta.concrete_fields):
+            table = model._base_manager.filter(organization=organization).order_by("pk")
+            rows[model._meta.label] = list(table.values())
+    return rows
+
+
 def test_every_object_url_has_an_isolation_case():
     missing = sorted(
         f"{name} ({route})" for name, route in _object_patterns() if name not in CASES and name not in EXEMPT
@@ -229,15 +295,55 @@ def test_every_object_url_has_an_isolation_case():
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_other_organization_gets_404(name, tenancy, client_for, api_token_for, api_client_for):
-    kwargs = CASES[name](tenancy)
-    url = reverse(name, kwargs=kwargs)
-    if url.startswith("/api/"):
-        client = api_client_for(api_token_for(tenancy.org_b, role="admin").raw_token)
-    else:
-        client = client_for(tenancy.outsider)
+def test_other_organization_gets_404(name, tenancy, clients):
+    url = reverse(name, kwargs=CASES[name](tenancy))
+    outsider, owner = clients(url)
     for method in ("get", "post"):
-        response = getattr(client, method)(url)
+        response = getattr(outsider, method)(url)
         assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        body = _body(response)
         assert MARKER.encode() not in body and b"isolation-secret-7f3a" not in body
+    for method in ("get", "post"):
+        _assert_owner_gets_through(getattr(owner, method)(url), method, url)
+
+
+def test_the_api_detail_routes_are_all_tried_with_writes():
+    assert len(API_DETAIL_CASES) >= 12 and "api_run-detail" in API_DETAIL_CASES
+
+
+@pytest.mark.parametrize("method", WRITE_METHODS)
+@pytest.mark.parametrize("name", API_DETAIL_CASES)
+def test_other_organization_cannot_write_through_the_api(name, method, tenancy, clients):
+    """The outsider gets 404 and A's rows stay exactly as they were, whether or not the route
+    offers the method; the owner gets 405 where it does not, and gets through where it does."""
+    url = reverse(name, kwargs=CASES[name](tenancy))
+    offered = method in resolve(url).func.actions
+    outsider, owner = clients(url)
+    before = _organization_rows(tenancy.org_a)
+
+    response = getattr(outsider, method)(url, WRITE_BODY, format="json")
+
+    assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
+    assert MARKER.encode() not in response.content
+    assert _organization_rows(tenancy.org_a) == before
+    owner_response = getattr(owner, method)(url, WRITE_BODY, format="json")
+    if not offered:
+        assert owner_response.status_code == 405, (
+            f"owner {method.upper()} {url} -> {owner_response.status_code}"
+        )
+        return
+    _assert_owner_gets_through(owner_response, method, url)
+    if method == "delete" and owner_response.status_code < 300:
+        # the snapshot sees a delete when one happens (so "unchanged" above can fail); the owner's
+        # request may add rows of its own (audit events, its token's last use), never remove any
+        after = _organization_rows(tenancy.org_a)
+        assert any(len(after[table]) < len(rows) for table, rows in before.items())
+
+
+def test_a_stimulus_whose_image_file_is_gone_answers_404(tenancy, clients):
+    stimulus = _stimulus(tenancy)
+    stimulus.image.storage.delete(stimulus.image.name)
+    url = reverse("stimulus_image", args=[stimulus.pk])
+    _, owner = clients(url)
+
+    assert owner.get(url).status_code == 404

@@ -27,6 +27,7 @@ from scraping.sources.errors import (
     SourceUnavailable,
 )
 from scraping.sources.uploads import megabytes
+from scraping.sources.values import NumberTooLong, json_loads
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
@@ -186,7 +187,9 @@ class JsonApi:
                 f"{self.source_name} refused {path} (HTTP {status}: {detail}).", status=status, detail=detail
             )
         try:
-            return JsonReply(json.loads(body), response.headers)
+            return JsonReply(json_loads(body), response.headers)
+        except NumberTooLong as exc:  # a complete body: asking again gets the same answer
+            raise BadResponse(f"{self.source_name} answered {path} with unusable data: {exc}.") from None
         except (ValueError, RecursionError) as exc:
             return _Retry(f"the body is not complete JSON: {exc}", broken_body=True)
 

@@ -12,6 +12,10 @@ number), then the event table is polled every SIMNET_EVENT_POLL_SECONDS. The str
 with ``event: stream.end`` (no id) once the run is in a final status and everything was
 sent, or after SIMNET_SSE_MAX_SECONDS (default 15 min); clients then reconnect with
 ``Last-Event-ID`` and miss nothing. A run of another organization is a 404.
+
+The credential is re-checked on every poll, at least every ACCESS_RECHECK_SECONDS: once
+the token is revoked or the session's user is no longer a member, the stream ends with
+``event: stream.end`` and ``{"reason": "access_revoked"}`` (a reconnect then gets 401/404).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -28,13 +33,14 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from simnet.tenancy.api_auth import ApiTokenAuthentication
+from simnet.tenancy.models import Organization
+from simnet.tenancy.selectors import ACCESS_RECHECK_SECONDS, api_token_allows_read, membership_allows_read
 from simulations.event_render import event_json
 from simulations.events import events_after
 from simulations.models import FINAL_STATUSES, Run
 
 from .exceptions import error_body
 
-DEFAULT_MAX_SECONDS = 15 * 60
 KEEPALIVE_SECONDS = 15.0
 RECONNECT_MILLISECONDS = 3000
 CURSOR_HEADER = "Last-Event-ID"
@@ -47,12 +53,30 @@ def _error(status: int, code: str, message: str, **headers: str) -> JsonResponse
     return response
 
 
-def _organization_of(request):
-    """The caller's organization: from an API token (the DRF authenticator's own parsing), else the session."""
+@dataclass(frozen=True)
+class _Caller:
+    """Who opened the stream: an API token or a signed-in member, of one organization."""
+
+    organization: Organization
+    token_id: int | None = None
+    user_id: int | None = None
+
+    def still_allowed(self) -> bool:
+        if self.token_id is not None:
+            return api_token_allows_read(token_id=self.token_id, organization_id=self.organization.pk)
+        return membership_allows_read(user_id=self.user_id, organization_id=self.organization.pk)
+
+
+def _caller_of(request) -> _Caller | None:
+    """The caller: from an API token (the DRF authenticator's own parsing), else the session."""
     authenticated = ApiTokenAuthentication().authenticate(Request(request))
     if authenticated is not None:
-        return authenticated[1].organization
-    return getattr(request, "organization", None)
+        token = authenticated[1]
+        return _Caller(organization=token.organization, token_id=token.pk)
+    organization = getattr(request, "organization", None)
+    if organization is None:
+        return None
+    return _Caller(organization=organization, user_id=request.user.pk)
 
 
 def _run_in(organization, run_id: int) -> Run | None:
@@ -89,12 +113,16 @@ async def event_stream(
     *,
     poll_seconds: float,
     max_seconds: float,
+    still_allowed: Callable[[], bool],
     clock: Callable[[], float] = time.monotonic,
 ) -> AsyncIterator[str]:
     """SSE text for ``run`` from sequence ``after`` on; see the module docstring for when it ends."""
     yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
     started = last_sent = clock()
     while True:
+        if not await sync_to_async(still_allowed)():
+            yield _frame("stream.end", json.dumps({"reason": "access_revoked", "last_seq": after}))
+            return
         frames, finished = await sync_to_async(_poll)(run, after)
         for seq, kind, data in frames:
             yield _frame(kind, data, seq)
@@ -111,22 +139,22 @@ async def event_stream(
         if clock() - last_sent >= KEEPALIVE_SECONDS:
             yield ": keepalive\n\n"
             last_sent = clock()
-        await asyncio.sleep(poll_seconds)
+        await asyncio.sleep(min(poll_seconds, ACCESS_RECHECK_SECONDS))
 
 
 async def run_events_stream(request, run_id: int) -> HttpResponse:
     try:
-        organization = await sync_to_async(_organization_of)(request)
+        caller = await sync_to_async(_caller_of)(request)
     except exceptions.AuthenticationFailed as exc:
         return _error(401, "authentication_failed", str(exc.detail), WWW_Authenticate="Bearer")
-    if organization is None:
+    if caller is None:
         return _error(
             401,
             "not_authenticated",
             "Authentication credentials were not provided.",
             WWW_Authenticate="Bearer",
         )
-    run = await sync_to_async(_run_in)(organization, run_id)
+    run = await sync_to_async(_run_in)(caller.organization, run_id)
     if run is None:
         return _error(404, "not_found", "Not found.")
     if request.method != "GET":  # after the lookup: another organization's run is a 404 whatever the method
@@ -141,7 +169,8 @@ async def run_events_stream(request, run_id: int) -> HttpResponse:
         run,
         after,
         poll_seconds=settings.SIMNET_EVENT_POLL_SECONDS,
-        max_seconds=getattr(settings, "SIMNET_SSE_MAX_SECONDS", DEFAULT_MAX_SECONDS),
+        max_seconds=settings.SIMNET_SSE_MAX_SECONDS,
+        still_allowed=caller.still_allowed,
     )
     response = StreamingHttpResponse(stream, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
@@ -9,6 +14,10 @@ from .models import ApiToken
 from .secrets import hash_token
 
 TOKEN_PREFIX = "snt"
+# ``last_used_at`` is advisory: written at most this often, so reads rarely need the write lock.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+logger = logging.getLogger(__name__)
 
 
 class TokenPrincipal:
@@ -47,12 +56,29 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
-        now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 30:
-            ApiToken.unscoped.filter(pk=token.pk).update(last_used_at=now)
+        _note_use(token)
         request._request.organization = token.organization
         request._request.api_token = token
         return TokenPrincipal(token), token
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def _note_use(token: ApiToken) -> None:
+    """Record when the token was last used, at most once a minute, never failing the request.
+
+    Under SQLite every write waits for the database lock; a busy database must not turn a
+    read into a 500 ("database is locked"), so a failed write is logged and skipped.
+    """
+    now = timezone.now()
+    stale_before = now - LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at > stale_before:
+        return
+    try:
+        with transaction.atomic():  # a savepoint, so a failure leaves an outer transaction usable
+            ApiToken.unscoped.filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale_before), pk=token.pk
+            ).update(last_used_at=now)  # the condition keeps concurrent requests to one write
+    except DatabaseError:
+        logger.warning("Could not record the use of API token %s; skipped", token.pk, exc_info=True)

@@ -12,9 +12,10 @@ from typing import ClassVar
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
-from . import roles
-from .audit import Actions
+from . import login_throttle, roles
+from .audit import Actions, client_ip
 from .errors import ApplicationError
 from .roles import Role
 
@@ -52,6 +53,23 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return (self.cleaned_data.get("username") or "").strip().lower()
+
+    def clean(self):
+        """Say so when sign-in is locked (the backend refuses even the right password meanwhile)."""
+        try:
+            return super().clean()
+        except ValidationError:
+            until = login_throttle.locked_until(
+                email=self.cleaned_data.get("username") or "", ip=client_ip(self.request)
+            )
+            if until is None:
+                raise
+            minutes = login_throttle.minutes_left(until)
+            raise ValidationError(
+                f"Too many failed sign-ins for this email or from your network. Sign-in is locked: "
+                f"try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                code="locked",
+            ) from None
 
 
 class SignupForm(forms.Form):

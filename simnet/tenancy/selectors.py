@@ -102,3 +102,23 @@ def audit_event_list(*, organization: Organization, action: str = "", actor=None
 def audit_actor_choices(*, organization: Organization) -> QuerySet:
     """People who can be picked in the audit log's actor filter: the current members."""
     return User.objects.filter(memberships__organization=organization).order_by("email")
+
+
+# --- open streams (websocket, SSE) re-check their credential with these while they run --------
+
+ACCESS_RECHECK_SECONDS = 2.0  # an open stream notices removal or revocation within about this
+_READ_ROLES = [role for role in Role.values if roles.at_least(role, roles.READ)]
+
+
+def membership_allows_read(*, user_id, organization_id) -> bool:
+    """Whether this (active) user is still a member of the organization with a role that may read."""
+    return Membership.objects.filter(
+        user_id=user_id, user__is_active=True, organization_id=organization_id, role__in=_READ_ROLES
+    ).exists()
+
+
+def api_token_allows_read(*, token_id, organization_id) -> bool:
+    """Whether this token of the organization is still unrevoked with a role that may read."""
+    return ApiToken.objects.filter(
+        organization_id=organization_id, pk=token_id, revoked_at__isnull=True, role__in=_READ_ROLES
+    ).exists()

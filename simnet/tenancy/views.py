@@ -89,6 +89,7 @@ def _post_only(request) -> HttpResponseNotAllowed | None:
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """The same answer for every valid sign-up, so the page never tells which emails exist."""
     next_url = _safe_next(request)
     if request.user.is_authenticated:
         return redirect(next_url or "home")
@@ -96,23 +97,37 @@ def signup(request):
     form = SignupForm(request.POST or None, joining=joining, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        created = _submit(
+        _submit(
             form,
-            services.user_signup,
+            services.user_signup_request,
             email=data["email"],
             password=data["password1"],
             name=data["name"],
             organization_name=data.get("organization_name", ""),
+            next_url=next_url,
             ip=client_ip(request),
         )
-        if created is not None:
-            user, organization = created
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            if organization is not None:
-                request.session[SESSION_KEY] = organization.pk
-            messages.success(request, "Welcome to simnet.")
-            return redirect(next_url or "home")
+        if not form.errors:  # the service added none
+            return redirect("signup_sent")
     return render(request, "registration/signup.html", {"form": form, "next": next_url, "joining": joining})
+
+
+@require_http_methods(["GET"])
+def signup_sent(request):
+    return render(request, "registration/signup_sent.html")
+
+
+@require_http_methods(["GET"])
+def signup_confirm(request, uidb64: str, token: str):
+    """The link from the confirmation mail: activates the account and signs in."""
+    try:
+        user = services.user_signup_confirm(uidb64=uidb64, token=token)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("login")
+    login(request, user)
+    messages.success(request, "Welcome to simnet.")
+    return redirect(_safe_next(request) or "home")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -1,9 +1,11 @@
-"""Where a webhook may be sent: http(s) URLs whose every resolved address is public.
+"""Where the server may send requests a customer chose: http(s) URLs whose every resolved address is public.
 
-Checked when an endpoint is registered *and* before each attempt (DNS can change), and
-the attempt then connects to the address that was checked (see ``transport``), so a
-name that re-resolves to 127.0.0.1 between check and connect cannot reach internal
-services. Pure Python; the caller says whether loopback is allowed (development only).
+One guard for every customer-given URL: webhook endpoints and the ``base_url`` of an
+OpenAI-compatible provider. Checked when the URL is saved *and* before each request (DNS can
+change), and the request then connects to the address that was checked (``transport`` for
+webhooks, ``PinnedTransport`` for httpx clients), so a name that re-resolves to 127.0.0.1
+between check and connect cannot reach internal services. The caller says whether loopback
+is allowed (development only).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpx
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
 
 
-class UnsafeWebhookUrl(Exception):
-    """The URL cannot be used as a webhook endpoint; ``str(exc)`` says why, for people."""
+class UnsafeUrl(Exception):
+    """The URL may not be requested; ``str(exc)`` says why, for people."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def _forms_of(ip: Address) -> list[Address]:
 
 
 def address_problem(address: str, *, allow_loopback: bool) -> str | None:
-    """Why ``address`` may not receive webhooks, or None when it may."""
+    """Why requests may not go to ``address``, or None when they may."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
     for form in _forms_of(ip):
         kind = _why_not_public(form)
@@ -80,39 +84,60 @@ def resolve_host(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeWebhookUrl(f"The host {host} could not be resolved.") from exc
+        raise UnsafeUrl(f"The host {host} could not be resolved.") from exc
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def parse_webhook_url(url: str) -> tuple[str, str, int, str]:
-    """(scheme, host, port, path with query) of an acceptable URL, else ``UnsafeWebhookUrl``."""
+def parse_outbound_url(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path with query) of an acceptable URL, else ``UnsafeUrl``."""
     if not url or url != url.strip() or not url.isprintable():
-        raise UnsafeWebhookUrl("Enter a URL without spaces or control characters.")
+        raise UnsafeUrl("Enter a URL without spaces or control characters.")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise UnsafeWebhookUrl("Webhook URLs must start with https:// or http://.")
+        raise UnsafeUrl("The URL must start with https:// or http://.")
     if parts.username is not None or parts.password is not None:
-        raise UnsafeWebhookUrl(
-            "Leave credentials out of the URL; verify requests with the signature instead."
+        raise UnsafeUrl(
+            "Leave credentials out of the URL: webhooks are signed, and a provider's key has its own field."
         )
     if not parts.hostname:
-        raise UnsafeWebhookUrl("The URL has no host.")
+        raise UnsafeUrl("The URL has no host.")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
-        raise UnsafeWebhookUrl("The URL's port is not valid.") from exc
+        raise UnsafeUrl("The URL's port is not valid.") from exc
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, parts.hostname, port, path
 
 
-def check_webhook_url(url: str, *, allow_loopback: bool, resolve: Resolver = resolve_host) -> Target:
+def check_outbound_url(url: str, *, allow_loopback: bool, resolve: Resolver = resolve_host) -> Target:
     """The checked ``Target`` for ``url``; refuses it when any address it resolves to is not public."""
-    scheme, host, port, path = parse_webhook_url(url)
+    scheme, host, port, path = parse_outbound_url(url)
     addresses = tuple(resolve(host, port))
     if not addresses:
-        raise UnsafeWebhookUrl(f"The host {host} has no addresses.")
+        raise UnsafeUrl(f"The host {host} has no addresses.")
     for address in addresses:
         problem = address_problem(address, allow_loopback=allow_loopback)
         if problem is not None:
-            raise UnsafeWebhookUrl(f"{host} resolves to a non-public address ({problem}); use a public URL.")
+            raise UnsafeUrl(f"{host} resolves to a non-public address ({problem}); use a public URL.")
     return Target(scheme=scheme, host=host, port=port, path=path, addresses=addresses)
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """An httpx transport that checks every request's URL and connects to the address it checked.
+
+    The Host header and TLS (SNI and certificate) keep the URL's host name. Give the client
+    ``trust_env=False`` so that no proxy from the environment connects in its place.
+    """
+
+    def __init__(self, *, allow_loopback: bool, resolve: Resolver = resolve_host, **options) -> None:
+        super().__init__(**options)
+        self._allow_loopback = allow_loopback
+        self._resolve = resolve
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        target = check_outbound_url(
+            str(request.url), allow_loopback=self._allow_loopback, resolve=self._resolve
+        )
+        request.url = request.url.copy_with(host=target.addresses[0])
+        request.extensions = {**request.extensions, "sni_hostname": target.host}
+        return super().handle_request(request)

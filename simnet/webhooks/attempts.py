@@ -22,7 +22,7 @@ from django.utils import timezone
 from simnet.tenancy.secrets import SecretUnreadable, decrypt_for
 
 from . import transport
-from .addresses import UnsafeWebhookUrl, check_webhook_url, resolve_host
+from .addresses import UnsafeUrl, check_outbound_url, resolve_host
 from .models import Delivery, DeliveryAttempt
 from .services import enqueue_deliveries, loopback_allowed
 from .signing import signature_header
@@ -70,8 +70,8 @@ def _send(delivery: Delivery, now: datetime) -> tuple[transport.SendOutcome, boo
     if not endpoint.is_active:
         return transport.SendOutcome(error="The endpoint is disabled; not sent."), False
     try:
-        target = check_webhook_url(endpoint.url, allow_loopback=loopback_allowed(), resolve=resolve_host)
-    except UnsafeWebhookUrl as refused:
+        target = check_outbound_url(endpoint.url, allow_loopback=loopback_allowed(), resolve=resolve_host)
+    except UnsafeUrl as refused:
         return transport.SendOutcome(error=f"Not sent: {refused}"), True
     try:
         secret = decrypt_for(delivery.organization_id, endpoint.secret_ciphertext)

@@ -25,7 +25,7 @@ from simnet.tenancy import audit
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.secrets import encrypt_for, mask
 
-from .addresses import UnsafeWebhookUrl, check_webhook_url, resolve_host
+from .addresses import UnsafeUrl, check_outbound_url, resolve_host
 from .models import Delivery, WebhookEndpoint, WebhookEvent
 
 try:
@@ -58,8 +58,8 @@ def loopback_allowed() -> bool:
 def check_endpoint_url(url: str) -> None:
     """``ApplicationError`` on the ``url`` field unless it is an acceptable, public http(s) URL."""
     try:
-        check_webhook_url(url, allow_loopback=loopback_allowed(), resolve=resolve_host)
-    except UnsafeWebhookUrl as refused:
+        check_outbound_url(url, allow_loopback=loopback_allowed(), resolve=resolve_host)
+    except UnsafeUrl as refused:
         raise ApplicationError(
             str(refused), code="webhook_url_refused", fields={"url": [str(refused)]}
         ) from None

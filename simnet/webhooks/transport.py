@@ -1,6 +1,6 @@
 """Sending one webhook request: pinned to the checked address, bounded in time and size.
 
-* Connects to the address ``addresses.check_webhook_url`` approved (Host header and TLS
+* Connects to the address ``addresses.check_outbound_url`` approved (Host header and TLS
   SNI/certificate check still use the endpoint's host name), so DNS cannot change in
   between. Proxies from the environment are ignored for the same reason.
 * Connect timeout 5 s; the whole exchange is cut at 10 s (asyncio deadline, not per read).

@@ -4,12 +4,20 @@ One schema drives all three formats: the dataclass's own fields and type hints (
 float, bool, a StrEnum, or any of them or None). So a file written here reads back into
 equal records, and a customer's spreadsheet or notebook sees the same column names as the
 API. In CSV an empty cell is None for optional fields and "" for text fields.
+
+CSV text cells are neutralised against formula injection (OWASP "CSV Injection"): a text that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, after any single quotes, gets
+one more single quote in front, so a spreadsheet shows it as text instead of running it (a
+persona's reply ``=HYPERLINK(...)`` stays a string). Reading takes that quote off again, so files
+still round-trip. Numeric columns are written from Python numbers and stay numbers (a sentiment
+of -0.5 must sort and sum in a spreadsheet); a number cannot carry a formula.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -25,6 +33,18 @@ from .jsonable import to_jsonable
 
 T = TypeVar("T")
 _SCALARS: dict[type, pa.DataType] = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
+# A text a spreadsheet would read as a formula; quotes first, so a quoted one round-trips too.
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+
+
+def neutralise_formula(text: str) -> str:
+    """``text`` with a leading single quote when a spreadsheet would run it as a formula."""
+    return "'" + text if _FORMULA_START.match(text) else text
+
+
+def restore_formula(text: str) -> str:
+    """The text ``neutralise_formula`` was given."""
+    return text[1:] if text.startswith("'") and _FORMULA_START.match(text[1:]) else text
 
 
 def _column_types(record_type: type) -> dict[str, tuple[type, bool]]:
@@ -74,8 +94,10 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Enum):
-        return str(value.value)
-    return repr(value) if isinstance(value, float) else str(value)
+        return neutralise_formula(str(value.value))
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    return neutralise_formula(str(value))
 
 
 def write_csv(path: str | Path, records: Sequence[Any], record_type: type) -> None:
@@ -89,8 +111,13 @@ def write_csv(path: str | Path, records: Sequence[Any], record_type: type) -> No
 
 def read_csv(path: str | Path, record_type: type[T]) -> list[T]:
     columns = _column_types(record_type)
+    texts = [name for name, (kind, _) in columns.items() if kind is str or issubclass(kind, Enum)]
     with open(path, newline="", encoding="utf-8") as handle:
-        return [_record(record_type, columns, row) for row in csv.DictReader(handle)]
+        return [_record(record_type, columns, _restored(row, texts)) for row in csv.DictReader(handle)]
+
+
+def _restored(row: dict[str, Any], texts: Sequence[str]) -> dict[str, Any]:
+    return {**row, **{name: restore_formula(row[name]) for name in texts if row.get(name)}}
 
 
 def write_jsonl(path: str | Path, records: Sequence[Any], record_type: type) -> None:

@@ -13,6 +13,11 @@ Choices, and why:
   cache key. Reproducibility comes from that cache.
 - Retries are the SDK's own (``max_retries``, honouring ``retry-after``); what still fails becomes a
   per-request error, or a ``ProviderError`` / ``QuotaExceeded`` when the whole account is affected.
+- A custom ``base_url`` is typed by a customer, so whatever answers there (an internal service, a
+  cloud metadata endpoint) is never read back to them: its errors are described by status code,
+  the SDK's error class and a fixed sentence. The Django side passes a ``transport`` that refuses
+  non-public addresses in production. Anthropic's own API keeps its words ("Your credit balance is
+  too low..."), which tell people what to do.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anthropic
 
@@ -31,6 +36,9 @@ from .base import LLMRequest, LLMResponse, ProviderError, ProviderUnavailable, Q
 from .batching import map_bounded, parse_json_object, raise_if_all_unavailable
 from .pricing import cost_of, price_for
 from .tokens import count_tokens
+
+if TYPE_CHECKING:
+    import httpx2
 
 TOOL_NAME = "record_decision"
 
@@ -86,6 +94,7 @@ class AnthropicProvider:
         timeout_s: float = 60.0,
         max_concurrency: int = 8,
         structured: str = "tool",
+        transport: httpx2.BaseTransport | None = None,
     ) -> None:
         if not api_key:
             raise ProviderError("anthropic: an API key is required")
@@ -95,8 +104,15 @@ class AnthropicProvider:
         self.max_concurrency = max_concurrency
         self.structured = structured
         self._price = price_for(self.name, _DATE_SUFFIX.sub("", model))
+        # Without a base_url the SDK talks to Anthropic's own API (or to the operator's
+        # ANTHROPIC_BASE_URL), whose error messages are written for people and may be shown.
+        self._official_api = base_url is None
         self._client = anthropic.Anthropic(
-            api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout_s
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=max_retries,
+            timeout=timeout_s,
+            http_client=_http_client(transport),
         )
 
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
@@ -123,7 +139,7 @@ class AnthropicProvider:
             results = list(self._client.messages.batches.results(batch_id))
         except anthropic.APIError as err:
             raise self._batch_error(err) from err
-        return decode_results(results, self._batch_response)
+        return decode_results(results, self._batch_response, quote_errors=self._official_api)
 
     def _batch_error(self, err: anthropic.APIError) -> ProviderError:
         """Batch calls concern the whole batch, so every failure is provider-wide."""
@@ -131,9 +147,26 @@ class AnthropicProvider:
             if (account_error := self._account_error(err)) is not None:
                 return account_error
             if _is_transient(err):
-                return ProviderUnavailable(f"anthropic batch: {_message_of(err)}")
-            return ProviderError(f"anthropic batch: {_message_of(err)}")
-        return ProviderUnavailable(f"anthropic batch: {err}")
+                return ProviderUnavailable(f"anthropic batch: {self._detail(err)}")
+            return ProviderError(f"anthropic batch: {self._detail(err)}")
+        if (refused := _refusal(err)) is not None:
+            return refused
+        return ProviderUnavailable(f"anthropic batch: {err}")  # the SDK's sentence, never the server's
+
+    # -- what people may read ----------------------------------------------------------------
+
+    def _detail(self, err: anthropic.APIStatusError) -> str:
+        """The official API's message, or from a custom base_url only what the SDK made of the status."""
+        if self._official_api:
+            return _message_of(err)
+        return f"HTTP {err.status_code} {type(err).__name__}"
+
+    def _request_error(self, err: anthropic.APIStatusError) -> str:
+        """A per-request error: the official API's type and message, else the status and a fixed sentence."""
+        if self._official_api:
+            return f"{err.status_code} {err.type or 'error'}: {_message_of(err)}"
+        sentence = "the server failed or is busy" if _is_transient(err) else "the server refused the request"
+        return f"{err.status_code} {type(err).__name__}: {sentence}"
 
     # -- one request -------------------------------------------------------------------------
 
@@ -174,8 +207,10 @@ class AnthropicProvider:
         except anthropic.APIStatusError as err:
             if (account_error := self._account_error(err)) is not None:
                 raise account_error from err
-            return _failed(request, f"{err.status_code} {err.type or 'error'}: {_message_of(err)}", err)
+            return _failed(request, self._request_error(err), err)
         except anthropic.APIConnectionError as err:
+            if (refused := _refusal(err)) is not None:
+                raise refused from None
             return LLMResponse(key=request.key, text="", error=f"connection: {err}", retryable=True)
         except json.JSONDecodeError as err:
             return LLMResponse(
@@ -225,25 +260,42 @@ class AnthropicProvider:
         )
 
     def _account_error(self, err: anthropic.APIStatusError) -> ProviderError | None:
-        """The provider-wide failure ``err`` stands for, or None when it concerns one request."""
-        message = _message_of(err)
-        lowered = message.lower()
+        """The provider-wide failure ``err`` stands for, or None when it concerns one request.
+
+        The server's message is read to classify the error (older wordings have no error code),
+        but only ``_detail`` decides what the exception says."""
+        lowered = _message_of(err).lower()
+        detail = self._detail(err)
         if (
             err.type == "billing_error"
             or err.status_code == 402
             or err.error_code in QUOTA_ERROR_CODES
             or any(phrase in lowered for phrase in QUOTA_PHRASES)
         ):
-            return QuotaExceeded(f"anthropic: {message}")
+            return QuotaExceeded(f"anthropic: out of credit or over a spend limit ({detail})")
         if err.status_code == 401:
-            return ProviderError(f"anthropic: invalid key ({message})")
+            return ProviderError(f"anthropic: invalid key ({detail})")
         if err.status_code == 403:
-            return ProviderError(f"anthropic: permission denied ({message})")
+            return ProviderError(f"anthropic: permission denied ({detail})")
         if err.status_code == 404:
-            return ProviderError(f"anthropic: model {self.model!r} not found ({message})")
+            return ProviderError(f"anthropic: model {self.model!r} not found ({detail})")
         if err.error_code == "organization_on_hold":
-            return ProviderError(f"anthropic: organization on hold ({message})")
+            return ProviderError(f"anthropic: organization on hold ({detail})")
         return None
+
+
+def _http_client(transport: httpx2.BaseTransport | None) -> anthropic.DefaultHttpxClient | None:
+    """The SDK's own HTTP client over ``transport``, or None for the SDK's default one."""
+    if transport is None:
+        return None
+    # a proxy from the environment would connect in the transport's place and skip its checks
+    return anthropic.DefaultHttpxClient(transport=transport, trust_env=False)
+
+
+def _refusal(err: anthropic.APIError) -> ProviderError | None:
+    """The ``ProviderError`` a transport raised (an address it refuses), which the SDK wraps as a
+    connection error: it fails the provider instead of passing for a network hiccup worth retrying."""
+    return err.__cause__ if isinstance(err.__cause__, ProviderError) else None
 
 
 def _message_of(err: anthropic.APIStatusError) -> str:

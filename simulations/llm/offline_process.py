@@ -15,6 +15,7 @@ retryable: backing off and asking again (``RetryingProvider``) would only crash 
 from __future__ import annotations
 
 import atexit
+import inspect
 import pickle
 import signal
 import struct
@@ -161,28 +162,15 @@ class OfflineProvider:
 
     name = "offline"
 
-    def __init__(
-        self,
-        *,
-        model_path: str | None = None,
-        n_ctx: int = 2048,
-        n_threads: int | None = None,
-        prefix_cache_mb: int = 512,
-        parallel: int = 8,
-        requantize: bool = True,
-    ) -> None:
-        from .offline import bundled_model_path
+    def __init__(self, *, model_path: str | None = None, **settings: Any) -> None:
+        """``settings`` are ``InProcessOfflineModel``'s (an unknown one raises ``TypeError`` here)."""
+        from .offline import InProcessOfflineModel, bundled_model_path
 
         self.model_path = model_path or bundled_model_path()
         self.model = Path(self.model_path).stem
-        self.settings = {
-            "model_path": self.model_path,
-            "n_ctx": n_ctx,
-            "n_threads": n_threads,
-            "prefix_cache_mb": prefix_cache_mb,
-            "parallel": parallel,
-            "requantize": requantize,
-        }
+        bound = inspect.signature(InProcessOfflineModel).bind(model_path=self.model_path, **settings)
+        bound.apply_defaults()
+        self.settings = dict(bound.arguments)
 
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
         if not requests:

@@ -8,6 +8,11 @@ them. It also keeps the SDK out of the dependencies (httpx is already one).
 
 Structured output asks for ``json_schema`` (strict); a server that answers 400 about
 ``response_format`` gets ``json_object`` from then on, with the schema spelt out in the prompt.
+
+Errors are described by their status code and a fixed sentence, never by the server's own
+words: ``base_url`` is typed by a customer, and whatever answers there (an internal service,
+a cloud metadata endpoint) must not be read back to them through a run's status, events or
+pages. The Django side passes a ``transport`` that refuses non-public addresses in production.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ QUOTA_CODES = frozenset({"insufficient_quota"})
 @dataclass(frozen=True)
 class _ServerError:
     status: int
-    message: str
+    detail: str  # the server's own words: read to classify the error, never shown to anyone
     code: str | None  # machine-readable code or type, e.g. "insufficient_quota"
     retry_after_s: float | None = None  # what the server asked us to wait, if it said
 
@@ -51,6 +56,7 @@ class OpenAICompatProvider:
         max_wait_s: float = 30.0,
         timeout_s: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -68,6 +74,8 @@ class OpenAICompatProvider:
             headers=headers,
             timeout=timeout_s,
             limits=httpx.Limits(max_connections=max_concurrency),
+            transport=transport,
+            trust_env=transport is None,  # a proxy from the environment would bypass the transport's checks
         )
 
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
@@ -126,13 +134,13 @@ class OpenAICompatProvider:
             try:
                 response = self._client.post("chat/completions", json=body)
             except httpx.TransportError as err:
-                outcome = f"connection: {type(err).__name__}: {err}"
+                outcome = f"connection failed ({type(err).__name__})"  # its text can quote the server
                 continue
             if response.is_success:
                 return response
             outcome = _server_error(response)
             if outcome.code in QUOTA_CODES:
-                raise QuotaExceeded(f"{self.name}: {outcome.message}")
+                raise QuotaExceeded(f"{self.name}: the account has no quota left (HTTP {outcome.status})")
             if outcome.status not in RETRYABLE_STATUSES:
                 return outcome
         return outcome
@@ -145,14 +153,15 @@ class OpenAICompatProvider:
 
     def _failure(self, request: LLMRequest, error: _ServerError) -> LLMResponse:
         if error.status == 401:
-            raise ProviderError(f"{self.name}: invalid key ({error.message})")
+            raise ProviderError(f"{self.name}: invalid key (HTTP 401)")
         if error.status == 403:
-            raise ProviderError(f"{self.name}: permission denied ({error.message})")
+            raise ProviderError(f"{self.name}: permission denied (HTTP 403)")
         if error.status == 404:
-            raise ProviderError(f"{self.name}: model {self.model!r} not found ({error.message})")
+            raise ProviderError(f"{self.name}: model {self.model!r} not found at this base URL (HTTP 404)")
         retryable = error.status in RETRYABLE_STATUSES
+        sentence = "the server failed or is busy" if retryable else "the server refused the request"
         return LLMResponse(
-            key=request.key, text="", error=f"{error.status}: {error.message}", retryable=retryable
+            key=request.key, text="", error=f"HTTP {error.status}: {sentence}", retryable=retryable
         )
 
     def _answer(self, request: LLMRequest, response: httpx.Response, latency_s: float) -> LLMResponse:
@@ -160,15 +169,13 @@ class OpenAICompatProvider:
             payload = response.json()
             choice = payload["choices"][0]
             message = choice["message"]
-        except (json.JSONDecodeError, KeyError, IndexError, TypeError) as err:
-            error = f"unreadable response body: {type(err).__name__}: {err}"
+        except (json.JSONDecodeError, KeyError, IndexError, TypeError):
+            error = "unreadable response body: not an OpenAI chat completion"
             return LLMResponse(key=request.key, text="", error=error, retryable=True)
         usage = self._usage(payload.get("usage") or {}, latency_s)
         text = message.get("content") or ""
         if not text and message.get("refusal"):
-            return LLMResponse(
-                key=request.key, text="", usage=usage, error=f"model refused: {message['refusal']}"
-            )
+            return LLMResponse(key=request.key, text="", usage=usage, error="the model refused to answer")
         if request.schema is None:
             return LLMResponse(key=request.key, text=text, usage=usage)  # free text may be cut short
         if choice.get("finish_reason") == "length":
@@ -202,7 +209,7 @@ def _server_error(response: httpx.Response) -> _ServerError:
     try:
         body = response.json()
     except json.JSONDecodeError:
-        return _ServerError(status, response.text[:300] or response.reason_phrase, None, retry_after)
+        return _ServerError(status, response.text, None, retry_after)
     error = body.get("error", body) if isinstance(body, dict) else body
     if isinstance(error, dict):
         code = error.get("code") if isinstance(error.get("code"), str) else error.get("type")
@@ -221,5 +228,5 @@ def _retry_after_s(headers: httpx.Headers) -> float | None:
 
 
 def _rejects_response_format(error: _ServerError) -> bool:
-    text = error.message.lower()
+    text = error.detail.lower()
     return error.status in (400, 422) and ("response_format" in text or "json_schema" in text)

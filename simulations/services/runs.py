@@ -28,9 +28,10 @@ from simulations.engine.persona import PanelSnapshot
 from simulations.engine.prompts import FEED_RULES
 from simulations.engine.roundtable import MEETING_RULES
 from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
+from simulations.llm.base import LLMResponse, ProviderError
 from simulations.llm.pricing import Price, price_for
 
-from .. import persistence
+from .. import lifecycle, persistence
 from ..events import append_event
 from ..models import (
     FINAL_STATUSES,
@@ -225,18 +226,12 @@ def run_resume(*, run: Run, user: Actor) -> Run:
 def run_cancel(*, run: Run, user: Actor, ip: str | None = None) -> Run:
     _steerable(run, user, "cancel runs")
     with transaction.atomic():
-        Run.unscoped.filter(pk=run.pk).update(
-            status=RunStatus.CANCELLED, status_reason="Cancelled by a user.", finished_at=timezone.now(),
-            lease_owner="", lease_expires_at=None,
-        )
-        append_event(run, "status", {"status": RunStatus.CANCELLED, "reason": "Cancelled by a user."})
+        if not lifecycle.finish(run, RunStatus.CANCELLED, "Cancelled by a user."):
+            run.refresh_from_db()
+            _steerable(run, user, "cancel runs")  # it ended meanwhile: the same 409 as above
         record(
             organization=run.organization, action=Actions.RUN_CANCELLED, target=run, ip=ip, **audit_actor(user)
         )
-    if run.experiment_id:
-        from .experiments import experiment_mark_if_finished
-
-        experiment_mark_if_finished(run.experiment_id)
     run.refresh_from_db()
     return run
 
@@ -337,9 +332,11 @@ def run_interview(*, run: Run, user: Actor, agent_key: str, question: str) -> In
     config = run.scenario.provider
     if config is not None and config.kind == "baseline":
         config = None  # the rule baseline has no words: interviews use the offline model
-    response = provider_for(config, organization_id=run.organization_id).generate(
-        [interview_request(world, agent_key, question[:1000])]
-    )[0]
+    request = interview_request(world, agent_key, question[:1000])
+    try:
+        response = provider_for(config, organization_id=run.organization_id).generate([request])[0]
+    except ProviderError as err:  # e.g. the offline model's process keeps crashing
+        response = LLMResponse(key=request.key, text="", error=str(err))
     return Interview.objects.create(
         organization_id=run.organization_id, run=run, agent_key=agent_key, handle=persona.handle,
         step=world.next_step, question=question.strip()[:1000], answer=tidy_answer(response.text or ""),

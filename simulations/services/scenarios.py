@@ -14,6 +14,7 @@ from simnet.tenancy.secrets import encrypt_for, mask
 from simulations.engine.recommenders import RECOMMENDERS
 
 from ..models import FINAL_STATUSES, Backtest, ProviderConfig, Run, Scenario, Stimulus
+from ..providers import check_base_url
 
 
 def scenario_create(
@@ -100,6 +101,7 @@ def provider_config_create(
         raise ApplicationError("Give the server's base URL.", fields={"base_url": ["Required, e.g. http://host:8000/v1"]})
     if kind == ProviderConfig.Kind.ANTHROPIC and not secret:
         raise ApplicationError("Paste the Anthropic API key.", fields={"secret": ["Required for Anthropic."]})
+    check_base_url(base_url.strip())
     with transaction.atomic():
         config = ProviderConfig.objects.create(
             organization=organization, name=name.strip() or kind, kind=kind, model=model.strip(),

@@ -35,6 +35,7 @@ def test_an_experiment_starts_once_per_idempotency_key(member_api, fake_scenario
     assert seeds == [("Fitness", 1), ("Fitness", 2), ("Gift", 1), ("Gift", 2)]
 
 
+@pytest.mark.django_db(transaction=True)  # a run's ending marks its experiment once the ending commits
 def test_a_completed_experiment_carries_its_comparison_and_verdict(member_api, fake_scenario, org_a):
     created = member_api.post(EXPERIMENTS, body(fake_scenario), format="json").json()
     for run in Run.objects.for_org(org_a).filter(experiment_id=created["id"]):

@@ -3,15 +3,13 @@ subprocesses on the test database, and Debian's Chromium driven by Playwright.""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import free_port, stop_group, wait_for_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -23,35 +21,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited early: {process.stderr.read().decode()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"daphne did not listen on {port} within {timeout}s")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -81,7 +50,7 @@ def live_server_url(transactional_db, chromium_path, server_env):
     """http://127.0.0.1:<port> served by daphne, with a qcluster taking the runs' steps."""
     from simnet.testing import BASE_DIR, start_qcluster, subprocess_env
 
-    port = _free_port()
+    port = free_port()
     env = subprocess_env(**server_env)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the servers must keep Django's async-safety checks
     daphne = subprocess.Popen(
@@ -101,11 +70,11 @@ def live_server_url(transactional_db, chromium_path, server_env):
     )
     worker = start_qcluster(**server_env)
     try:
-        _wait_for_port(port, daphne)
+        wait_for_port(port, daphne)
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(worker)
-        _stop(daphne)
+        stop_group(worker)
+        stop_group(daphne)
 
 
 @pytest.hookimpl(hookwrapper=True)

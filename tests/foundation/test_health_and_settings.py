@@ -12,6 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_health_reports_database_broker_and_worker(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True))  # anonymous callers get only ok / not ok
     response = client.get("/health/")
     assert response.status_code == 200
     body = response.json()

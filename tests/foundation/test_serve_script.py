@@ -6,33 +6,17 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from tests.support.processes import free_port, wait_for
+
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(found: Callable[[], object], timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := found():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _pids(log: Path, name: str) -> list[int]:
@@ -63,7 +47,7 @@ def served(tmp_path):
         subprocess.run(
             [sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env, check=True, timeout=180
         )
-    port, log = _free_port(), tmp_path / "serve.log"
+    port, log = free_port(), tmp_path / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             ["bash", "scripts/serve.sh", "127.0.0.1", str(port)],
@@ -78,12 +62,12 @@ def served(tmp_path):
 
 def test_a_killed_worker_is_replaced_and_a_stop_leaves_nothing_running(served):
     process, port, log = served
-    [first] = _wait_for(lambda: _pids(log, "worker"), 60, "the first worker")
+    [first] = wait_for(lambda: _pids(log, "worker"), 60, "the first worker")
     [web] = _pids(log, "web")
-    _wait_for(lambda: _answers(port), 60, "the web server")
+    wait_for(lambda: _answers(port), 60, "the web server")
 
     os.kill(first, signal.SIGKILL)
-    second = _wait_for(lambda: _pids(log, "worker")[1:], 30, "a second worker")[0]
+    second = wait_for(lambda: _pids(log, "worker")[1:], 30, "a second worker")[0]
     assert second != first and _alive(second)
     assert not _alive(first, group=True), "the dead worker's child processes were cleaned up"
     assert process.poll() is None and _answers(port), "the web server stayed up"
@@ -95,13 +79,13 @@ def test_a_killed_worker_is_replaced_and_a_stop_leaves_nothing_running(served):
 
 def test_a_killed_web_server_is_replaced_while_the_worker_stays_up(served):
     process, port, log = served
-    [worker] = _wait_for(lambda: _pids(log, "worker"), 60, "the worker")
-    [first] = _wait_for(lambda: _pids(log, "web"), 60, "the web server")
-    _wait_for(lambda: _answers(port), 60, "the web server to answer")
+    [worker] = wait_for(lambda: _pids(log, "worker"), 60, "the worker")
+    [first] = wait_for(lambda: _pids(log, "web"), 60, "the web server")
+    wait_for(lambda: _answers(port), 60, "the web server to answer")
 
     os.kill(first, signal.SIGKILL)
-    second = _wait_for(lambda: _pids(log, "web")[1:], 30, "a second web server")[0]
-    _wait_for(lambda: _answers(port), 60, "the second web server to answer")
+    second = wait_for(lambda: _pids(log, "web")[1:], 30, "a second web server")[0]
+    wait_for(lambda: _answers(port), 60, "the second web server to answer")
 
     assert second != first and not _alive(first)
     assert process.poll() is None and _alive(worker) and _pids(log, "worker") == [worker], (

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import codecs
 import io
+import random
 import zipfile
 
 import pytest
 
-from personas.models import Panel
+from personas.models import HistoryItem, Panel
 from scraping.models import ImportJob, ImportStagedItem
+from scraping.records import MAX_ITEM_TEXT_CHARS
 from tests.imports.helpers import row_counts, run, start, upload
 from tests.scraping.archive_builder import build_archive, standard_files, tweet, ytd
 
@@ -171,3 +173,110 @@ def test_after_a_rejected_file_the_corrected_file_imports_once(tenancy):
     run(start(tenancy.org_a, tenancy.member, "x_archive", upload=upload("a.zip", good)))
 
     assert row_counts(tenancy.org_a) == {"accounts": 1, "history": 7, "follows": 3, "personas": 1}
+
+
+HUGE_NUMBER = "9" * 5000  # Python refuses int() of more than 4,300 digits
+HUGE_NUMBER_CASES = {
+    "CSV count": (
+        "history.csv",
+        f"handle,kind,item_id,like_count\na,post,1,{HUGE_NUMBER}\n".encode(),
+        "line 2: like_count must be a whole number from 0 to 2,147,483,647, not '9999",
+    ),
+    "CSV count over the column range": (
+        "history.csv",
+        b"handle,kind,item_id,like_count\na,post,1,2147483648\n",
+        "like_count must be a whole number from 0 to 2,147,483,647, not '2147483648'",
+    ),
+    "JSONL number": (
+        "history.jsonl",
+        f'{{"handle": "a", "kind": "post", "item_id": "1", "like_count": {HUGE_NUMBER}}}\n'.encode(),
+        "line 1 has a number with 5,000 digits (at most 100 allowed)",
+    ),
+    "archive number": (
+        "archive.zip",
+        archive_with(
+            {
+                "data/tweets.js": ytd("tweets", [tweet("1", "hi", favorite_count="N")]).replace(
+                    '"N"', HUGE_NUMBER
+                )
+            }
+        ),
+        "data/tweets.js is damaged: it holds a number with 5,000 digits",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HUGE_NUMBER_CASES))
+def test_a_5000_digit_number_gets_a_specific_error_not_an_internal_one(case, tenancy, settings):
+    name, data, message = HUGE_NUMBER_CASES[case]
+    connector = "x_archive" if name.endswith(".zip") else "tabular"
+
+    job = run(start(tenancy.org_a, tenancy.member, connector, upload=upload(name, data)))
+
+    assert_failed_cleanly(job, message, tenancy.org_a, settings)
+    assert not any("internal error" in error for error in job.errors)
+
+
+def test_a_5000_digit_count_string_in_an_archive_is_dropped_not_fatal(tenancy):
+    data = archive_with({"data/tweets.js": ytd("tweets", [tweet("1", "hi", favorite_count=HUGE_NUMBER)])})
+
+    job = run(start(tenancy.org_a, tenancy.member, "x_archive", upload=upload("a.zip", data)))
+
+    assert job.status == ImportJob.Status.COMPLETED, job.errors
+    assert HistoryItem.objects.for_org(tenancy.org_a).get(platform_id="1").like_count is None
+
+
+FIVE_MIB = 5 * 1024 * 1024
+LONG_TEXT_CASES = {
+    "JSONL, 5 MiB": (
+        "h.jsonl",
+        f'{{"handle": "a", "kind": "post", "item_id": "1", "text": "{"x" * FIVE_MIB}"}}\n'.encode(),
+        "line 1: text is 5,242,880 characters long; the limit is 25,000 per item",
+    ),
+    "CSV, 100,000 characters": (
+        "h.csv",
+        f"{HEADER}\na,post,1,{'x' * 100_000},\na,post,2,fine,\n".encode(),
+        "line 2: text is 100,000 characters long; the limit is 25,000 per item",
+    ),
+    "CSV, 5 MiB": (
+        "h.csv",
+        f"{HEADER}\na,post,1,{'x' * FIVE_MIB},\n".encode(),
+        "line 2 has a value over 131,072 characters; text may have at most 25,000",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LONG_TEXT_CASES))
+def test_a_table_row_with_text_over_the_item_cap_is_refused_with_a_row_error(case, tenancy, settings):
+    name, data, message = LONG_TEXT_CASES[case]
+
+    job = run(start(tenancy.org_a, tenancy.member, "tabular", upload=upload(name, data)))
+
+    assert_failed_cleanly(job, message, tenancy.org_a, settings)
+
+
+def test_an_archive_item_over_the_text_cap_is_cut_with_a_note(tenancy):
+    incompressible = random.Random(5).randbytes(FIVE_MIB // 2).hex()  # a zip bomb check guards ratios
+    data = archive_with({"data/tweets.js": ytd("tweets", [tweet("1", incompressible)])})
+
+    job = run(start(tenancy.org_a, tenancy.member, "x_archive", upload=upload("a.zip", data)))
+
+    assert job.status == ImportJob.Status.COMPLETED, job.errors
+    stored = HistoryItem.objects.for_org(tenancy.org_a).get(platform_id="1")
+    assert len(stored.text) == MAX_ITEM_TEXT_CHARS
+    assert any("1 item had text longer than 25,000 characters" in note for note in job.notes), job.notes
+
+
+def test_an_internal_error_deletes_the_upload_and_what_was_staged(tenancy, settings, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("scraping.runner.batch_publish", broken)
+    job = start(tenancy.org_a, tenancy.member, "tabular", upload=upload("h.csv", GOOD_CSV))
+
+    with pytest.raises(RuntimeError):
+        run(job)
+
+    job.refresh_from_db()
+    assert_failed_cleanly(job, "An internal error stopped this import", tenancy.org_a, settings)
+    assert not HistoryItem.unscoped.filter(organization=tenancy.org_a).exists(), "staged rows are removed"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
@@ -208,7 +209,8 @@ def test_cancelling_a_waiting_import_drops_what_was_staged(tenancy, bluesky):
     job = start_bluesky(tenancy)
     run(job, time_slice=0)
 
-    job = import_cancel(job=job, organization=tenancy.org_a, role="member", user=tenancy.member)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # staged rows go in small transactions after it
+        job = import_cancel(job=job, organization=tenancy.org_a, role="member", user=tenancy.member)
 
     assert job.status == ImportJob.Status.FAILED and job.errors == [
         f"Cancelled by {tenancy.member.email}. Nothing from this import was added."

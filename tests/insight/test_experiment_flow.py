@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from personas.demo import VOTERS_NAME, VOTERS_SIZE, ensure_demo_panels
-from simulations import stepper
+from simulations import lifecycle, stepper
 from simulations.models import Experiment, Run, RunReportCache, RunStatus
 
 REPLICATES = 10
@@ -24,9 +24,9 @@ FOR_HERSELF = "She bought it for herself. A year later, she has never felt stron
 
 @pytest.fixture
 def queued_tasks(monkeypatch) -> list[tuple[str, tuple]]:
-    """What the stepper hands to django-q2 as runs end (steps themselves are driven here)."""
+    """What ``lifecycle.finish`` hands to django-q2 as runs end (steps themselves are driven here)."""
     queued: list[tuple[str, tuple]] = []
-    monkeypatch.setattr(stepper, "async_task", lambda name, *args, **kwargs: queued.append((name, args)))
+    monkeypatch.setattr(lifecycle, "async_task", lambda name, *args, **kwargs: queued.append((name, args)))
     return queued
 
 
@@ -85,6 +85,7 @@ def _drive(run: Run) -> Run:
     raise AssertionError(f"run {run.pk} did not finish: {run.status} at step {run.next_step}")
 
 
+@pytest.mark.django_db(transaction=True)  # what a run queues as it ends is queued once its ending commits
 def test_two_variants_times_ten_replicates_on_the_demo_panel(
     tenancy, member_client, fake_provider, queued_tasks
 ):

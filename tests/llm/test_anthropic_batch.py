@@ -16,9 +16,15 @@ BATCHES = "/v1/messages/batches"
 
 
 def _provider(loopback) -> AnthropicProvider:
-    return AnthropicProvider(
-        api_key="sk-test", model="claude-haiku-4-5", base_url=loopback.url, max_retries=0
-    )
+    """Anthropic's own API, played by the loopback server (so its error messages may be shown)."""
+    return AnthropicProvider(api_key="sk-test", model="claude-haiku-4-5", max_retries=0)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_plays_the_official_api(loopback, monkeypatch):
+    """The SDK's own setting, as an operator would set it; ``base_url`` is a customer's server
+    (tests/llm/test_anthropic_base_url.py)."""
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", loopback.url)
 
 
 def _requests() -> list[LLMRequest]:

@@ -16,8 +16,16 @@ RETRY_NOW = {"retry-after-ms": "1"}  # the SDK honours it, so retries do not slo
 
 
 def _provider(loopback, **overrides) -> AnthropicProvider:
-    settings = {"api_key": "sk-test", "model": "claude-haiku-4-5", "base_url": loopback.url, "max_retries": 2}
+    """Anthropic's own API, played by the loopback server (so its error messages may be shown)."""
+    settings = {"api_key": "sk-test", "model": "claude-haiku-4-5", "max_retries": 2}
     return AnthropicProvider(**{**settings, **overrides})
+
+
+@pytest.fixture(autouse=True)
+def _loopback_plays_the_official_api(loopback, monkeypatch):
+    """The SDK's own setting, as an operator would set it; ``base_url`` is a customer's server
+    (tests/llm/test_anthropic_base_url.py)."""
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", loopback.url)
 
 
 def _request(key: str = "agent-1", system: str = "You are Ada.", schema=shapes.DECISION_SCHEMA) -> LLMRequest:

@@ -114,7 +114,7 @@ def test_insufficient_quota_raises_at_once(loopback):
     loopback.script(CHAT, Reply(429, shapes.INSUFFICIENT_QUOTA))
     waits: list[float] = []
 
-    with pytest.raises(QuotaExceeded, match="exceeded your current quota"):
+    with pytest.raises(QuotaExceeded, match="no quota left"):
         _provider(loopback, waits).generate([_request()])
     assert waits == [] and len(loopback.requests) == 1
 
@@ -144,7 +144,7 @@ def test_server_errors_exhaust_bounded_retries_into_a_per_request_error(loopback
     )
 
     assert ok.data == shapes.DECISION
-    assert failed.error == "500: The server had an error while processing your request."
+    assert failed.error == "HTTP 500: the server failed or is busy"
     assert failed.retryable
     assert len([r for r in loopback.requests if "bad" in r.body["messages"][1]["content"]]) == 3
     assert waits == [0.5, 1.0]
@@ -205,7 +205,7 @@ def test_other_client_errors_are_per_request_and_not_retried(loopback):
     ok, failed = _provider(loopback).generate([_request("a1"), _request("a2", user="bad")])
 
     assert ok.error is None
-    assert (failed.error, failed.retryable) == ("400: messages too long", False)
+    assert (failed.error, failed.retryable) == ("HTTP 400: the server refused the request", False)
     assert len(loopback.requests) == 2
 
 
@@ -222,3 +222,40 @@ def test_unknown_model_is_a_provider_error(loopback):
 
     with pytest.raises(ProviderError, match="not found"):
         _provider(loopback).generate([_request()])
+
+
+LEAK = "ami-secret-instance-role-AKIA0123456789"  # what an internal service would answer
+
+
+def _refusal(text: str) -> dict:
+    completion = shapes.chat_completion("")
+    completion["choices"][0]["message"]["refusal"] = text
+    return completion
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        Reply(401, {"error": {"message": LEAK, "type": "auth"}}),
+        Reply(403, LEAK.encode()),
+        Reply(404, {"error": LEAK}),
+        Reply(429, {"error": {"message": LEAK, "code": "insufficient_quota"}}),
+        Reply(400, {"object": "error", "message": LEAK}),
+        Reply(500, LEAK.encode()),
+        Reply(200, LEAK.encode()),
+        Reply(200, _refusal(LEAK)),
+    ],
+)
+def test_no_error_repeats_what_the_server_answered(loopback, failure):
+    """``base_url`` can point anywhere: its answer must never come back through errors."""
+    loopback.script(CHAT, failure)
+    try:
+        responses = _provider(loopback, max_attempts=1).generate([_request("a1"), _request("a2")])
+    except Exception as raised:  # noqa: BLE001 - whichever way it fails, the text is checked
+        described = [str(raised)]
+    else:
+        described = [response.error or "" for response in responses]
+        assert all(described), "every request failed, so each carries an error"
+    assert all(LEAK not in text for text in described), described
+    if failure.status >= 400:
+        assert all(f"HTTP {failure.status}" in text for text in described), described

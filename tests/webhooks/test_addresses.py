@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simnet.webhooks.addresses import UnsafeWebhookUrl, address_problem, check_webhook_url, parse_webhook_url
+from simnet.webhooks.addresses import UnsafeUrl, address_problem, check_outbound_url, parse_outbound_url
 
 
 @pytest.mark.parametrize(
@@ -57,25 +57,25 @@ def test_loopback_is_allowed_only_when_asked_and_nothing_else_is():
     ],
 )
 def test_malformed_urls_are_refused(url, message):
-    with pytest.raises(UnsafeWebhookUrl, match=message):
-        parse_webhook_url(url)
+    with pytest.raises(UnsafeUrl, match=message):
+        parse_outbound_url(url)
 
 
 def test_parse_keeps_path_and_query_and_defaults_the_port():
-    assert parse_webhook_url("https://Example.com/h?x=1") == ("https", "example.com", 443, "/h?x=1")
-    assert parse_webhook_url("http://example.com") == ("http", "example.com", 80, "/")
+    assert parse_outbound_url("https://Example.com/h?x=1") == ("https", "example.com", 443, "/h?x=1")
+    assert parse_outbound_url("http://example.com") == ("http", "example.com", 80, "/")
 
 
 def test_every_resolved_address_must_be_public():
     def mixed(host, port):
         return ["93.184.216.34", "10.0.0.5"]
 
-    with pytest.raises(UnsafeWebhookUrl, match="non-public address"):
-        check_webhook_url("https://hooks.example.com/", allow_loopback=False, resolve=mixed)
+    with pytest.raises(UnsafeUrl, match="non-public address"):
+        check_outbound_url("https://hooks.example.com/", allow_loopback=False, resolve=mixed)
 
 
 def test_a_checked_target_carries_the_addresses_to_connect_to():
-    target = check_webhook_url(
+    target = check_outbound_url(
         "https://hooks.example.com:8443/in",
         allow_loopback=False,
         resolve=lambda host, port: ["93.184.216.34"],
@@ -89,5 +89,5 @@ def test_a_checked_target_carries_the_addresses_to_connect_to():
 
 
 def test_names_resolving_to_loopback_are_refused_in_production_mode():
-    with pytest.raises(UnsafeWebhookUrl, match="loopback"):
-        check_webhook_url("http://localhost:8000/", allow_loopback=False)
+    with pytest.raises(UnsafeUrl, match="loopback"):
+        check_outbound_url("http://localhost:8000/", allow_loopback=False)

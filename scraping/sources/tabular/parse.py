@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -17,13 +16,19 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from scraping.records import AccountBundle, AccountRecord, HistoryKind, HistoryRecord
+from scraping.records import MAX_ITEM_TEXT_CHARS, AccountBundle, AccountRecord, HistoryKind, HistoryRecord
 from scraping.sources.base import ProgressCallback, report
 from scraping.sources.errors import RowErrors, UploadRejected
 from scraping.sources.tabular.schema import ALLOWED_COLUMNS, COUNT_COLUMNS, KINDS, REQUIRED_COLUMNS
 from scraping.sources.textcodec import decode_utf8_text
 from scraping.sources.uploads import UploadSource, read_upload
-from scraping.sources.values import parse_iso_datetime
+from scraping.sources.values import (
+    MAX_COUNT,
+    MAX_JSON_INT_DIGITS,
+    NumberTooLong,
+    json_loads,
+    parse_iso_datetime,
+)
 
 _WHOLE_NUMBER = re.compile(r"^[0-9]+$")
 _PROGRESS_EVERY = 1000
@@ -103,7 +108,11 @@ def _csv_rows(text: str) -> Iterator[_RawRow]:
                 continue
             yield _RawRow(line, dict(zip(header, cells)))
     except csv.Error as exc:
-        yield _RawRow(row_start, {}, f"cannot be read as CSV ({exc}); check its quotes")
+        if "field larger than field limit" in str(exc):  # the csv module's own cap, far above ours
+            problem = f"has a value over {csv.field_size_limit():,} characters; text may have at most {MAX_ITEM_TEXT_CHARS:,}"
+            yield _RawRow(row_start, {}, problem)
+        else:
+            yield _RawRow(row_start, {}, f"cannot be read as CSV ({exc}); check its quotes")
 
 
 def _check_header(header: list[str]) -> None:
@@ -133,7 +142,12 @@ def _jsonl_rows(text: str) -> Iterator[_RawRow]:
         if not content.strip():
             continue
         try:
-            item = json.loads(content)
+            item = json_loads(content)
+        except NumberTooLong as exc:
+            yield _RawRow(
+                line, {}, f"has a number with {exc.digits:,} digits (at most {MAX_JSON_INT_DIGITS} allowed)"
+            )
+            continue
         except (ValueError, RecursionError) as exc:
             yield _RawRow(line, {}, f"is not valid JSON ({exc})")
             continue
@@ -241,15 +255,20 @@ def _validate(row: _RawRow) -> tuple[str, HistoryRecord] | list[str]:
     counts: dict[str, int | None] = {}
     for column in COUNT_COLUMNS:
         text = values.get(column, "")
-        if text and not _WHOLE_NUMBER.match(text):
-            problems.append(f"{column} must be a whole number of 0 or more, not {text!r}")
-        counts[column] = int(text) if text and _WHOLE_NUMBER.match(text) else None
+        counts[column] = _count(text)
+        if text and counts[column] is None:
+            problems.append(f"{column} must be a whole number from 0 to {MAX_COUNT:,}, not {_shown(text)}")
+    text = row.values.get("text", "").strip()
+    if len(text) > MAX_ITEM_TEXT_CHARS:
+        problems.append(
+            f"text is {len(text):,} characters long; the limit is {MAX_ITEM_TEXT_CHARS:,} per item"
+        )
     if problems:
         return problems
     record = HistoryRecord(
         platform_id=values["item_id"],
         kind=HistoryKind(kind),
-        text=row.values.get("text", "").strip(),
+        text=text,
         created_at=created_at,
         language=values.get("language", ""),
         target_id=values.get("target_id", ""),
@@ -257,3 +276,16 @@ def _validate(row: _RawRow) -> tuple[str, HistoryRecord] | list[str]:
         **counts,
     )
     return handle, record
+
+
+def _count(text: str) -> int | None:
+    """A count column's value, or None when empty or not a whole number from 0 to ``MAX_COUNT``."""
+    if not _WHOLE_NUMBER.match(text) or len(text) > len(str(MAX_COUNT)):
+        return None  # checked by length first: int() refuses numbers of more than 4,300 digits
+    value = int(text)
+    return value if value <= MAX_COUNT else None
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value quoted for an error message, shortened when long."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text):,} characters)"

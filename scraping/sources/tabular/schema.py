@@ -11,7 +11,8 @@ import csv
 import io
 from dataclasses import dataclass
 
-from scraping.records import HistoryKind
+from scraping.records import MAX_ITEM_TEXT_CHARS, HistoryKind
+from scraping.sources.values import MAX_COUNT
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,11 @@ COLUMNS: tuple[Column, ...] = (
         True,
         "The item's id on its platform; unique per handle and kind. A row repeated exactly is skipped.",
     ),
-    Column("text", False, "What the account wrote. Leave empty for reposts and likes."),
+    Column(
+        "text",
+        False,
+        f"What the account wrote, at most {MAX_ITEM_TEXT_CHARS:,} characters. Leave empty for reposts and likes.",
+    ),
     Column(
         "created_at",
         False,
@@ -45,7 +50,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("target_id", False, "The id of the post replied to, quoted, reposted or liked."),
     Column("target_author", False, "The handle of that post's author."),
     Column("language", False, "Language code such as en or de."),
-    Column("like_count", False, "Likes the item received (a whole number, 0 or more)."),
+    Column("like_count", False, f"Likes the item received (a whole number from 0 to {MAX_COUNT:,})."),
     Column("repost_count", False, "Reposts the item received."),
     Column("reply_count", False, "Replies the item received."),
     Column("quote_count", False, "Quotes the item received."),

@@ -12,6 +12,7 @@ from typing import Any
 
 from scraping.sources.errors import UploadRejected
 from scraping.sources.textcodec import decode_utf8_text
+from scraping.sources.values import NumberTooLong, json_decoder
 
 _WRAPPER = re.compile(r"\A\s*window\.YTD\.(?P<name>[A-Za-z0-9_]+)\.part(?P<part>\d+)\s*=\s*")
 
@@ -33,7 +34,12 @@ def parse_ytd_file(raw: bytes, *, filename: str, datasets: tuple[str, ...]) -> l
             "the archive's files were renamed or mixed up."
         )
     try:
-        value, end = json.JSONDecoder().raw_decode(text, match.end())
+        value, end = json_decoder().raw_decode(text, match.end())
+    except NumberTooLong as exc:
+        raise UploadRejected(
+            f"{filename} is damaged: it holds a number with {exc.digits:,} digits, which X never writes. "
+            "Upload the archive exactly as X made it."
+        ) from None
     except json.JSONDecodeError as exc:
         raise UploadRejected(
             f"{filename} is damaged: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})."

@@ -26,6 +26,7 @@ from .invitations import (
     invitation_revoke,
 )
 from .members import membership_change_role, membership_remove
+from .signup import user_signup_confirm, user_signup_request
 from .tokens import api_token_create, api_token_revoke
 
 __all__ = [
@@ -45,4 +46,6 @@ __all__ = [
     "user_sign_in_record",
     "user_sign_out_record",
     "user_signup",
+    "user_signup_confirm",
+    "user_signup_request",
 ]

@@ -18,6 +18,7 @@ from ..errors import ApplicationError
 from ..models import Membership, Organization
 from ..roles import Role
 from ._rules import actor_membership, lock_organization, owner_count
+from .tokens import tokens_of_member_revoke
 
 User = get_user_model()
 
@@ -59,15 +60,27 @@ def organization_create(*, name: str, owner, ip: str | None = None) -> Organizat
 def user_signup(
     *, email: str, password: str, name: str, organization_name: str, ip: str | None = None
 ) -> tuple[User, Organization | None]:
-    """A new user and, unless ``organization_name`` is empty, their own organization.
+    """A new, active user and, unless ``organization_name`` is empty, their own organization.
 
-    An empty organization name is for people who sign up to accept an invitation.
+    An empty organization name is for people who sign up to accept an invitation. The sign-up
+    page uses ``user_signup_request`` instead, which never says whether an email is taken.
     """
+    email = normalized_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise _duplicate_email()
+    candidate = checked_candidate(email=email, name=name, password=password)
+    return save_account(candidate, organization_name=organization_name, ip=ip)
+
+
+def normalized_email(email: str) -> str:
     email = User.objects.normalize_email((email or "").strip()).lower()
     if not email:
         raise ApplicationError("An email address is required.", fields={"email": ["This field is required."]})
-    if User.objects.filter(email__iexact=email).exists():
-        raise _duplicate_email()
+    return email
+
+
+def checked_candidate(*, email: str, name: str, password: str) -> User:
+    """An unsaved user whose password passed the validators and is hashed."""
     first_name, _, last_name = (name or "").strip().partition(" ")
     candidate = User(email=email, first_name=first_name, last_name=last_name.strip())
     try:
@@ -77,6 +90,13 @@ def user_signup(
             "Choose a stronger password.", fields={"password1": list(error.messages)}
         ) from None
     candidate.set_password(password)
+    return candidate
+
+
+def save_account(
+    candidate: User, *, organization_name: str, ip: str | None
+) -> tuple[User, Organization | None]:
+    """Save ``candidate`` and create its organization (none for an empty name)."""
     try:
         with transaction.atomic():
             candidate.save()
@@ -88,9 +108,12 @@ def user_signup(
     return candidate, organization
 
 
+DUPLICATE_EMAIL = "duplicate_email"
+
+
 def _duplicate_email() -> ApplicationError:
     message = "An account with this email already exists. Sign in instead, or reset your password."
-    return ApplicationError(message, code="duplicate_email", fields={"email": [message]})
+    return ApplicationError(message, code=DUPLICATE_EMAIL, fields={"email": [message]})
 
 
 @transaction.atomic
@@ -137,7 +160,10 @@ def organization_update(
 
 @transaction.atomic
 def organization_leave(*, organization: Organization, user, ip: str | None = None) -> None:
-    """Leave an organization; its last owner cannot (make someone else owner first)."""
+    """Leave an organization, revoking the API tokens one created there.
+
+    Its last owner cannot leave (make someone else owner first).
+    """
     organization = lock_organization(organization)
     membership = actor_membership(organization=organization, actor=user, minimum=roles.READ, action="leave")
     if membership.role == Role.OWNER and owner_count(organization) == 1:
@@ -146,6 +172,7 @@ def organization_leave(*, organization: Organization, user, ip: str | None = Non
             code="last_owner",
         )
     membership.delete()
+    tokens_of_member_revoke(organization=organization, user=user, actor=user, ip=ip)
     audit.record(
         organization=organization,
         action=Actions.MEMBER_LEFT,

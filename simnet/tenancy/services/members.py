@@ -10,11 +10,12 @@ from ..errors import ApplicationError, PermissionDeniedError
 from ..models import Membership
 from ..roles import Role
 from ._rules import actor_membership, lock_organization, owner_count, reload_membership
+from .tokens import tokens_of_member_cap, tokens_of_member_revoke
 
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, actor, role: str, ip: str | None = None) -> Membership:
-    """Change a member's role.
+    """Change a member's role; a demotion lowers the API tokens they created to the new role.
 
     Admins and owners manage members; only an owner grants or removes the owner role;
     nobody raises their own role; the last owner cannot be demoted.
@@ -39,12 +40,15 @@ def membership_change_role(*, membership: Membership, actor, role: str, ip: str 
         )
     membership.role = role
     membership.save(update_fields=["role"])
+    detail = {"from": current, "to": role}
+    if lowered := tokens_of_member_cap(organization=organization, user=membership.user, role=role):
+        detail["tokens_lowered"] = lowered
     audit.record(
         organization=organization,
         action=Actions.MEMBER_ROLE_CHANGED,
         actor=actor,
         target=membership.user,
-        detail={"from": current, "to": role},
+        detail=detail,
         ip=ip,
     )
     return membership
@@ -52,7 +56,10 @@ def membership_change_role(*, membership: Membership, actor, role: str, ip: str 
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor, ip: str | None = None) -> None:
-    """Remove someone else from the organization (admins; owners only by an owner)."""
+    """Remove someone else from the organization (admins; owners only by an owner).
+
+    The API tokens they created are revoked with it; their open streams notice within seconds.
+    """
     organization = lock_organization(membership.organization)
     acting = actor_membership(
         organization=organization, actor=actor, minimum=roles.MANAGE, action="remove members"
@@ -65,6 +72,7 @@ def membership_remove(*, membership: Membership, actor, ip: str | None = None) -
     if membership.role == Role.OWNER and owner_count(organization) == 1:
         raise ApplicationError("The last owner cannot be removed.", code="last_owner")
     membership.delete()
+    tokens_of_member_revoke(organization=organization, user=membership.user, actor=actor, ip=ip)
     audit.record(
         organization=organization,
         action=Actions.MEMBER_REMOVED,
