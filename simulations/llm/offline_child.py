@@ -43,7 +43,7 @@ def check() -> int:
     """One real decode of the bundled model, here; 0 when it answered."""
     from .offline import InProcessOfflineModel
 
-    answer = InProcessOfflineModel(parallel=1, prefix_cache_mb=0).generate(
+    answer = InProcessOfflineModel().generate(  # the settings the product runs with
         [LLMRequest(key="check", system="You are terse.", user="Say hello.", max_tokens=4)]
     )[0]
     if answer.error:
