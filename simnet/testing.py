@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -45,12 +46,19 @@ def run_django_code(code: str, timeout: float = 60, **extra_env: str) -> subproc
 
 
 def start_qcluster(**extra_env: str) -> subprocess.Popen:
-    """A real django-q2 worker process on the test database (caller stops it)."""
-    return subprocess.Popen(
+    """A real django-q2 worker process on the test database (caller stops it).
+
+    Its output goes to an unnamed temporary file, ``process.log``: a pipe that nobody reads fills
+    up after 64 KiB of log lines and then blocks the worker mid-task, silently.
+    """
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process, read after it
+    process = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=BASE_DIR,
         env=subprocess_env(**extra_env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    process.log = log
+    return process

@@ -20,13 +20,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from .events import append_event
-from .models import ACTIVE_STATUSES, FINAL_STATUSES, Run, RunStatus
+from .models import ACTIVE_STATUSES, FINAL_STATUSES, Experiment, Run, RunStatus
 from .queue import enqueue_step
 
 
@@ -111,16 +111,24 @@ def _stop(run: Run, query: QuerySet, owner: str | None, status: str, reason: str
             return False
         run.status, run.status_reason = status, reason
         append_event(run, "status", {"status": status, "reason": reason})
-        transaction.on_commit(lambda: _after_stop(run, status))
+        for follow_up in _follow_ups(run, status):
+            transaction.on_commit(follow_up, robust=True)  # one failing (logged) never skips the others
     return True
 
 
-def _after_stop(run: Run, status: str) -> None:
-    _start_waiting_runs(run.organization_id)  # a stopped run frees its concurrency slot
-    _emit_webhook(run, status)
+def _follow_ups(run: Run, status: str) -> list:
+    follow_ups = [
+        lambda: _start_waiting_runs(run.organization_id),  # a stopped run frees its concurrency slot
+        lambda: _emit_webhook(run, status),
+    ]
     if status in FINAL_STATUSES:
-        async_task("simulations.tasks.store_run_report", run.pk)  # the first view of the report is instant
-        _finish_experiment(run)
+        follow_ups += [
+            lambda: async_task(
+                "simulations.tasks.store_run_report", run.pk
+            ),  # the report's first view is instant
+            lambda: _finish_experiment(run.experiment_id),
+        ]
+    return follow_ups
 
 
 def _start_waiting_runs(organization_id: int) -> None:
@@ -145,9 +153,25 @@ def _emit_webhook(run: Run, status: str) -> None:
     emit(organization=run.organization, event=event[status], payload=payload)
 
 
-def _finish_experiment(run: Run) -> None:
+def _finish_experiment(experiment_id: int | None) -> None:
     """The last run of an experiment to end marks it completed and queues its comparison."""
     from .services.experiments import experiment_mark_if_finished  # imported here: services import us
 
-    if run.experiment_id and experiment_mark_if_finished(run.experiment_id):
-        async_task("simulations.tasks.store_experiment_comparison", run.experiment_id)
+    if experiment_id and experiment_mark_if_finished(experiment_id):
+        async_task("simulations.tasks.store_experiment_comparison", experiment_id)
+
+
+def finish_stalled_experiments() -> int:
+    """The watchdog's second duty: complete running experiments whose runs have all ended (the
+    follow-up of their last run was lost, e.g. its worker died right after the run's commit)."""
+    stalled = list(
+        Experiment.unscoped.filter(status="running")
+        .annotate(
+            runs_in_all=Count("runs"), unfinished=Count("runs", filter=~Q(runs__status__in=FINAL_STATUSES))
+        )
+        .filter(runs_in_all__gt=0, unfinished=0)
+        .values_list("pk", flat=True)
+    )
+    for experiment_id in stalled:
+        _finish_experiment(experiment_id)
+    return len(stalled)

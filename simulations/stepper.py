@@ -150,8 +150,10 @@ def _take_step(run: Run, owner: str) -> str:
 
 
 def resume_stalled() -> int:
-    """The watchdog: re-queue active runs whose worker died (lease expired) or never started."""
+    """The watchdog: re-queue active runs whose worker died (lease expired) or never started, and
+    complete the experiments whose last run's follow-up was lost."""
     stalled = lifecycle.stalled_runs()
     for run_id in stalled:
         enqueue_step(run_id)
+    lifecycle.finish_stalled_experiments()
     return len(stalled)

@@ -3,13 +3,12 @@ subprocesses on the test database, and Debian's Chromium driven by Playwright.""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.processes import free_port, stop_group, wait_for_port
+from tests.support.processes import free_port, start_logged, stop_group, wait_for_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -53,9 +52,11 @@ def live_server_url(transactional_db, chromium_path, server_env):
     port = free_port()
     env = subprocess_env(**server_env)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the servers must keep Django's async-safety checks
-    daphne = subprocess.Popen(
+    daphne = start_logged(  # the web server make run starts
         [
-            str(Path(sys.executable).parent / "daphne"),
+            sys.executable,
+            "-m",
+            "simnet.server",
             "-b",
             "127.0.0.1",
             "-p",
@@ -64,8 +65,6 @@ def live_server_url(transactional_db, chromium_path, server_env):
         ],
         cwd=BASE_DIR,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     worker = start_qcluster(**server_env)

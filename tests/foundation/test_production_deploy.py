@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.processes import free_port, stop_group, wait_for_port
+from tests.support.processes import free_port, start_logged, stop_group, wait_for_port
 
 pytestmark = pytest.mark.slow
 
@@ -71,9 +71,9 @@ def deployed(production_env):
     _manage(env, "check", "--deploy", "--fail-level", "WARNING")
     run_id = int(_manage(env, "shell", "-c", SEED).strip().splitlines()[-1])
     port = free_port()
-    daphne = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "simnet.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    daphne = start_logged(  # the web server scripts/serve.sh starts
+        [sys.executable, "-m", "simnet.server", "-b", "127.0.0.1", "-p", str(port), "simnet.asgi:application"],
+        cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     try:
         wait_for_port(port, daphne)

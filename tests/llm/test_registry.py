@@ -32,7 +32,7 @@ def test_offline_is_built_without_loading_the_model():
 
     assert provider.name == "offline" and provider.model.startswith("SmolLM2")
     assert isinstance(provider, offline_process.OfflineProvider)
-    assert not offline_process._PROCESSES  # no child started, no model loaded
+    assert tuple(sorted(provider.settings.items())) not in offline_process._PROCESSES  # no child, no model
 
 
 def test_unknown_kind_and_unknown_setting_are_refused():

@@ -194,3 +194,46 @@ def test_no_code_outside_lifecycle_writes_a_final_run_status():
         for line in final_status_writes(path.read_text())
     ]
     assert not offenders, f"end runs with lifecycle.finish(), not here: {offenders}"
+
+
+def _experiment_of(scenario, user, runs: int):
+    from simulations.models import Experiment
+
+    experiment = Experiment.objects.create(
+        organization=scenario.organization, scenario=scenario, name="Drafts"
+    )
+    started = [_start(scenario, user) for _ in range(runs)]
+    Run.unscoped.filter(pk__in=[run.pk for run in started]).update(experiment=experiment)
+    return experiment, started
+
+
+def test_a_failing_follow_up_never_skips_the_experiments_completion(
+    fake_scenario, tenancy, queued_tasks, monkeypatch
+):
+    experiment, [run] = _experiment_of(fake_scenario, tenancy.member, runs=1)
+
+    def broken_webhooks(run, status):
+        raise RuntimeError("the webhook table is locked")
+
+    monkeypatch.setattr(lifecycle, "_emit_webhook", broken_webhooks)
+    _complete(run, tenancy.member)
+
+    experiment.refresh_from_db()
+    assert experiment.status == "completed"
+    assert ("simulations.tasks.store_experiment_comparison", (experiment.pk,)) in queued_tasks
+
+
+def test_the_watchdog_completes_an_experiment_whose_last_follow_up_was_lost(
+    fake_scenario, tenancy, queued_tasks
+):
+    lost, lost_runs = _experiment_of(fake_scenario, tenancy.member, runs=2)
+    going, going_runs = _experiment_of(fake_scenario, tenancy.member, runs=2)
+    Run.unscoped.filter(pk__in=[r.pk for r in lost_runs + going_runs[:1]]).update(status=RunStatus.COMPLETED)
+
+    stepper.resume_stalled()
+
+    lost.refresh_from_db()
+    going.refresh_from_db()
+    assert lost.status == "completed" and going.status == "running"  # one run of ``going`` is still queued
+    assert ("simulations.tasks.store_experiment_comparison", (lost.pk,)) in queued_tasks
+    assert ("simulations.tasks.store_experiment_comparison", (going.pk,)) not in queued_tasks
