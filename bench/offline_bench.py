@@ -11,6 +11,7 @@ model is missing.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import time
 from dataclasses import dataclass, replace
 
@@ -68,8 +69,9 @@ class OfflineFigures:
 def measure_offline() -> OfflineFigures | str:
     """The figures, or the reason the offline model is not available here."""
     try:
-        offline = importlib.import_module("simulations.llm.offline")
-        importlib.import_module("llama_cpp")
+        offline = importlib.import_module("simulations.llm.offline_process")  # the product's path
+        if importlib.util.find_spec("llama_cpp") is None:
+            return "llama-cpp-python is not installed (pip install 'simnet[offline]')"
         provider = offline.OfflineProvider()
         started = time.perf_counter()
         provider.generate([LLMRequest(key="load", system="", user="Hi.", max_tokens=1)])
