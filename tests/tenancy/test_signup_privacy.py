@@ -15,20 +15,9 @@ from django.urls import reverse
 from simnet.tenancy.models import Membership, Organization, User
 from simnet.tenancy.roles import Role
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.signup import PASSWORD, signup_data
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a-long-unusual-passphrase"
-
-
-def signup_data(**overrides):
-    data = {
-        "email": "ada@example.com",
-        "name": "Ada Lovelace",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-        "organization_name": "Engines",
-    }
-    return {**data, **overrides}
 
 
 @pytest.fixture

@@ -12,20 +12,9 @@ from simnet.tenancy.middleware import SESSION_KEY
 from simnet.tenancy.models import AuditEvent, Membership, Organization, User
 from simnet.tenancy.roles import Role
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.signup import signup_data
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a-long-unusual-passphrase"
-
-
-def signup_data(**overrides):
-    data = {
-        "email": "ada@example.com",
-        "name": "Ada Lovelace",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-        "organization_name": "Engines",
-    }
-    return {**data, **overrides}
 
 
 def test_signup_page_renders(client):
