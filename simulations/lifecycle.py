@@ -122,12 +122,9 @@ def _follow_ups(run: Run, status: str) -> list:
         lambda: _emit_webhook(run, status),
     ]
     if status in FINAL_STATUSES:
-        follow_ups += [
-            lambda: async_task(
-                "simulations.tasks.store_run_report", run.pk
-            ),  # the report's first view is instant
-            lambda: _finish_experiment(run.experiment_id),
-        ]
+        # The report is stored at once, so its first view is instant.
+        follow_ups.append(lambda: async_task("simulations.tasks.store_run_report", run.pk))
+        follow_ups.append(lambda: _finish_experiment(run.experiment_id))
     return follow_ups
 
 

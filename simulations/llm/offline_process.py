@@ -90,9 +90,9 @@ class ModelProcess:
                 kind, value = self._ask(("generate", list(requests)))
             except ChildDied:
                 return self._crashed(requests)
+            self.crashes_in_a_row = 0  # the child answered, even if with an error
         if kind == "error":
             raise ProviderError(value)
-        self.crashes_in_a_row = 0
         return value
 
     def _ask(self, message: Any) -> tuple[str, Any]:
