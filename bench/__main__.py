@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any
 
-from .engine_bench import SIZES, measure_overhead, measure_prompts, measure_snapshot
-from .offline_bench import OfflineFigures, measure_offline
+from bench.engine_bench import SIZES, measure_overhead, measure_prompts, measure_snapshot
+from bench.offline_bench import OfflineFigures, measure_offline
 
 WARMUP_AND_STEPS = {100: (4, 8), 1_000: (3, 4), 10_000: (2, 2)}
 

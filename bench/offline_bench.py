@@ -15,6 +15,7 @@ import importlib.util
 import time
 from dataclasses import dataclass, replace
 
+from bench.engine_bench import AD
 from simulations.engine import (
     PanelSnapshot,
     World,
@@ -25,8 +26,6 @@ from simulations.engine import (
     plan_step,
 )
 from simulations.llm.base import LLMRequest, ProviderError
-
-from .engine_bench import AD
 
 AGENTS = 6
 STEPS = 4

@@ -14,20 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from simnet.api.idempotency import idempotent
-from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
-from simnet.api.schema import error_responses
-from simnet.tenancy.actors import request_actor
-from simnet.tenancy.audit import client_ip
-from simnet.tenancy.mixins import OrganizationScopedMixin
-from simnet.tenancy.models import ApiToken, User
-from simnet.tenancy.permissions import request_role
-from simulations import services as simulation_services
-
-from . import selectors, services, synthetic
-from .boards import BoardMember
-from .models import Panel, Persona
-from .serializers import (
+from personas import selectors, services, synthetic
+from personas.boards import BoardMember
+from personas.models import Panel, Persona
+from personas.serializers import (
     BoardCreateSerializer,
     HistoryFilterSerializer,
     HistoryItemSerializer,
@@ -41,6 +31,15 @@ from .serializers import (
     PersonaSummaryRequestSerializer,
     PopulationCreateSerializer,
 )
+from simnet.api.idempotency import idempotent
+from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
+from simnet.api.schema import error_responses
+from simnet.tenancy.actors import request_actor
+from simnet.tenancy.audit import client_ip
+from simnet.tenancy.mixins import OrganizationScopedMixin
+from simnet.tenancy.models import ApiToken, User
+from simnet.tenancy.permissions import request_role
+from simulations import services as simulation_services
 
 READ_ACTIONS = ("list", "retrieve", "copy")
 SUMMARY_ACTIONS = ("summary", "summary_clear")  # edits: only the organization's own personas

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from personas import api
 
 router = SimpleRouter()
 router.register("panels", api.PanelViewSet, basename="api_panel")

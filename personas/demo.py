@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .models import Panel
-from .synthetic import SYSTEM_ROLE, panel_create_board, panel_create_population
+from personas.models import Panel
+from personas.synthetic import SYSTEM_ROLE, panel_create_board, panel_create_population
 
 VOTERS_NAME = "Demo: US voters (sampled)"
 BOARD_NAME = "Demo: Board of directors"

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from django import forms
 
-from .boards import BoardMember
-from .models import Persona
-from .population_data import available_sources
-from .sampling import source_fields, source_marginals
-from .services import persona_values
-from .synthetic import DEFAULT_AVG_FOLLOWING, DEFAULT_HOMOPHILY, MAX_POPULATION
+from personas.boards import BoardMember
+from personas.models import Persona
+from personas.population_data import available_sources
+from personas.sampling import source_fields, source_marginals
+from personas.services import persona_values
+from personas.synthetic import DEFAULT_AVG_FOLLOWING, DEFAULT_HOMOPHILY, MAX_POPULATION
 
 QUOTA_PREFIX = "quota"
 

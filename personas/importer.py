@@ -36,17 +36,7 @@ from django.utils import timezone
 
 from personas.cards import build_card
 from personas.graphs import follow_graph_from_imports
-from personas.profiling import (
-    ProfileResult,
-    derive_profile,
-    online_chance_per_step,
-    per_item_propensities,
-    split_history,
-    term_background,
-)
-from scraping.records import AccountBundle, AccountRecord, FollowRecord, HistoryKind, HistoryRecord
-
-from .models import (
+from personas.models import (
     FollowEdge,
     HistoryItem,
     ImportBatch,
@@ -56,6 +46,15 @@ from .models import (
     SourceAccount,
     SourceFollow,
 )
+from personas.profiling import (
+    ProfileResult,
+    derive_profile,
+    online_chance_per_step,
+    per_item_propensities,
+    split_history,
+    term_background,
+)
+from scraping.records import AccountBundle, AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 
 DEFAULT_HOLDOUT_FRACTION = 0.2
 DEFAULT_CARD_BUDGET = 500

@@ -12,6 +12,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from personas import selectors, services
+from personas.forms import PersonaForm
+from personas.models import HistoryKind, Panel, PanelMember, Persona
+from personas.views import caller_role, post_only
 from simnet.tenancy import roles
 from simnet.tenancy.audit import client_ip
 from simnet.tenancy.errors import ApplicationError
@@ -19,11 +23,6 @@ from simnet.tenancy.forms import add_application_error
 from simnet.tenancy.mixins import org_view
 from simulations import selectors as simulation_selectors
 from simulations import services as simulation_services
-
-from . import selectors, services
-from .forms import PersonaForm
-from .models import HistoryKind, Panel, PanelMember, Persona
-from .views import caller_role, post_only
 
 HISTORY_PAGE_SIZE = 20
 HELD_OUT = "held_out"  # the history tab of items kept back from the profile, to test predictions against

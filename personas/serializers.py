@@ -6,12 +6,11 @@ from datetime import datetime
 
 from rest_framework import serializers
 
+from personas.models import HistoryItem, HistoryKind, Panel, PanelShare, Persona, SourceAccount
+from personas.synthetic import DEFAULT_AVG_FOLLOWING, DEFAULT_HOMOPHILY, MAX_BOARD, MAX_POPULATION
 from simnet.api.fields import object_id_field
 from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
 from simulations.models import ProviderConfig
-
-from .models import HistoryItem, HistoryKind, Panel, PanelShare, Persona, SourceAccount
-from .synthetic import DEFAULT_AVG_FOLLOWING, DEFAULT_HOMOPHILY, MAX_BOARD, MAX_POPULATION
 
 
 class PanelSerializer(serializers.ModelSerializer):

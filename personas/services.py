@@ -11,15 +11,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from simnet.tenancy import roles
-from simnet.tenancy.access import require_role
-from simnet.tenancy.audit import Actions, record
-from simnet.tenancy.errors import ApplicationError
-from simnet.tenancy.models import Organization
-
-from .boards import BoardMember, board_card
-from .cards import build_synthetic_card
-from .models import (
+from personas.boards import BoardMember, board_card
+from personas.cards import build_synthetic_card
+from personas.models import (
     FollowEdge,
     HistoryItem,
     Panel,
@@ -29,6 +23,11 @@ from .models import (
     SourceAccount,
     SourceFollow,
 )
+from simnet.tenancy import roles
+from simnet.tenancy.access import require_role
+from simnet.tenancy.audit import Actions, record
+from simnet.tenancy.errors import ApplicationError
+from simnet.tenancy.models import Organization
 
 EDITABLE_ORIGINS = (Persona.Origin.MANUAL, Persona.Origin.BOARD)
 HAND_MADE_KINDS = (Panel.Kind.CUSTOM, Panel.Kind.BOARD)

@@ -12,15 +12,14 @@ from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 
+from personas.boards import BioParseError, BoardMember, board_card, default_board, parse_bios
+from personas.graphs import synthetic_follow_graph
+from personas.models import FollowEdge, Panel, PanelMember, Persona
+from personas.population_data import SourceUnavailable, available_sources
+from personas.sampling import SampledPersona, SamplingError, sample_population, sampled_card, source_fields
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
 from simnet.tenancy.errors import ApplicationError
-
-from .boards import BioParseError, BoardMember, board_card, default_board, parse_bios
-from .graphs import synthetic_follow_graph
-from .models import FollowEdge, Panel, PanelMember, Persona
-from .population_data import SourceUnavailable, available_sources
-from .sampling import SampledPersona, SamplingError, sample_population, sampled_card, source_fields
 
 SYSTEM_ROLE = roles.Role.OWNER  # operator code (demo seeding, management commands) acts with full rights
 MAX_POPULATION = 5000

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import persona_views, views
+from personas import persona_views, views
 
 urlpatterns = [
     path("", views.panel_list, name="panel_list"),

@@ -13,14 +13,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from simnet.tenancy import roles
-from simnet.tenancy.audit import client_ip
-from simnet.tenancy.errors import ApplicationError
-from simnet.tenancy.forms import add_application_error
-from simnet.tenancy.mixins import org_view
-
-from . import demo, selectors, services, synthetic
-from .forms import (
+from personas import demo, selectors, services, synthetic
+from personas.forms import (
     BoardForm,
     BoardMemberFormSet,
     CopyForm,
@@ -29,7 +23,12 @@ from .forms import (
     PopulationForm,
     ShareForm,
 )
-from .models import Panel
+from personas.models import Panel
+from simnet.tenancy import roles
+from simnet.tenancy.audit import client_ip
+from simnet.tenancy.errors import ApplicationError
+from simnet.tenancy.forms import add_application_error
+from simnet.tenancy.mixins import org_view
 
 MEMBERS_PAGE_SIZE = 25
 

@@ -10,21 +10,20 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from personas.api import caller
-from simnet.api.idempotency import idempotent
-from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
-from simnet.api.schema import IDEMPOTENCY_KEY_PARAMETER, error_responses
-from simnet.tenancy.mixins import OrganizationScopedMixin
-from simnet.tenancy.permissions import request_role
-
-from . import services
-from .models import ImportJob
-from .serializers import (
+from scraping import services
+from scraping.models import ImportJob
+from scraping.serializers import (
     ImportErrorsSerializer,
     ImportJobSerializer,
     ImportRetrySerializer,
     ImportStartSerializer,
 )
-from .storage import SizeLimitedUploadHandler, refuse_oversized_request
+from scraping.storage import SizeLimitedUploadHandler, refuse_oversized_request
+from simnet.api.idempotency import idempotent
+from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
+from simnet.api.schema import IDEMPOTENCY_KEY_PARAMETER, error_responses
+from simnet.tenancy.mixins import OrganizationScopedMixin
+from simnet.tenancy.permissions import request_role
 
 
 @extend_schema_view(

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from scraping import api
 
 router = SimpleRouter()
 router.register("imports", api.ImportJobViewSet, basename="api_import")

@@ -6,10 +6,9 @@ from django import forms
 
 from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION
 from personas.models import Panel
+from scraping.services import CARD_BUDGET_RANGE, MAX_HOLDOUT_PERCENT
+from scraping.sources import CONNECTORS
 from simnet.tenancy.errors import ApplicationError
-
-from .services import CARD_BUDGET_RANGE, MAX_HOLDOUT_PERCENT
-from .sources import CONNECTORS
 
 
 class ImportForm(forms.Form):
@@ -60,7 +59,6 @@ class ImportForm(forms.Form):
             for message in messages:
                 if field in self.fields:
                     self.add_error(field, message)
-
 
 
 class RetryForm(forms.Form):

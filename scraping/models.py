@@ -18,9 +18,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from scraping.sources import CONNECTORS
 from simnet.tenancy.scoping import TenantModel
-
-from .sources import CONNECTORS
 
 
 class ImportJob(TenantModel):

@@ -39,15 +39,14 @@ from personas.importer import (
     bundles_stage,
 )
 from personas.models import ImportBatch, Panel
+from scraping import record_json
+from scraping.connectors import is_network, open_batches, parse_file
+from scraping.models import ImportJob, ImportStagedItem
 from scraping.records import AccountBundle, ImportFailed, cap_item_texts
+from scraping.services import RUN_TASK, enqueue_import
+from scraping.sources import Batch, RateLimited, RowErrors
+from scraping.storage import delete_upload, upload_file_path
 from simnet.tenancy.secrets import SecretUnreadable, decrypt_for
-
-from . import record_json
-from .connectors import is_network, open_batches, parse_file
-from .models import ImportJob, ImportStagedItem
-from .services import RUN_TASK, enqueue_import
-from .sources import Batch, RateLimited, RowErrors
-from .storage import delete_upload, upload_file_path
 
 log = logging.getLogger(__name__)
 

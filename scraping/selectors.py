@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from personas.models import Persona
+from scraping.models import ImportJob
 from simnet.tenancy.access import get_for_org
-
-from .models import ImportJob
 
 
 def import_list(*, organization) -> QuerySet[ImportJob]:

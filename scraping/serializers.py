@@ -6,11 +6,10 @@ from rest_framework import serializers
 
 from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION
 from personas.models import Panel
+from scraping.models import ImportJob
+from scraping.services import CARD_BUDGET_RANGE, MAX_HOLDOUT_PERCENT
+from scraping.sources import CONNECTORS
 from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
-
-from .models import ImportJob
-from .services import CARD_BUDGET_RANGE, MAX_HOLDOUT_PERCENT
-from .sources import CONNECTORS
 
 
 class ImportStartSerializer(serializers.Serializer):
@@ -50,7 +49,6 @@ class ImportStartSerializer(serializers.Serializer):
     card_budget = serializers.IntegerField(
         min_value=CARD_BUDGET_RANGE[0], max_value=CARD_BUDGET_RANGE[1], default=DEFAULT_CARD_BUDGET
     )
-
 
 
 class ImportProgressSerializer(serializers.Serializer):

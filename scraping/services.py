@@ -14,16 +14,15 @@ from django_q.tasks import async_task
 
 from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION, STAGE_CHUNK_ROWS, batch_discard
 from personas.models import Panel
+from scraping.connectors import is_network, normalized_account
+from scraping.models import ImportJob, ImportStagedItem
+from scraping.sources import CONNECTORS
+from scraping.storage import delete_upload, store_upload
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
 from simnet.tenancy.audit import Actions, record
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.secrets import encrypt_for
-
-from .connectors import is_network, normalized_account
-from .models import ImportJob, ImportStagedItem
-from .sources import CONNECTORS
-from .storage import delete_upload, store_upload
 
 RUN_TASK = "scraping.tasks.run_import"
 MAX_HOLDOUT_PERCENT = 50

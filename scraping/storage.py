@@ -16,10 +16,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 
+from scraping.sources.uploads import megabytes
 from simnet.body_limits import MULTIPART_OVERHEAD_BYTES
 from simnet.tenancy.errors import ApplicationError
-
-from .sources.uploads import megabytes
 
 IMPORTS_DIR = "imports"
 

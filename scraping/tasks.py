@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .runner import import_run, resume_stalled_imports
+from scraping.runner import import_run, resume_stalled_imports
 
 
 def run_import(job_id: int) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from scraping import views
 
 urlpatterns = [
     path("", views.import_list, name="import_list"),

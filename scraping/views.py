@@ -19,17 +19,16 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from personas import selectors as panel_selectors
 from personas.views import caller_role, post_only
+from scraping import selectors, services
+from scraping.forms import ImportForm, RetryForm
+from scraping.sources import CONNECTORS
+from scraping.sources.tabular import COLUMNS, SCHEMA_DOC, TEMPLATE_CSV
+from scraping.storage import UploadTooLarge, install_upload_limit, upload_limit
 from simnet.tenancy import roles
 from simnet.tenancy.audit import client_ip
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.forms import add_application_error
 from simnet.tenancy.mixins import org_view
-
-from . import selectors, services
-from .forms import ImportForm, RetryForm
-from .sources import CONNECTORS
-from .sources.tabular import COLUMNS, SCHEMA_DOC, TEMPLATE_CSV
-from .storage import UploadTooLarge, install_upload_limit, upload_limit
 
 JOBS_PAGE_SIZE = 25
 _CODE = re.compile(r"`([^`]+)`")

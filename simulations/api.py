@@ -22,10 +22,9 @@ from simnet.tenancy import roles
 from simnet.tenancy.actors import request_actor
 from simnet.tenancy.audit import client_ip
 from simnet.tenancy.mixins import OrganizationScopedMixin
-
-from . import selectors, services
-from .models import Experiment, ProviderConfig, Scenario, Stimulus
-from .serializers import (
+from simulations import selectors, services
+from simulations.models import Experiment, ProviderConfig, Scenario, Stimulus
+from simulations.serializers import (
     EstimateRequestSerializer,
     EstimateSerializer,
     ExperimentCreateSerializer,

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import api, run_api
+from simulations import api, run_api
 
 RUN_ROWS = r"runs/(?P<run_id>[^/.]+)"  # like the router's own lookups; not a number -> 404
 

@@ -31,16 +31,15 @@ from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.models import Membership
+from simulations import persistence
 from simulations.analysis.backtest import BASELINE
 from simulations.analysis.jsonable import to_jsonable
 from simulations.analysis.records import ActionKind, Reaction
+from simulations.backtest_simulation import BacktestCase, BacktestStopped, audience, simulate_backtest
 from simulations.llm.base import Provider, ProviderError, ProviderUnavailable, QuotaExceeded
 from simulations.llm.registry import build_provider
-
-from . import persistence
-from .backtest_simulation import BacktestCase, BacktestStopped, audience, simulate_backtest
-from .models import Backtest, ProviderConfig
-from .providers import OFFLINE_MODEL, choice_for, provider_for
+from simulations.models import Backtest, ProviderConfig
+from simulations.providers import OFFLINE_MODEL, choice_for, provider_for
 
 REACTION_KINDS = ("reply", "quote", "repost", "like")
 MIN_SHARED_REACTORS = 2

@@ -22,9 +22,8 @@ from simnet.tenancy.audit import client_ip
 from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
 from simnet.tenancy.forms import add_application_error
 from simnet.tenancy.mixins import org_view
-
-from . import selectors, services
-from .forms import (
+from simulations import selectors, services
+from simulations.forms import (
     MAX_STIMULI,
     ExperimentForm,
     ProviderConfigForm,
@@ -35,9 +34,9 @@ from .forms import (
     VariantForm,
     VariantFormSet,
 )
-from .models import ProviderConfig, Scenario, Stimulus
-from .services.experiments import MAX_VARIANTS
-from .services.runs import budget_left
+from simulations.models import ProviderConfig, Scenario, Stimulus
+from simulations.services.experiments import MAX_VARIANTS
+from simulations.services.runs import budget_left
 
 TEMPLATE = "simulations/scenario_builder.html"
 MAX_HANDLES = 300

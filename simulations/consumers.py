@@ -24,10 +24,9 @@ from django.conf import settings
 
 from simnet.tenancy.models import Membership
 from simnet.tenancy.selectors import ACCESS_RECHECK_SECONDS, membership_allows_read
-
-from .event_render import render_event
-from .events import events_after, group_name
-from .models import Run
+from simulations.event_render import render_event
+from simulations.events import events_after, group_name
+from simulations.models import Run
 
 
 def _after_from_query(scope) -> int:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from simulations.llm.wrappers import CachedDecision, CacheKey
-
-from .models import DecisionCacheEntry
+from simulations.models import DecisionCacheEntry
 
 
 class DatabaseDecisionStore:

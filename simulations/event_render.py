@@ -12,8 +12,8 @@ import json
 
 from django.template.loader import render_to_string
 
-from .models import RunEvent
-from .room import fragment_context
+from simulations.models import RunEvent
+from simulations.room import fragment_context
 
 
 def event_json(event: RunEvent) -> dict:

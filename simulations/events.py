@@ -16,7 +16,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import F
 
-from .models import Run, RunEvent
+from simulations.models import Run, RunEvent
 
 log = logging.getLogger(__name__)
 

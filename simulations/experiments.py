@@ -23,9 +23,8 @@ from simulations.analysis.jsonable import to_jsonable
 from simulations.analysis.power import replicates_for_difference
 from simulations.analysis.report import OUTCOME_METRICS
 from simulations.analysis.stats import bootstrap_mean_ci
-
-from .models import FINAL_STATUSES, Experiment, Run, RunStatus
-from .reports import run_outcome_metrics
+from simulations.models import FINAL_STATUSES, Experiment, Run, RunStatus
+from simulations.reports import run_outcome_metrics
 
 COMPARISON_VERSION = "2"  # 2: verdicts name metrics in words and say when no replicate differed
 MIN_REPLICATES = 2  # a variance needs two values

@@ -15,9 +15,8 @@ from django.urls import reverse
 
 from personas.models import Panel, Persona
 from simulations.engine.recommenders import RECOMMENDERS
-
-from .models import ProviderConfig, RunStatus, Scenario
-from .services.experiments import MAX_VARIANTS
+from simulations.models import ProviderConfig, RunStatus, Scenario
+from simulations.services.experiments import MAX_VARIANTS
 
 MAX_STIMULI = 20
 OFFLINE_LABEL = "Offline model (SmolLM2-135M, on this server) — free"

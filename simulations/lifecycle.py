@@ -25,9 +25,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from .events import append_event
-from .models import ACTIVE_STATUSES, FINAL_STATUSES, Experiment, Run, RunStatus
-from .queue import enqueue_step
+from simulations.events import append_event
+from simulations.models import ACTIVE_STATUSES, FINAL_STATUSES, Experiment, Run, RunStatus
+from simulations.queue import enqueue_step
 
 
 def lease_seconds() -> int:
@@ -152,7 +152,9 @@ def _emit_webhook(run: Run, status: str) -> None:
 
 def _finish_experiment(experiment_id: int | None) -> None:
     """The last run of an experiment to end marks it completed and queues its comparison."""
-    from .services.experiments import experiment_mark_if_finished  # imported here: services import us
+    from simulations.services.experiments import (
+        experiment_mark_if_finished,  # imported here: services import us
+    )
 
     if experiment_id and experiment_mark_if_finished(experiment_id):
         async_task("simulations.tasks.store_experiment_comparison", experiment_id)

@@ -26,9 +26,8 @@ from simulations.engine.persona import Persona as EnginePersona
 from simulations.engine.step import StepResult
 from simulations.engine.stimuli import Stimulus as EngineStimulus
 from simulations.engine.world import World
-
-from .events import append_event
-from .models import Run, RunAction, RunPost, RunSnapshot, Scenario, Stimulus
+from simulations.events import append_event
+from simulations.models import Run, RunAction, RunPost, RunSnapshot, Scenario, Stimulus
 
 
 class StepAlreadyCommitted(Exception):
@@ -63,7 +62,8 @@ def panel_snapshot(panel: Panel) -> PanelSnapshot:
         for m in members
     )
     follows = tuple(
-        (str(a), str(b)) for a, b in FollowEdge.objects.filter(panel=panel).values_list("follower_id", "followee_id")
+        (str(a), str(b))
+        for a, b in FollowEdge.objects.filter(panel=panel).values_list("follower_id", "followee_id")
     )
     return PanelSnapshot(personas=personas, follows=follows)
 
@@ -85,7 +85,9 @@ def engine_stimulus(stimulus: Stimulus, *, at_step: int | None) -> EngineStimulu
         author = {"author_id": str(stimulus.author_persona_id)}
     else:
         author = {"author_handle": stimulus.author_handle or "brand"}
-    return EngineStimulus(id=f"s{stimulus.pk}", text=stimulus.text, at_step=at_step, boost=stimulus.boost, **author)
+    return EngineStimulus(
+        id=f"s{stimulus.pk}", text=stimulus.text, at_step=at_step, boost=stimulus.boost, **author
+    )
 
 
 def new_world(run: Run) -> World:

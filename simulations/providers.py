@@ -26,12 +26,11 @@ from simnet.webhooks.addresses import (
     resolve_host,
 )
 from simnet.webhooks.services import loopback_allowed
+from simulations.decision_store import DatabaseDecisionStore
 from simulations.llm.base import Provider, ProviderError
 from simulations.llm.registry import build_provider
 from simulations.llm.wrappers import CachingProvider, RetryingProvider
-
-from .decision_store import DatabaseDecisionStore
-from .models import ProviderConfig
+from simulations.models import ProviderConfig
 
 OFFLINE_MODEL = "SmolLM2-135M-Instruct.Q4_1"
 

@@ -20,10 +20,9 @@ from simnet.api.schema import IDEMPOTENCY_KEY_PARAMETER, error_responses
 from simnet.tenancy.mixins import OrganizationScopedMixin, ScopedPrimaryKeyRelatedField
 from simnet.tenancy.models import User
 from simnet.tenancy.permissions import request_role
-
-from . import backtests, experiments, reports
-from .models import Backtest, Experiment, ProviderConfig, Run
-from .serializers import MAX_SEED
+from simulations import backtests, experiments, reports
+from simulations.models import Backtest, Experiment, ProviderConfig, Run
+from simulations.serializers import MAX_SEED
 
 
 class RunReportView(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin, generics.GenericAPIView):

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import report_api
+from simulations import report_api
 
 router = SimpleRouter()
 router.register("backtests", report_api.BacktestViewSet, basename="api_backtest")

@@ -6,10 +6,9 @@ from django import forms
 
 from personas.models import Panel
 from simulations.analysis.report import OUTCOME_METRICS
-
-from .backtests import MAX_REPLICATES
-from .experiments import METRIC_LABELS
-from .models import Backtest, ProviderConfig
+from simulations.backtests import MAX_REPLICATES
+from simulations.experiments import METRIC_LABELS
+from simulations.models import Backtest, ProviderConfig
 
 SELF_SERVE_CHOICES = [
     ("offline", "Offline model (on this server, free)"),

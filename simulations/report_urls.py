@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import report_views
+from simulations import report_views
 
 urlpatterns = [
     path("simulations/<int:run_id>/report/", report_views.run_report, name="run_report"),

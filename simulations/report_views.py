@@ -17,11 +17,10 @@ from simnet.tenancy.access import get_for_org
 from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
 from simnet.tenancy.forms import add_application_error
 from simnet.tenancy.mixins import org_view
+from simulations import backtests, experiments, report_display, reports
 from simulations.analysis.backtest import BASELINE, COLUMNS
-
-from . import backtests, experiments, report_display, reports
-from .models import Backtest, Experiment, Run, RunPost
-from .report_forms import BacktestForm, PowerForm
+from simulations.models import Backtest, Experiment, Run, RunPost
+from simulations.report_forms import BacktestForm, PowerForm
 
 BACKTESTS_SHOWN = 100
 RESPONSES_SHOWN = 300  # labelled replies listed on the page; the export has them all

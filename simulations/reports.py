@@ -53,10 +53,17 @@ from simulations.analysis.report import MAX_SEGMENTS, RunReport, build_report, s
 from simulations.analysis.sentiment import ResponseRow, response_rows
 from simulations.engine.persona import PanelSnapshot
 from simulations.llm.base import ProviderError
-
-from .models import FINAL_STATUSES, ProviderConfig, Run, RunAction, RunEvent, RunPost, RunReportCache
-from .providers import provider_for
-from .report_trust import assess_trust
+from simulations.models import (
+    FINAL_STATUSES,
+    ProviderConfig,
+    Run,
+    RunAction,
+    RunEvent,
+    RunPost,
+    RunReportCache,
+)
+from simulations.providers import provider_for
+from simulations.report_trust import assess_trust
 
 REPORT_VERSION = "2"  # 2: the classifier that labelled the replies is recorded
 JUDGE_KINDS = (ProviderConfig.Kind.ANTHROPIC, ProviderConfig.Kind.OPENAI_COMPAT)
@@ -153,7 +160,9 @@ def _views(rows: list[RunAction]) -> list[ImpressionRecord] | None:
     if any(row.seen is None for row in rows):
         return None
     return [
-        ImpressionRecord(row.step, 1, persona_id=row.agent_key, post_id=key) for row in rows for key in row.seen
+        ImpressionRecord(row.step, 1, persona_id=row.agent_key, post_id=key)
+        for row in rows
+        for key in row.seen
     ]
 
 

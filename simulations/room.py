@@ -16,13 +16,19 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from simulations import persistence, selectors
 from simulations.engine.meeting import Phase, Utterance
 from simulations.engine.minutes import Minutes, build_minutes
 from simulations.engine.world import World
-
-from . import persistence, selectors
-from .models import Interview, Run, RunEvent, RunPost, RunStatus, Scenario, Stimulus
-from .presenters import PostView, post_views, progress_view, segment_options, segments_by_author, thread_tree
+from simulations.models import Interview, Run, RunEvent, RunPost, RunStatus, Scenario, Stimulus
+from simulations.presenters import (
+    PostView,
+    post_views,
+    progress_view,
+    segment_options,
+    segments_by_author,
+    thread_tree,
+)
 
 PHASE_LABELS = {
     Phase.OPEN: "opening",

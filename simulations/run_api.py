@@ -26,12 +26,11 @@ from simnet.tenancy.actors import request_actor
 from simnet.tenancy.audit import client_ip
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.mixins import OrganizationScopedMixin
-
-from . import services
-from .api import SimulationsViewSet
-from .events import events_after
-from .models import Run, RunAction, RunEvent, RunPost
-from .run_serializers import (
+from simulations import services
+from simulations.api import SimulationsViewSet
+from simulations.events import events_after
+from simulations.models import Run, RunAction, RunEvent, RunPost
+from simulations.run_serializers import (
     ActionFilterSerializer,
     EventFilterSerializer,
     InjectedSerializer,

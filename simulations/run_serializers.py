@@ -12,9 +12,17 @@ from rest_framework import serializers
 
 from simnet.api.fields import object_id_field
 from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
-
-from .models import Interview, ProviderConfig, Run, RunAction, RunEvent, RunPost, Scenario, Stimulus
-from .serializers import MAX_REPLICATES, MAX_SEED, MAX_TEXT, EstimateSerializer
+from simulations.models import (
+    Interview,
+    ProviderConfig,
+    Run,
+    RunAction,
+    RunEvent,
+    RunPost,
+    Scenario,
+    Stimulus,
+)
+from simulations.serializers import MAX_REPLICATES, MAX_SEED, MAX_TEXT, EstimateSerializer
 
 
 class UsageSerializer(serializers.Serializer):

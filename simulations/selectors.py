@@ -6,9 +6,17 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from simnet.tenancy.access import get_for_org
-
-from .models import FINAL_STATUSES, Experiment, Interview, ProviderConfig, Run, RunAction, RunEvent, RunStatus
-from .reports import JUDGE_KINDS
+from simulations.models import (
+    FINAL_STATUSES,
+    Experiment,
+    Interview,
+    ProviderConfig,
+    Run,
+    RunAction,
+    RunEvent,
+    RunStatus,
+)
+from simulations.reports import JUDGE_KINDS
 
 ACTIVITY_LIMIT = 30
 LIVE_ONLY_KINDS = ("post", "counters", "progress")  # shown in place, not in the activity list

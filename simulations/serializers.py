@@ -15,10 +15,9 @@ from rest_framework import serializers
 from personas.models import Panel, PanelMember
 from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
 from simulations.engine.recommenders import RECOMMENDERS
-
-from .experiments import experiment_comparison, experiment_status_counts
-from .models import Experiment, ProviderConfig, Scenario, Stimulus
-from .services.experiments import MAX_VARIANTS
+from simulations.experiments import experiment_comparison, experiment_status_counts
+from simulations.models import Experiment, ProviderConfig, Scenario, Stimulus
+from simulations.services.experiments import MAX_VARIANTS
 
 MAX_TEXT = 5000
 MAX_STIMULI = 20

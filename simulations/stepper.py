@@ -18,18 +18,17 @@ import time
 
 from django.conf import settings
 
+from simulations import lifecycle, persistence
 from simulations.engine.budget import Budget, BudgetExhausted, BudgetGuard
 from simulations.engine.decisions import gather_decisions
 from simulations.engine.step import apply_step, plan_step
 from simulations.engine.world import World
+from simulations.events import append_event
 from simulations.llm.base import ProviderCrashed, ProviderError, ProviderUnavailable, QuotaExceeded
 from simulations.llm.pricing import price_for
-
-from . import lifecycle, persistence
-from .events import append_event
-from .models import ACTIVE_STATUSES, Run, RunStatus, Stimulus
-from .providers import choice_for, provider_for
-from .queue import enqueue_step
+from simulations.models import ACTIVE_STATUSES, Run, RunStatus, Stimulus
+from simulations.providers import choice_for, provider_for
+from simulations.queue import enqueue_step
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,9 @@ def _change_status(run: Run, owner: str | None, status: str, reason: str) -> Non
 def _over_concurrency(run: Run) -> bool:
     if run.started_at is not None:
         return False
-    running = Run.unscoped.filter(organization_id=run.organization_id, status=RunStatus.RUNNING).exclude(pk=run.pk)
+    running = Run.unscoped.filter(organization_id=run.organization_id, status=RunStatus.RUNNING).exclude(
+        pk=run.pk
+    )
     return running.count() >= run.organization.max_concurrent_runs
 
 
@@ -121,21 +122,36 @@ def _take_step(run: Run, owner: str) -> str:
                 return f"step {plan.step}: {len(decisions)} answers cached, continued in a new task"
             decisions += gather_decisions(batch, provider, guard=guard)
     except BudgetExhausted as stop:
-        _change_status(run, owner, RunStatus.PAUSED, f"Budget reached: {stop} Raise the budget and resume to go on.")
+        _change_status(
+            run, owner, RunStatus.PAUSED, f"Budget reached: {stop} Raise the budget and resume to go on."
+        )
         return "paused: budget"
     except QuotaExceeded as stop:
-        _change_status(run, owner, RunStatus.PAUSED, f"The provider refused for quota or spend limits: {stop} "
-                       "Resume once the account has credit.")
+        _change_status(
+            run,
+            owner,
+            RunStatus.PAUSED,
+            f"The provider refused for quota or spend limits: {stop} Resume once the account has credit.",
+        )
         return "paused: quota"
     except ProviderUnavailable as stop:
-        _change_status(run, owner, RunStatus.PAUSED, f"The provider is unavailable: {stop} Resume to try again.")
+        _change_status(
+            run, owner, RunStatus.PAUSED, f"The provider is unavailable: {stop} Resume to try again."
+        )
         return "paused: unavailable"
     except ProviderCrashed as stop:
-        _change_status(run, owner, RunStatus.PAUSED, f"The model stopped working: {stop} Resume to try again.")
+        _change_status(
+            run, owner, RunStatus.PAUSED, f"The model stopped working: {stop} Resume to try again."
+        )
         return "paused: model crashed"
     except ProviderError as stop:
-        _change_status(run, owner, RunStatus.FAILED, f"The provider rejected the run: {stop} "
-                       "Check the provider settings (key, model, URL), then re-run.")
+        _change_status(
+            run,
+            owner,
+            RunStatus.FAILED,
+            f"The provider rejected the run: {stop} "
+            "Check the provider settings (key, model, URL), then re-run.",
+        )
         return "failed: provider"
     result = apply_step(world, plan, decisions)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import backtests, experiments, reports, stepper
+from simulations import backtests, experiments, reports, stepper
 
 
 def advance_run(run_id: int) -> str:

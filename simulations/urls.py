@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import builder_views, views
+from simulations import builder_views, views
 
 urlpatterns = [
     # building and starting

@@ -20,12 +20,11 @@ from simnet.tenancy.audit import client_ip
 from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
 from simnet.tenancy.forms import add_application_error
 from simnet.tenancy.mixins import org_view
-
-from . import selectors, services
-from .forms import ForkForm, InjectForm, InterviewForm, RunFilterForm
-from .models import FINAL_STATUSES, Run
-from .presenters import optional_url
-from .room import run_room
+from simulations import selectors, services
+from simulations.forms import ForkForm, InjectForm, InterviewForm, RunFilterForm
+from simulations.models import FINAL_STATUSES, Run
+from simulations.presenters import optional_url
+from simulations.room import run_room
 
 RUNS_PAGE_SIZE = 25
 FEED_FILTERS = {"stimulus": "Stimulus threads", "negative": "Negative replies"}

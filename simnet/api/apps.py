@@ -7,4 +7,4 @@ class ApiConfig(AppConfig):
     verbose_name = "API infrastructure"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the OpenAPI description of API tokens)
+        from simnet.api import schema  # noqa: F401  (registers the OpenAPI description of API tokens)

@@ -36,10 +36,9 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from simnet.api.models import IdempotencyRecord
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.permissions import request_organization
-
-from .models import IdempotencyRecord
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
-from .idempotency import KEY_HEADER, MAX_KEY_LENGTH
+from simnet.api.idempotency import KEY_HEADER, MAX_KEY_LENGTH
 
 
 class ErrorDetailSerializer(serializers.Serializer):

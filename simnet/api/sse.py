@@ -32,14 +32,13 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from rest_framework import exceptions
 from rest_framework.request import Request
 
+from simnet.api.exceptions import error_body
 from simnet.tenancy.api_auth import ApiTokenAuthentication
 from simnet.tenancy.models import Organization
 from simnet.tenancy.selectors import ACCESS_RECHECK_SECONDS, api_token_allows_read, membership_allows_read
 from simulations.event_render import event_json
 from simulations.events import events_after
 from simulations.models import FINAL_STATUSES, Run
-
-from .exceptions import error_body
 
 KEEPALIVE_SECONDS = 15.0
 RECONNECT_MILLISECONDS = 3000

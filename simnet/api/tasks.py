@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .idempotency import idempotency_records_purge
+from simnet.api.idempotency import idempotency_records_purge
 
 
 def purge_idempotency_records() -> int:

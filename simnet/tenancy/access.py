@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from . import roles
-from .errors import PermissionDeniedError
+from simnet.tenancy import roles
+from simnet.tenancy.errors import PermissionDeniedError
 
 
 def get_for_org(queryset, organization, **lookup):
@@ -25,4 +25,6 @@ def get_for_org(queryset, organization, **lookup):
 def require_role(role: str | None, minimum: str, action: str = "do this") -> None:
     """Raise ``PermissionDeniedError`` unless ``role`` is at least ``minimum``."""
     if role is None or not roles.at_least(role, minimum):
-        raise PermissionDeniedError(f"Your role ({role or 'none'}) cannot {action}; it needs {minimum} or above.")
+        raise PermissionDeniedError(
+            f"Your role ({role or 'none'}) cannot {action}; it needs {minimum} or above."
+        )

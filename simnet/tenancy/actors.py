@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
-from .models import ApiToken, Membership, Organization, User
+from simnet.tenancy.models import ApiToken, Membership, Organization, User
 
 Actor: TypeAlias = User | ApiToken
 

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
+from simnet.tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
 
 
 class UnscopedAdmin(admin.ModelAdmin):

@@ -7,8 +7,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Organization
-from .permissions import request_organization, request_role
+from simnet.tenancy.models import Organization
+from simnet.tenancy.permissions import request_organization, request_role
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

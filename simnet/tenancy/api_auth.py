@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken
-from .secrets import hash_token
+from simnet.tenancy.models import ApiToken
+from simnet.tenancy.secrets import hash_token
 
 TOKEN_PREFIX = "snt"
 # ``last_used_at`` is advisory: written at most this often, so reads rarely need the write lock.

@@ -7,4 +7,4 @@ class TenancyConfig(AppConfig):
     verbose_name = "Organizations and access"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the audit receivers)
+        from simnet.tenancy import signals  # noqa: F401  (connects the audit receivers)

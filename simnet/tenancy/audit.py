@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import AuditEvent
+from simnet.tenancy.models import AuditEvent
 
 
 class Actions:

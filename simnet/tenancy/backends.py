@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from . import login_throttle
-from .audit import client_ip
+from simnet.tenancy import login_throttle
+from simnet.tenancy.audit import client_ip
 
 
 class ThrottledModelBackend(ModelBackend):

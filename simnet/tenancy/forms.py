@@ -14,10 +14,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from . import login_throttle, roles
-from .audit import Actions, client_ip
-from .errors import ApplicationError
-from .roles import Role
+from simnet.tenancy import login_throttle, roles
+from simnet.tenancy.audit import Actions, client_ip
+from simnet.tenancy.errors import ApplicationError
+from simnet.tenancy.roles import Role
 
 
 def roles_up_to(role: str | None) -> list[tuple[str, str]]:

@@ -18,14 +18,13 @@ from rest_framework.response import Response
 from simnet.api.idempotency import idempotent
 from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
 from simnet.api.schema import error_responses
-
-from . import roles, selectors, services
-from .audit import client_ip
-from .errors import PermissionDeniedError
-from .mixins import OrganizationScopedMixin
-from .models import ApiToken, Invitation, Membership
-from .permissions import IsOrganizationMember, request_role
-from .roles import Role
+from simnet.tenancy import roles, selectors, services
+from simnet.tenancy.audit import client_ip
+from simnet.tenancy.errors import PermissionDeniedError
+from simnet.tenancy.mixins import OrganizationScopedMixin
+from simnet.tenancy.models import ApiToken, Invitation, Membership
+from simnet.tenancy.permissions import IsOrganizationMember, request_role
+from simnet.tenancy.roles import Role
 
 
 def require_signed_in_person(request) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import Membership
+from simnet.tenancy.models import Membership
 
 SESSION_KEY = "simnet_org_id"
 

@@ -13,9 +13,9 @@ from django.http import Http404
 from django.shortcuts import redirect
 from rest_framework import serializers
 
-from . import roles
-from .access import require_role
-from .permissions import request_organization, request_role
+from simnet.tenancy import roles
+from simnet.tenancy.access import require_role
+from simnet.tenancy.permissions import request_organization, request_role
 
 
 def org_view(minimum: str = roles.READ):

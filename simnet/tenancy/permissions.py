@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from . import roles
-from .models import ApiToken
+from simnet.tenancy import roles
+from simnet.tenancy.models import ApiToken
 
 
 def request_role(request) -> str | None:

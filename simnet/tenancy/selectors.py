@@ -11,11 +11,11 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from . import roles
-from .access import get_for_org
-from .models import ApiToken, AuditEvent, Invitation, Membership, Organization
-from .roles import Role
-from .secrets import hash_token
+from simnet.tenancy import roles
+from simnet.tenancy.access import get_for_org
+from simnet.tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Organization
+from simnet.tenancy.roles import Role
+from simnet.tenancy.secrets import hash_token
 
 User = get_user_model()
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from . import services
-from .audit import client_ip
+from simnet.tenancy import services
+from simnet.tenancy.audit import client_ip
 
 
 @receiver(user_logged_in, dispatch_uid="tenancy.audit_sign_in")

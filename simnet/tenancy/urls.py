@@ -3,8 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
-from .forms import EmailAuthenticationForm
+from simnet.tenancy import views
+from simnet.tenancy.forms import EmailAuthenticationForm
 
 urlpatterns = [
     # accounts

@@ -26,11 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import roles, selectors, services
-from .access import require_role
-from .audit import client_ip
-from .errors import ApplicationError, PermissionDeniedError
-from .forms import (
+from simnet.tenancy import roles, selectors, services
+from simnet.tenancy.access import require_role
+from simnet.tenancy.audit import client_ip
+from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
+from simnet.tenancy.forms import (
     ApiTokenForm,
     AuditFilterForm,
     InvitationForm,
@@ -41,9 +41,9 @@ from .forms import (
     add_application_error,
     roles_up_to,
 )
-from .middleware import SESSION_KEY
-from .mixins import org_view
-from .roles import Role
+from simnet.tenancy.middleware import SESSION_KEY
+from simnet.tenancy.mixins import org_view
+from simnet.tenancy.roles import Role
 
 AUDIT_PAGE_SIZE = 25
 API_BASE_PATH = "/api/v1/"

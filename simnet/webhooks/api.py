@@ -24,9 +24,8 @@ from simnet.tenancy.audit import client_ip
 from simnet.tenancy.mixins import OrganizationScopedMixin
 from simnet.tenancy.models import ApiToken
 from simnet.tenancy.permissions import IsOrganizationMember, request_role
-
-from . import services
-from .models import Delivery, DeliveryAttempt, WebhookEndpoint, WebhookEvent
+from simnet.webhooks import services
+from simnet.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint, WebhookEvent
 
 
 class IsOrganizationAdmin(IsOrganizationMember):

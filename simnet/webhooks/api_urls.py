@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from .api import DeliveryViewSet, WebhookEndpointViewSet
+from simnet.webhooks.api import DeliveryViewSet, WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("endpoints", WebhookEndpointViewSet, basename="api_webhook_endpoint")

@@ -20,12 +20,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from simnet.tenancy.secrets import SecretUnreadable, decrypt_for
-
-from . import transport
-from .addresses import UnsafeUrl, check_outbound_url, resolve_host
-from .models import Delivery, DeliveryAttempt
-from .services import enqueue_deliveries, loopback_allowed
-from .signing import signature_header
+from simnet.webhooks import transport
+from simnet.webhooks.addresses import UnsafeUrl, check_outbound_url, resolve_host
+from simnet.webhooks.models import Delivery, DeliveryAttempt
+from simnet.webhooks.services import enqueue_deliveries, loopback_allowed
+from simnet.webhooks.signing import signature_header
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ migration 0002; ``deliver`` is enqueued after commit by ``services.emit`` and th
 
 from __future__ import annotations
 
-from .attempts import deliveries_sweep, delivery_attempt
+from simnet.webhooks.attempts import deliveries_sweep, delivery_attempt
 
 
 def deliver(delivery_id: int) -> None:

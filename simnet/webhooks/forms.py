@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from simnet.tenancy.errors import ApplicationError
-
-from .models import WebhookEvent
+from simnet.webhooks.models import WebhookEvent
 
 
 class WebhookEndpointForm(forms.Form):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from simnet.tenancy.access import get_for_org
-
-from .models import Delivery, WebhookEndpoint
+from simnet.webhooks.models import Delivery, WebhookEndpoint
 
 
 def webhook_endpoint_list(*, organization) -> QuerySet[WebhookEndpoint]:

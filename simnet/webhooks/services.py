@@ -24,9 +24,8 @@ from django_q.tasks import async_task
 from simnet.tenancy import audit
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.secrets import encrypt_for, mask
-
-from .addresses import UnsafeUrl, check_outbound_url, resolve_host
-from .models import Delivery, WebhookEndpoint, WebhookEvent
+from simnet.webhooks.addresses import UnsafeUrl, check_outbound_url, resolve_host
+from simnet.webhooks.models import Delivery, WebhookEndpoint, WebhookEvent
 
 try:
     from redis.exceptions import RedisError

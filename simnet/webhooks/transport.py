@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from .addresses import Target
+from simnet.webhooks.addresses import Target
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 TOTAL_TIMEOUT_SECONDS = 10.0

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from simnet.webhooks import views
 
 urlpatterns = [
     path("", views.webhook_list, name="webhook_list"),

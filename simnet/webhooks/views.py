@@ -18,10 +18,9 @@ from simnet.tenancy import roles
 from simnet.tenancy.audit import client_ip
 from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
 from simnet.tenancy.mixins import org_view
-
-from . import selectors, services
-from .forms import WebhookEndpointEditForm, WebhookEndpointForm, add_application_error
-from .transport import EXCERPT_BYTES
+from simnet.webhooks import selectors, services
+from simnet.webhooks.forms import WebhookEndpointEditForm, WebhookEndpointForm, add_application_error
+from simnet.webhooks.transport import EXCERPT_BYTES
 
 DELIVERY_PAGE_SIZE = 25
 

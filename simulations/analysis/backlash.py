@@ -26,10 +26,10 @@ from enum import StrEnum
 
 import numpy as np
 
-from .lexicon import accusation_cues
-from .metrics import descendants, thread_children
-from .records import ENGAGEMENT_ACTIONS, ActionRecord, PersonaRecord, PostKind, PostRecord
-from .sentiment import ResponseLabel, Sentiment, Stance
+from simulations.analysis.lexicon import accusation_cues
+from simulations.analysis.metrics import descendants, thread_children
+from simulations.analysis.records import ENGAGEMENT_ACTIONS, ActionRecord, PersonaRecord, PostKind, PostRecord
+from simulations.analysis.sentiment import ResponseLabel, Sentiment, Stance
 
 NEGATIVE_SHARE_THRESHOLDS = (0.20, 0.35, 0.50)
 QUOTE_REPOST_THRESHOLDS = (0.5, 1.0, 2.0)

@@ -28,9 +28,9 @@ import numpy as np
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import rankdata
 
-from .records import ActionKind, Reaction, as_reaction
-from .sentiment import Sentiment, SentimentClassifier, default_classifier
-from .themes import top_terms
+from simulations.analysis.records import ActionKind, Reaction, as_reaction
+from simulations.analysis.sentiment import Sentiment, SentimentClassifier, default_classifier
+from simulations.analysis.themes import top_terms
 
 PRIORITY = (
     ActionKind.QUOTE, ActionKind.REPLY, ActionKind.REPOST, ActionKind.LIKE, ActionKind.FOLLOW, ActionKind.POST,

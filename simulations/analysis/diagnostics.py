@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .records import ActionKind, Reaction, as_reaction
-from .sentiment import Sentiment, SentimentClassifier, default_classifier
-from .text import word_count
+from simulations.analysis.records import ActionKind, Reaction, as_reaction
+from simulations.analysis.sentiment import Sentiment, SentimentClassifier, default_classifier
+from simulations.analysis.text import word_count
 
 COLLAPSE_RATIO = 0.5
 MIN_REAL_NEGATIVE = 0.05

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
-from .power import replicates_for_effect, trials_for_proportions
-from .stats import (
+from simulations.analysis.power import replicates_for_effect, trials_for_proportions
+from simulations.analysis.stats import (
     ConfidenceInterval,
     SignificanceTest,
     bootstrap_mean_ci,

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .jsonable import to_jsonable
+from simulations.analysis.jsonable import to_jsonable
 
 T = TypeVar("T")
 _SCALARS: dict[type, pa.DataType] = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}

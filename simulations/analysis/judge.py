@@ -15,12 +15,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from simulations.analysis.sentiment import (
+    Sentiment,
+    SentimentClassifier,
+    Stance,
+    TextSentiment,
+    default_classifier,
+)
 from simulations.engine.estimate import Range
 from simulations.llm.base import ZERO_USAGE, LLMRequest, Provider, Usage
 from simulations.llm.pricing import Price
 from simulations.llm.tokens import count_tokens
-
-from .sentiment import Sentiment, SentimentClassifier, Stance, TextSentiment, default_classifier
 
 JUDGE_SCHEMA = {
     "type": "object",

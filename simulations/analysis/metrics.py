@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .records import (
+from simulations.analysis.records import (
     ENGAGEMENT_ACTIONS,
     ActionKind,
     ActionRecord,

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .backlash import BacklashAssessment, assess_backlash
-from .diagnostics import Diagnostics, diagnose
-from .jsonable import to_jsonable
-from .metrics import (
+from simulations.analysis.backlash import BacklashAssessment, assess_backlash
+from simulations.analysis.diagnostics import Diagnostics, diagnose
+from simulations.analysis.jsonable import to_jsonable
+from simulations.analysis.metrics import (
     Cascade,
     EngagementCounts,
     SegmentRate,
@@ -23,7 +23,7 @@ from .metrics import (
     engagement_totals,
     stimulus_cascades,
 )
-from .records import (
+from simulations.analysis.records import (
     ActionRecord,
     FollowEdge,
     ImpressionRecord,
@@ -33,7 +33,7 @@ from .records import (
     follower_map,
     reactions_from_actions,
 )
-from .sentiment import (
+from simulations.analysis.sentiment import (
     ResponseLabel,
     SegmentShare,
     SentimentClassifier,
@@ -42,7 +42,7 @@ from .sentiment import (
     negative_share_by_segment,
     summarize,
 )
-from .themes import Embedder, ThemeReport, find_themes
+from simulations.analysis.themes import Embedder, ThemeReport, find_themes
 
 MAX_SEGMENTS = 12  # a trait with more distinct values is an identifier, not a segment
 

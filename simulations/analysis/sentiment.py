@@ -29,9 +29,15 @@ from typing import Protocol, runtime_checkable
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from .lexicon import accusation_cues, joke_cues, opens_with_agreement, opens_with_disagreement, support_cues
-from .metrics import thread_parents
-from .records import RESPONSE_KINDS, PersonaRecord, PostKind, PostRecord, segment_values
+from simulations.analysis.lexicon import (
+    accusation_cues,
+    joke_cues,
+    opens_with_agreement,
+    opens_with_disagreement,
+    support_cues,
+)
+from simulations.analysis.metrics import thread_parents
+from simulations.analysis.records import RESPONSE_KINDS, PersonaRecord, PostKind, PostRecord, segment_values
 
 VADER_POSITIVE = 0.05
 VADER_NEGATIVE = -0.05

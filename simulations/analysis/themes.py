@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lexicon import accusation_cues, joke_cues
-from .text import terms
-from .vectors import TfidfMatrix, choose_k, non_empty_rows, normalize_rows, tfidf
+from simulations.analysis.lexicon import accusation_cues, joke_cues
+from simulations.analysis.text import terms
+from simulations.analysis.vectors import TfidfMatrix, choose_k, non_empty_rows, normalize_rows, tfidf
 
 Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> one vector per text
 

@@ -47,14 +47,14 @@ Everything else
 - ``prompt_tokens(request)``: prefix / suffix token counts of a request.
 """
 
-from .actions import ActionResult, ActionType, Outcome
-from .budget import Budget, BudgetExhausted, BudgetGuard
-from .config import RoundtableConfig, WorldConfig
-from .decisions import gather_decisions
-from .demo import DEMO_AGENDA, demo_board, demo_panel
-from .estimate import Estimate, Range, estimate_run
-from .interview import interview_request
-from .minutes import (
+from simulations.engine.actions import ActionResult, ActionType, Outcome
+from simulations.engine.budget import Budget, BudgetExhausted, BudgetGuard
+from simulations.engine.config import RoundtableConfig, WorldConfig
+from simulations.engine.decisions import gather_decisions
+from simulations.engine.demo import DEMO_AGENDA, demo_board, demo_panel
+from simulations.engine.estimate import Estimate, Range, estimate_run
+from simulations.engine.interview import interview_request
+from simulations.engine.minutes import (
     Minutes,
     build_minutes,
     format_minutes,
@@ -62,16 +62,16 @@ from .minutes import (
     minutes_summary_request,
     with_summary,
 )
-from .persona import PanelSnapshot, Persona
-from .prompts import PromptTokens, prompt_tokens
-from .recommenders import make_recommender, register
-from .runner import RunReport, run
-from .schemas import DECISION_SCHEMA, MEETING_SCHEMA
-from .step import Event, StalePlan, StepResult, apply_step, plan_step
-from .stimuli import Stimulus
-from .timeline import format_timeline
-from .turns import AgentDecision, AgentTurn, Decision, StepPlan
-from .world import World
+from simulations.engine.persona import PanelSnapshot, Persona
+from simulations.engine.prompts import PromptTokens, prompt_tokens
+from simulations.engine.recommenders import make_recommender, register
+from simulations.engine.runner import RunReport, run
+from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
+from simulations.engine.step import Event, StalePlan, StepResult, apply_step, plan_step
+from simulations.engine.stimuli import Stimulus
+from simulations.engine.timeline import format_timeline
+from simulations.engine.turns import AgentDecision, AgentTurn, Decision, StepPlan
+from simulations.engine.world import World
 
 __all__ = [
     "DECISION_SCHEMA",

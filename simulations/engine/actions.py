@@ -13,10 +13,9 @@ from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
+from simulations.engine.posts import Post, PostKind
+from simulations.engine.world import World, usage_from_dict
 from simulations.llm.base import ZERO_USAGE, Usage
-
-from .posts import Post, PostKind
-from .world import World, usage_from_dict
 
 MAX_TEXT_CHARS = 280
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .clock import DEFAULT_START, SimClock
+from simulations.engine.clock import DEFAULT_START, SimClock
 
 FORMAT_NAMES = ("feed", "roundtable")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from .persona import PanelSnapshot, Persona
+from simulations.engine.persona import PanelSnapshot, Persona
 
 TOPICS: dict[str, tuple[str, ...]] = {
     "climate": ("climate policy", "renewable energy", "heat waves", "carbon taxes"),

@@ -13,14 +13,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from simulations.engine.config import WorldConfig
+from simulations.engine.memory import ENTRY_TOKENS
+from simulations.engine.persona import PanelSnapshot, Persona
+from simulations.engine.prompts import feed_prefix_text
+from simulations.engine.roundtable import UTTERANCE_TOKENS, meeting_prefix_text
 from simulations.llm.pricing import Price
 from simulations.llm.tokens import count_tokens
-
-from .config import WorldConfig
-from .memory import ENTRY_TOKENS
-from .persona import PanelSnapshot, Persona
-from .prompts import feed_prefix_text
-from .roundtable import UTTERANCE_TOKENS, meeting_prefix_text
 
 MIN_CACHEABLE_PREFIX = 1024  # hosted prompt caches ignore shorter prefixes
 EXPECTED_RETRY_SHARE = 0.03
@@ -104,7 +103,13 @@ def estimate_run(
             "prefix shorter than hosted prompt caches accept: expected cost assumes no cache discount"
         )
     return Estimate(
-        calls, input_tokens, output_tokens, cost, wall, tuple(notes), _responses(panel, config, weights, calls)
+        calls,
+        input_tokens,
+        output_tokens,
+        cost,
+        wall,
+        tuple(notes),
+        _responses(panel, config, weights, calls),
     )
 
 

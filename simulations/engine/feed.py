@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .posts import Post, PostKind
-from .world import World
+from simulations.engine.posts import Post, PostKind
+from simulations.engine.world import World
 
 HOT_DECAY = 1.5  # exponent of the age penalty, as in Hacker News' "gravity"
 

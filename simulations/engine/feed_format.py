@@ -12,9 +12,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from simulations.llm.base import FeedItem
-
-from .actions import (
+from simulations.engine.actions import (
     Action,
     ActionResult,
     ActionType,
@@ -31,14 +29,15 @@ from .actions import (
     Unfollow,
     execute,
 )
-from .feed import Candidate, build_pool, is_eligible
-from .parsing import parse_feed_decision
-from .posts import PostKind
-from .prompts import feed_request, seen_entry
-from .recommenders import make_recommender
-from .stimuli import Boost
-from .turns import AgentDecision, AgentTurn, Decision
-from .world import World
+from simulations.engine.feed import Candidate, build_pool, is_eligible
+from simulations.engine.parsing import parse_feed_decision
+from simulations.engine.posts import PostKind
+from simulations.engine.prompts import feed_request, seen_entry
+from simulations.engine.recommenders import make_recommender
+from simulations.engine.stimuli import Boost
+from simulations.engine.turns import AgentDecision, AgentTurn, Decision
+from simulations.engine.world import World
+from simulations.llm.base import FeedItem
 
 REPAIR_NOTE = "Answer again with one JSON object: action, target, text, reason."
 

@@ -6,11 +6,11 @@ import random
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from .actions import ActionResult
-from .feed_format import FeedFormat
-from .roundtable import RoundtableFormat
-from .turns import AgentDecision, AgentTurn, Decision
-from .world import World
+from simulations.engine.actions import ActionResult
+from simulations.engine.feed_format import FeedFormat
+from simulations.engine.roundtable import RoundtableFormat
+from simulations.engine.turns import AgentDecision, AgentTurn, Decision
+from simulations.engine.world import World
 
 
 class Format(Protocol):

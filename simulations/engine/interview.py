@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from simulations.engine.prompts import decision_seed, situation_traits
+from simulations.engine.sentences import sentence_ends
+from simulations.engine.world import World
 from simulations.llm.base import LLMRequest, Situation
 from simulations.llm.tokens import trim_to_tokens
-
-from .prompts import decision_seed, situation_traits
-from .sentences import sentence_ends
-from .world import World
 
 INTERVIEW_RULES = (
     "You took part in the simulation described by your memory below. Answer the interviewer in "

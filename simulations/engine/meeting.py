@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from .posts import Post, PostKind
+from simulations.engine.posts import Post, PostKind
 
 if TYPE_CHECKING:
-    from .world import World
+    from simulations.engine.world import World
 
 
 class Phase(StrEnum):

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from simulations.engine.meeting import MeetingState
+from simulations.engine.prompts import decision_seed
+from simulations.engine.schemas import POSITIONS
+from simulations.engine.world import World
 from simulations.llm.base import LLMRequest, LLMResponse
 from simulations.llm.tokens import trim_to_tokens
-
-from .meeting import MeetingState
-from .prompts import decision_seed
-from .schemas import POSITIONS
-from .world import World
 
 POINT_TOKENS = 40
 

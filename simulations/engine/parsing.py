@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .actions import MAX_TEXT_CHARS
-from .schemas import FEED_ACTIONS
-from .turns import Decision
+from simulations.engine.actions import MAX_TEXT_CHARS
+from simulations.engine.schemas import FEED_ACTIONS
+from simulations.engine.turns import Decision
 
 MAX_REASON_CHARS = 120
 _FENCE = re.compile(r"```(?:json)?", re.IGNORECASE)

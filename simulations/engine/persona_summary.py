@@ -9,10 +9,9 @@ checks against.
 
 from __future__ import annotations
 
+from simulations.engine.prompts import decision_seed
+from simulations.engine.sentences import sentence_ends
 from simulations.llm.base import LLMRequest
-
-from .prompts import decision_seed
-from .sentences import sentence_ends
 
 SUMMARY_RULES = (
     "You describe people who take part in a social-network simulation. Read the persona card "

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .vectors import SparseVector
+from simulations.engine.vectors import SparseVector
 
 
 class PostKind(StrEnum):

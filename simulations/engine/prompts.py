@@ -15,13 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from simulations.engine.memory import memory_entry
+from simulations.engine.persona import Persona
+from simulations.engine.schemas import DECISION_SCHEMA
+from simulations.engine.world import World
 from simulations.llm.base import FeedItem, LLMRequest, Situation
 from simulations.llm.tokens import count_tokens, trim_to_tokens
-
-from .memory import memory_entry
-from .persona import Persona
-from .schemas import DECISION_SCHEMA
-from .world import World
 
 TEXT_BUDGET_STEP = 4
 

@@ -11,8 +11,8 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from .feed import Candidate, StepPool, followed_candidates, is_eligible, take
-from .world import World
+from simulations.engine.feed import Candidate, StepPool, followed_candidates, is_eligible, take
+from simulations.engine.world import World
 
 INTEREST_POOL = 30  # hot and newest candidates the interest ranking scores besides followed posts
 FOLLOW_BONUS = 0.15  # relevance bonus for a post from (or shared by) a followed account

@@ -13,18 +13,17 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from simulations.engine.actions import ActionResult, Ignore, Outcome, Reply, execute
+from simulations.engine.feed_format import error_result
+from simulations.engine.meeting import MeetingState, Phase, Utterance, open_item
+from simulations.engine.parsing import MAX_REASON_CHARS, clean_str, normalise_action
+from simulations.engine.persona import Persona
+from simulations.engine.prompts import decision_seed, situation_traits
+from simulations.engine.schemas import MEETING_SCHEMA
+from simulations.engine.turns import AgentDecision, AgentTurn, Decision
+from simulations.engine.world import World
 from simulations.llm.base import FeedItem, LLMRequest, Situation
 from simulations.llm.tokens import trim_to_tokens
-
-from .actions import ActionResult, Ignore, Outcome, Reply, execute
-from .feed_format import error_result
-from .meeting import MeetingState, Phase, Utterance, open_item
-from .parsing import MAX_REASON_CHARS, clean_str, normalise_action
-from .persona import Persona
-from .prompts import decision_seed, situation_traits
-from .schemas import MEETING_SCHEMA
-from .turns import AgentDecision, AgentTurn, Decision
-from .world import World
 
 UTTERANCE_TOKENS = 45
 SPEAK_MAX_CHARS = 600

@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from simulations.engine.actions import ActionResult, Outcome
+from simulations.engine.formats import FORMATS, Format
+from simulations.engine.turns import AgentDecision, StepPlan, index_decisions, missing_decision
+from simulations.engine.world import World, rng_from_state, rng_state
 from simulations.llm.base import ZERO_USAGE, Usage
-
-from .actions import ActionResult, Outcome
-from .formats import FORMATS, Format
-from .turns import AgentDecision, StepPlan, index_decisions, missing_decision
-from .world import World, rng_from_state, rng_state
 
 MAX_ERRORS_IN_EVENT = 5
 

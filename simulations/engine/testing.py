@@ -16,10 +16,9 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from simulations.engine.clock import SimClock
 from simulations.llm.base import LLMRequest, LLMResponse, QuotaExceeded, Usage
 from simulations.llm.tokens import count_tokens
-
-from .clock import SimClock
 
 FIXED_START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CORRECTION_MARKER = "could not be used"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from simulations.engine.actions import ActionResult, ActionType, Outcome
+from simulations.engine.world import World
 from simulations.llm.tokens import trim_to_tokens
-
-from .actions import ActionResult, ActionType, Outcome
-from .world import World
 
 TEXT_TOKENS = 40
 

@@ -15,15 +15,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from simulations.engine.config import WorldConfig
+from simulations.engine.meeting import MeetingState, Phase, start_meeting
+from simulations.engine.memory import Memory
+from simulations.engine.persona import PanelSnapshot, Persona
+from simulations.engine.posts import Post, PostKind
+from simulations.engine.stimuli import Boost, Stimulus
+from simulations.engine.vectors import SparseVector, TermIndex, blend, cosine
 from simulations.llm.base import ZERO_USAGE, Usage
-
-from .config import WorldConfig
-from .meeting import MeetingState, Phase, start_meeting
-from .memory import Memory
-from .persona import PanelSnapshot, Persona
-from .posts import Post, PostKind
-from .stimuli import Boost, Stimulus
-from .vectors import SparseVector, TermIndex, blend, cosine
 
 STATE_VERSION = 1
 AUTHOR_RECENT = 3  # newest posts kept per author for follow-based candidates

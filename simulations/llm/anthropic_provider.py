@@ -31,11 +31,18 @@ from typing import TYPE_CHECKING, Any
 
 import anthropic
 
-from .anthropic_batch import decode_results, encode_requests
-from .base import LLMRequest, LLMResponse, ProviderError, ProviderUnavailable, QuotaExceeded, Usage
-from .batching import map_bounded, parse_json_object, raise_if_all_unavailable
-from .pricing import cost_of, price_for
-from .tokens import count_tokens
+from simulations.llm.anthropic_batch import decode_results, encode_requests
+from simulations.llm.base import (
+    LLMRequest,
+    LLMResponse,
+    ProviderError,
+    ProviderUnavailable,
+    QuotaExceeded,
+    Usage,
+)
+from simulations.llm.batching import map_bounded, parse_json_object, raise_if_all_unavailable
+from simulations.llm.pricing import cost_of, price_for
+from simulations.llm.tokens import count_tokens
 
 if TYPE_CHECKING:
     import httpx2

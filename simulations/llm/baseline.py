@@ -24,7 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .base import FeedItem, LLMRequest, LLMResponse, Situation, Usage
+from simulations.llm.base import FeedItem, LLMRequest, LLMResponse, Situation, Usage
 
 ITEM_ACTIONS = ("like", "repost", "quote", "reply", "follow")
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from .base import LLMResponse, ProviderUnavailable
+from simulations.llm.base import LLMResponse, ProviderUnavailable
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

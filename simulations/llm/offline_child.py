@@ -16,12 +16,12 @@ import os
 import sys
 from typing import Any, BinaryIO
 
-from .base import LLMRequest, ProviderError
-from .offline_process import ChildDied, receive, send
+from simulations.llm.base import LLMRequest, ProviderError
+from simulations.llm.offline_process import ChildDied, receive, send
 
 
 def serve(requests_in: BinaryIO, answers_out: BinaryIO) -> None:
-    from .offline import InProcessOfflineModel
+    from simulations.llm.offline import InProcessOfflineModel
 
     kind, settings = receive(requests_in)
     if kind != "load":
@@ -41,7 +41,7 @@ def serve(requests_in: BinaryIO, answers_out: BinaryIO) -> None:
 
 def check() -> int:
     """One real decode of the bundled model, here; 0 when it answered."""
-    from .offline import InProcessOfflineModel
+    from simulations.llm.offline import InProcessOfflineModel
 
     answer = InProcessOfflineModel().generate(  # the settings the product runs with
         [LLMRequest(key="check", system="You are terse.", user="Say hello.", max_tokens=4)]

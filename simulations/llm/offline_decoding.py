@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .offline_rules import AnswerPlan, Choice, Text
+from simulations.llm.offline_rules import AnswerPlan, Choice, Text
 
 COPY_RUN = 4  # a written text may repeat at most COPY_RUN - 1 tokens of its prompt in a row
 TOP_K = 40  # llama.cpp's default sampling chain: top-k, top-p, min-p, then temperature

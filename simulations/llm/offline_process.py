@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .base import LLMRequest, LLMResponse, ProviderCrashed, ProviderError
+from simulations.llm.base import LLMRequest, LLMResponse, ProviderCrashed, ProviderError
 
 CHILD_COMMAND = (sys.executable, "-m", "simulations.llm.offline_child")
 CRASH_LIMIT = 3
@@ -164,7 +164,7 @@ class OfflineProvider:
 
     def __init__(self, *, model_path: str | None = None, **settings: Any) -> None:
         """``settings`` are ``InProcessOfflineModel``'s (an unknown one raises ``TypeError`` here)."""
-        from .offline import InProcessOfflineModel, bundled_model_path
+        from simulations.llm.offline import InProcessOfflineModel, bundled_model_path
 
         self.model_path = model_path or bundled_model_path()
         self.model = Path(self.model_path).stem

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Situation
+from simulations.llm.base import Situation
 
 TEXT_TOKENS = 16  # a post, reply or quote: a short sentence (about 70 characters)
 SPEECH_TOKENS = 60  # a meeting contribution ("under 60 words" in the meeting rules)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import ProviderError
+from simulations.llm.base import ProviderError
 
 Q8_0 = 7  # llama.cpp's LLAMA_FTYPE_MOSTLY_Q8_0
 _SYSTEM_MARK = "[[system text]]"

@@ -25,9 +25,9 @@ from typing import Any
 
 import httpx
 
-from .base import LLMRequest, LLMResponse, ProviderError, QuotaExceeded, Usage
-from .batching import map_bounded, parse_json_object, raise_if_all_unavailable
-from .pricing import cost_of, price_for
+from simulations.llm.base import LLMRequest, LLMResponse, ProviderError, QuotaExceeded, Usage
+from simulations.llm.batching import map_bounded, parse_json_object, raise_if_all_unavailable
+from simulations.llm.pricing import cost_of, price_for
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 QUOTA_CODES = frozenset({"insufficient_quota"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import Usage
+from simulations.llm.base import Usage
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Provider
+from simulations.llm.base import Provider
 
 PROVIDER_KINDS = ("offline", "baseline", "anthropic", "openai_compat")
 
@@ -19,19 +19,19 @@ def build_provider(kind: str, **settings: Any) -> Provider:
     Raises ``ValueError`` for an unknown kind and ``TypeError`` for a setting the kind does not take.
     """
     if kind == "offline":
-        from .offline_process import OfflineProvider
+        from simulations.llm.offline_process import OfflineProvider
 
         return OfflineProvider(**settings)
     if kind == "baseline":
-        from .baseline import BaselineProvider
+        from simulations.llm.baseline import BaselineProvider
 
         return BaselineProvider(**settings)
     if kind == "anthropic":
-        from .anthropic_provider import AnthropicProvider
+        from simulations.llm.anthropic_provider import AnthropicProvider
 
         return AnthropicProvider(**settings)
     if kind == "openai_compat":
-        from .openai_compat import OpenAICompatProvider
+        from simulations.llm.openai_compat import OpenAICompatProvider
 
         return OpenAICompatProvider(**settings)
     raise ValueError(f"unknown provider kind {kind!r}; expected one of {', '.join(PROVIDER_KINDS)}")

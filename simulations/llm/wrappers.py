@@ -19,7 +19,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from .base import ZERO_USAGE, LLMRequest, LLMResponse, Provider, ProviderUnavailable, QuotaExceeded, Usage
+from simulations.llm.base import (
+    ZERO_USAGE,
+    LLMRequest,
+    LLMResponse,
+    Provider,
+    ProviderUnavailable,
+    QuotaExceeded,
+    Usage,
+)
 
 
 class _Wrapper:

@@ -1,8 +1,12 @@
 """Writes for simulations; every function is keyword-only and atomic."""
 
-from .experiments import experiment_mark_if_finished, experiment_progress, experiment_start  # noqa: F401
-from .persona_summaries import persona_summarize, persona_summary_clear  # noqa: F401
-from .runs import (  # noqa: F401
+from simulations.services.experiments import (  # noqa: F401
+    experiment_mark_if_finished,
+    experiment_progress,
+    experiment_start,
+)
+from simulations.services.persona_summaries import persona_summarize, persona_summary_clear  # noqa: F401
+from simulations.services.runs import (
     run_cancel,
     run_estimate,
     run_fork,
@@ -13,4 +17,4 @@ from .runs import (  # noqa: F401
     run_resume,
     run_start,
 )
-from .scenarios import provider_config_create, provider_config_delete, scenario_create  # noqa: F401
+from simulations.services.scenarios import provider_config_create, provider_config_delete, scenario_create  # noqa: F401

@@ -9,9 +9,8 @@ from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
 from simnet.tenancy.actors import Actor, actor_role, actor_user
 from simnet.tenancy.errors import ApplicationError
-
-from ..models import FINAL_STATUSES, Experiment, Run, Scenario, Stimulus
-from .runs import _check_quota, run_estimate, run_start
+from simulations.models import FINAL_STATUSES, Experiment, Run, Scenario, Stimulus
+from simulations.services.runs import _check_quota, run_estimate, run_start
 
 MAX_VARIANTS = 6
 OVERRIDABLE = ("recommender", "feed_size", "steps")
@@ -23,30 +22,46 @@ def _variant_scenario(base: Scenario, variant: dict, user: Actor) -> Scenario:
     fields = {f.attname: getattr(base, f.attname) for f in base._meta.concrete_fields if f.attname != "id"}
     creator = actor_user(user)
     fields.update(
-        overrides, name=f"{base.name} — {variant['label']}", created_by_id=creator.pk if creator else None,
+        overrides,
+        name=f"{base.name} — {variant['label']}",
+        created_by_id=creator.pk if creator else None,
         created_at=timezone.now(),
     )
     scenario = Scenario.objects.create(**fields)
     for stimulus in base.stimuli.all():
         Stimulus.objects.create(
-            organization_id=base.organization_id, scenario=scenario, author_persona=stimulus.author_persona,
-            author_handle=stimulus.author_handle, step=stimulus.step, boost=stimulus.boost,
+            organization_id=base.organization_id,
+            scenario=scenario,
+            author_persona=stimulus.author_persona,
+            author_handle=stimulus.author_handle,
+            step=stimulus.step,
+            boost=stimulus.boost,
             text=variant.get("stimulus_text") or stimulus.text,
         )
     return scenario
 
 
 def experiment_start(
-    *, organization, user: Actor, scenario: Scenario, name: str, variants: list[dict], replicates: int = 10,
+    *,
+    organization,
+    user: Actor,
+    scenario: Scenario,
+    name: str,
+    variants: list[dict],
+    replicates: int = 10,
     ip: str | None = None,
 ) -> Experiment:
     """Queue ``replicates`` runs per variant; every variant gets the same seeds (a paired design)."""
     require_role(actor_role(organization, user), roles.WRITE, "start experiments")
     labels = [str(v.get("label", "")).strip() for v in variants]
     if not 2 <= len(variants) <= MAX_VARIANTS:
-        raise ApplicationError(f"An experiment compares 2 to {MAX_VARIANTS} variants.", fields={"variants": ["2 to 6"]})
+        raise ApplicationError(
+            f"An experiment compares 2 to {MAX_VARIANTS} variants.", fields={"variants": ["2 to 6"]}
+        )
     if any(not label for label in labels) or len(set(labels)) != len(labels):
-        raise ApplicationError("Give every variant a distinct label.", fields={"variants": ["Distinct labels."]})
+        raise ApplicationError(
+            "Give every variant a distinct label.", fields={"variants": ["Distinct labels."]}
+        )
     if not 2 <= replicates <= 100:
         raise ApplicationError("Use 2 to 100 replicates per variant.", fields={"replicates": ["2 to 100"]})
     estimate = run_estimate(scenario=scenario, replicates=replicates * len(variants))
@@ -54,13 +69,25 @@ def experiment_start(
     seeds = [scenario.seed + i for i in range(replicates)]
     with transaction.atomic():
         experiment = Experiment.objects.create(
-            organization=organization, name=name.strip() or scenario.name, scenario=scenario,
-            variants=[{**v, "label": label} for v, label in zip(variants, labels)], replicates=replicates,
-            budget_usd=scenario.budget_usd, created_by=actor_user(user), result={"estimate": estimate},
+            organization=organization,
+            name=name.strip() or scenario.name,
+            scenario=scenario,
+            variants=[{**v, "label": label} for v, label in zip(variants, labels)],
+            replicates=replicates,
+            budget_usd=scenario.budget_usd,
+            created_by=actor_user(user),
+            result={"estimate": estimate},
         )
         for variant in experiment.variants:
-            run_start(organization=organization, user=user, scenario=_variant_scenario(scenario, variant, user),
-                      seeds=seeds, experiment=experiment, variant=variant["label"], ip=ip)
+            run_start(
+                organization=organization,
+                user=user,
+                scenario=_variant_scenario(scenario, variant, user),
+                seeds=seeds,
+                experiment=experiment,
+                variant=variant["label"],
+                ip=ip,
+            )
     return experiment
 
 
@@ -78,12 +105,19 @@ def experiment_mark_if_finished(experiment_id: int) -> bool:
         return False
     if Run.unscoped.filter(experiment_id=experiment_id).exclude(status__in=FINAL_STATUSES).exists():
         return False
-    if not Experiment.unscoped.filter(pk=experiment_id).exclude(status="completed").update(status="completed"):
+    if (
+        not Experiment.unscoped.filter(pk=experiment_id)
+        .exclude(status="completed")
+        .update(status="completed")
+    ):
         return False
     try:
         from simnet.webhooks.services import emit
     except ImportError:
         return True
-    emit(organization=experiment.organization, event="experiment.completed",
-         payload={"experiment": experiment.pk, "name": experiment.name})
+    emit(
+        organization=experiment.organization,
+        event="experiment.completed",
+        payload={"experiment": experiment.pk, "name": experiment.name},
+    )
     return True

@@ -26,11 +26,10 @@ from simulations.engine.persona_summary import summary_request, tidy_summary
 from simulations.llm.base import LLMRequest, ProviderError, QuotaExceeded, Usage
 from simulations.llm.pricing import cost_of, price_for
 from simulations.llm.tokens import count_tokens
-
-from ..models import ProviderConfig
-from ..providers import provider_for
-from ..reports import JUDGE_KINDS
-from .runs import budget_left, month_start
+from simulations.models import ProviderConfig
+from simulations.providers import provider_for
+from simulations.reports import JUDGE_KINDS
+from simulations.services.runs import budget_left, month_start
 
 AUDIT_SUMMARIZED = "persona.summarized"
 AUDIT_SUMMARY_CLEARED = "persona.summary_cleared"

@@ -21,6 +21,7 @@ from simnet.tenancy.access import require_role
 from simnet.tenancy.actors import Actor, actor_role, actor_user, audit_actor
 from simnet.tenancy.audit import Actions, record
 from simnet.tenancy.errors import ApplicationError
+from simulations import lifecycle, persistence
 from simulations.analysis.judge import judge_cost
 from simulations.engine.estimate import Range, estimate_run
 from simulations.engine.interview import INTERVIEW_RULES, interview_request, tidy_answer
@@ -28,12 +29,10 @@ from simulations.engine.persona import PanelSnapshot
 from simulations.engine.prompts import FEED_RULES
 from simulations.engine.roundtable import MEETING_RULES
 from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
+from simulations.events import append_event
 from simulations.llm.base import LLMResponse, ProviderError
 from simulations.llm.pricing import Price, price_for
-
-from .. import lifecycle, persistence
-from ..events import append_event
-from ..models import (
+from simulations.models import (
     FINAL_STATUSES,
     Interview,
     Run,
@@ -44,9 +43,9 @@ from ..models import (
     Scenario,
     Stimulus,
 )
-from ..providers import choice_for, provider_for
-from ..queue import enqueue_step
-from ..reports import JUDGE_KINDS
+from simulations.providers import choice_for, provider_for
+from simulations.queue import enqueue_step
+from simulations.reports import JUDGE_KINDS
 
 # Rough throughput per provider kind, for the wall-time part of estimates (decisions per second).
 # Offline: on two quiet cores a decision is ~1.5/s once a persona's prefix is cached and ~0.85/s
@@ -54,7 +53,9 @@ from ..reports import JUDGE_KINDS
 THROUGHPUT = {"offline": 0.9, "baseline": 2000.0, "anthropic": 4.0, "openai_compat": 4.0, "fake": 1000.0}
 
 
-def run_estimate(*, scenario: Scenario, replicates: int = 1, stimulus_texts: Sequence[str] | None = None) -> dict:
+def run_estimate(
+    *, scenario: Scenario, replicates: int = 1, stimulus_texts: Sequence[str] | None = None
+) -> dict:
     """Pre-run range of calls, tokens, dollars and wall time (JSON-able). ``stimulus_texts`` stand
     in for the stimuli of a scenario not saved yet (the builder's)."""
     choice = choice_for(scenario.provider)
@@ -134,7 +135,9 @@ def _check_quota(organization, estimate: dict) -> Decimal:
 
 
 PROMPT_TEMPLATE_HASH = hashlib.sha256(
-    json.dumps([FEED_RULES, MEETING_RULES, INTERVIEW_RULES, DECISION_SCHEMA, MEETING_SCHEMA], sort_keys=True).encode()
+    json.dumps(
+        [FEED_RULES, MEETING_RULES, INTERVIEW_RULES, DECISION_SCHEMA, MEETING_SCHEMA], sort_keys=True
+    ).encode()
 ).hexdigest()[:16]
 
 
@@ -154,8 +157,15 @@ def reproducibility(scenario: Scenario, seed: int, snapshot: PanelSnapshot) -> d
 
 
 def run_start(
-    *, organization, user: Actor, scenario: Scenario, seeds: list[int] | None = None, replicates: int = 1,
-    experiment=None, variant: str = "", ip: str | None = None,
+    *,
+    organization,
+    user: Actor,
+    scenario: Scenario,
+    seeds: list[int] | None = None,
+    replicates: int = 1,
+    experiment=None,
+    variant: str = "",
+    ip: str | None = None,
 ) -> list[Run]:
     """Queue one run per seed (``replicates`` fresh seeds when none are given)."""
     require_role(actor_role(organization, user), roles.WRITE, "start simulations")
@@ -169,21 +179,36 @@ def run_start(
     remaining = _check_quota(organization, estimate)
     snapshot = persistence.panel_snapshot(scenario.panel)
     if not snapshot.personas:
-        raise ApplicationError("The panel has no members yet; add personas before simulating.", code="empty_panel")
+        raise ApplicationError(
+            "The panel has no members yet; add personas before simulating.", code="empty_panel"
+        )
     budget = scenario.budget_usd if scenario.budget_usd is not None else remaining
     runs = []
     with transaction.atomic():
         for seed in seeds:
             run = Run.objects.create(
-                organization=organization, scenario=scenario, seed=seed, total_steps=scenario.steps,
-                panel_snapshot=snapshot.to_dict(), budget_usd=min(budget, remaining),
-                budget_tokens=scenario.budget_tokens, estimate=estimate,
-                reproducibility=reproducibility(scenario, seed, snapshot), experiment=experiment,
-                variant=variant, created_by=actor_user(user),
+                organization=organization,
+                scenario=scenario,
+                seed=seed,
+                total_steps=scenario.steps,
+                panel_snapshot=snapshot.to_dict(),
+                budget_usd=min(budget, remaining),
+                budget_tokens=scenario.budget_tokens,
+                estimate=estimate,
+                reproducibility=reproducibility(scenario, seed, snapshot),
+                experiment=experiment,
+                variant=variant,
+                created_by=actor_user(user),
             )
             append_event(run, "status", {"status": run.status, "reason": ""})
-            record(organization=organization, action=Actions.RUN_STARTED, target=run, ip=ip,
-                   detail={"scenario": scenario.pk, "seed": seed}, **audit_actor(user))
+            record(
+                organization=organization,
+                action=Actions.RUN_STARTED,
+                target=run,
+                ip=ip,
+                detail={"scenario": scenario.pk, "seed": seed},
+                **audit_actor(user),
+            )
             enqueue_step(run.pk)
             runs.append(run)
     return runs
@@ -192,7 +217,9 @@ def run_start(
 def _steerable(run: Run, user: Actor, action: str) -> None:
     require_role(actor_role(run.organization_id, user), roles.WRITE, action)
     if run.status in FINAL_STATUSES:
-        raise ApplicationError(f"This run is {run.status}; it cannot {action.split()[0]} any more.", code="run_final", status=409)
+        raise ApplicationError(
+            f"This run is {run.status}; it cannot {action.split()[0]} any more.", code="run_final", status=409
+        )
 
 
 def run_pause(*, run: Run, user: Actor) -> Run:
@@ -230,7 +257,11 @@ def run_cancel(*, run: Run, user: Actor, ip: str | None = None) -> Run:
             run.refresh_from_db()
             _steerable(run, user, "cancel runs")  # it ended meanwhile: the same 409 as above
         record(
-            organization=run.organization, action=Actions.RUN_CANCELLED, target=run, ip=ip, **audit_actor(user)
+            organization=run.organization,
+            action=Actions.RUN_CANCELLED,
+            target=run,
+            ip=ip,
+            **audit_actor(user),
         )
     run.refresh_from_db()
     return run
@@ -250,42 +281,80 @@ def run_fork(*, run: Run, user: Actor, step: int, stimulus_text: str | None = No
     if step == 0:
         state = {}
     elif snapshot is None:
-        raise ApplicationError(f"Run #{run.pk} has not reached step {step} yet.", fields={"step": ["Not reached."]})
+        raise ApplicationError(
+            f"Run #{run.pk} has not reached step {step} yet.", fields={"step": ["Not reached."]}
+        )
     else:
         state = snapshot.state
     if stimulus_text is not None and not stimulus_text.strip():
-        raise ApplicationError("The edited stimulus is empty.", fields={"stimulus_text": ["Write the new text."]})
+        raise ApplicationError(
+            "The edited stimulus is empty.", fields={"stimulus_text": ["Write the new text."]}
+        )
     with transaction.atomic():
         scenario = Scenario.objects.get(pk=run.scenario_id, organization=run.organization)
         fork_scenario = Scenario.objects.create(
-            organization=run.organization, panel=scenario.panel, name=f"{scenario.name} (fork of run #{run.pk} at step {step})",
-            format=scenario.format, steps=scenario.steps, minutes_per_step=scenario.minutes_per_step,
-            recommender=scenario.recommender, feed_size=scenario.feed_size, memory_tokens=scenario.memory_tokens,
-            provider=provider if provider is not None else scenario.provider, seed=run.seed,
-            budget_usd=scenario.budget_usd, budget_tokens=scenario.budget_tokens, agenda=scenario.agenda,
-            settings=scenario.settings, created_by=actor_user(user),
+            organization=run.organization,
+            panel=scenario.panel,
+            name=f"{scenario.name} (fork of run #{run.pk} at step {step})",
+            format=scenario.format,
+            steps=scenario.steps,
+            minutes_per_step=scenario.minutes_per_step,
+            recommender=scenario.recommender,
+            feed_size=scenario.feed_size,
+            memory_tokens=scenario.memory_tokens,
+            provider=provider if provider is not None else scenario.provider,
+            seed=run.seed,
+            budget_usd=scenario.budget_usd,
+            budget_tokens=scenario.budget_tokens,
+            agenda=scenario.agenda,
+            settings=scenario.settings,
+            created_by=actor_user(user),
         )
         for stimulus in scenario.stimuli.all():
             Stimulus.objects.create(
-                organization=run.organization, scenario=fork_scenario, author_persona=stimulus.author_persona,
-                author_handle=stimulus.author_handle, step=stimulus.step, boost=stimulus.boost,
+                organization=run.organization,
+                scenario=fork_scenario,
+                author_persona=stimulus.author_persona,
+                author_handle=stimulus.author_handle,
+                step=stimulus.step,
+                boost=stimulus.boost,
                 text=stimulus_text if stimulus_text is not None and stimulus.step >= step else stimulus.text,
             )
         if stimulus_text is not None and state:
             for pending in state.get("pending", []):
                 pending["text"] = stimulus_text
         fork = Run.objects.create(
-            organization=run.organization, scenario=fork_scenario, seed=run.seed, total_steps=run.total_steps,
-            next_step=step, state=state, panel_snapshot=run.panel_snapshot, budget_usd=run.budget_usd,
-            budget_tokens=run.budget_tokens, estimate=run.estimate, parent=run, fork_step=step,
+            organization=run.organization,
+            scenario=fork_scenario,
+            seed=run.seed,
+            total_steps=run.total_steps,
+            next_step=step,
+            state=state,
+            panel_snapshot=run.panel_snapshot,
+            budget_usd=run.budget_usd,
+            budget_tokens=run.budget_tokens,
+            estimate=run.estimate,
+            parent=run,
+            fork_step=step,
             created_by=actor_user(user),
-            reproducibility={**run.reproducibility, "forked_from": run.pk, "fork_step": step,
-                             "provider": choice_for(fork_scenario.provider).kind},
+            reproducibility={
+                **run.reproducibility,
+                "forked_from": run.pk,
+                "fork_step": step,
+                "provider": choice_for(fork_scenario.provider).kind,
+            },
         )
         _copy_history(run, fork, step)
-        append_event(fork, "status", {"status": fork.status, "reason": f"Forked from run #{run.pk} at step {step}."})
-        record(organization=run.organization, action=Actions.RUN_STARTED, target=fork, **audit_actor(user),
-               detail={"forked_from": run.pk, "step": step})
+        append_event(
+            fork, "status", {"status": fork.status, "reason": f"Forked from run #{run.pk} at step {step}."}
+        )
+        record(
+            organization=run.organization,
+            action=Actions.RUN_STARTED,
+            target=fork,
+            **audit_actor(user),
+            detail={"forked_from": run.pk, "step": step},
+        )
         enqueue_step(fork.pk)
     return fork
 
@@ -293,15 +362,25 @@ def run_fork(*, run: Run, user: Actor, step: int, stimulus_text: str | None = No
 def _copy_history(source: Run, fork: Run, step: int) -> None:
     """Actions and posts before ``step`` (the fork's past), so its pages show the whole story."""
     RunAction.objects.bulk_create(
-        [RunAction(**{**_fields(a), "run_id": fork.pk}) for a in RunAction.objects.filter(run=source, step__lt=step)]
+        [
+            RunAction(**{**_fields(a), "run_id": fork.pk})
+            for a in RunAction.objects.filter(run=source, step__lt=step)
+        ]
     )
     RunPost.objects.bulk_create(
-        [RunPost(**{**_fields(p), "run_id": fork.pk}) for p in RunPost.objects.filter(run=source, step__lt=step)]
+        [
+            RunPost(**{**_fields(p), "run_id": fork.pk})
+            for p in RunPost.objects.filter(run=source, step__lt=step)
+        ]
     )
 
 
 def _fields(obj) -> dict:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname not in ("id", "run_id")}
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if f.attname not in ("id", "run_id")
+    }
 
 
 def run_inject(*, run: Run, user: Actor, text: str, author_handle: str = "", boost: float = 0.0) -> Stimulus:
@@ -313,8 +392,12 @@ def run_inject(*, run: Run, user: Actor, text: str, author_handle: str = "", boo
         raise ApplicationError("Boost is a share of feeds between 0 and 1.", fields={"boost": ["0 to 1"]})
     with transaction.atomic():
         stimulus = Stimulus.objects.create(
-            organization=run.organization, run=run, text=text.strip(), author_handle=author_handle.strip() or "you",
-            step=run.next_step, boost=boost,
+            organization=run.organization,
+            run=run,
+            text=text.strip(),
+            author_handle=author_handle.strip() or "you",
+            step=run.next_step,
+            boost=boost,
         )
         append_event(run, "injected", {"stimulus": stimulus.pk, "text": stimulus.text, "step": run.next_step})
     return stimulus
@@ -338,7 +421,13 @@ def run_interview(*, run: Run, user: Actor, agent_key: str, question: str) -> In
     except ProviderError as err:  # e.g. the offline model's process keeps crashing
         response = LLMResponse(key=request.key, text="", error=str(err))
     return Interview.objects.create(
-        organization_id=run.organization_id, run=run, agent_key=agent_key, handle=persona.handle,
-        step=world.next_step, question=question.strip()[:1000], answer=tidy_answer(response.text or ""),
-        error=response.error or "", asked_by=actor_user(user),
+        organization_id=run.organization_id,
+        run=run,
+        agent_key=agent_key,
+        handle=persona.handle,
+        step=world.next_step,
+        question=question.strip()[:1000],
+        answer=tidy_answer(response.text or ""),
+        error=response.error or "",
+        asked_by=actor_user(user),
     )

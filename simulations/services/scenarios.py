@@ -12,9 +12,8 @@ from simnet.tenancy.audit import Actions, record
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.secrets import encrypt_for, mask
 from simulations.engine.recommenders import RECOMMENDERS
-
-from ..models import FINAL_STATUSES, Backtest, ProviderConfig, Run, Scenario, Stimulus
-from ..providers import check_base_url
+from simulations.models import FINAL_STATUSES, Backtest, ProviderConfig, Run, Scenario, Stimulus
+from simulations.providers import check_base_url
 
 
 def scenario_create(
@@ -88,8 +87,16 @@ def scenario_create(
 
 
 def provider_config_create(
-    *, organization, user: Actor, name: str, kind: str, model: str = "", base_url: str = "", secret: str = "",
-    max_concurrency: int = 4, ip: str | None = None,
+    *,
+    organization,
+    user: Actor,
+    name: str,
+    kind: str,
+    model: str = "",
+    base_url: str = "",
+    secret: str = "",
+    max_concurrency: int = 4,
+    ip: str | None = None,
 ) -> ProviderConfig:
     """Store a provider; the secret is encrypted for this organization and never shown again."""
     require_role(actor_role(organization, user), roles.MANAGE, "configure providers")
@@ -98,18 +105,31 @@ def provider_config_create(
     if kind in (ProviderConfig.Kind.ANTHROPIC, ProviderConfig.Kind.OPENAI_COMPAT) and not model:
         raise ApplicationError("Name the model to use.", fields={"model": ["Required for this provider."]})
     if kind == ProviderConfig.Kind.OPENAI_COMPAT and not base_url:
-        raise ApplicationError("Give the server's base URL.", fields={"base_url": ["Required, e.g. http://host:8000/v1"]})
+        raise ApplicationError(
+            "Give the server's base URL.", fields={"base_url": ["Required, e.g. http://host:8000/v1"]}
+        )
     if kind == ProviderConfig.Kind.ANTHROPIC and not secret:
         raise ApplicationError("Paste the Anthropic API key.", fields={"secret": ["Required for Anthropic."]})
     check_base_url(base_url.strip())
     with transaction.atomic():
         config = ProviderConfig.objects.create(
-            organization=organization, name=name.strip() or kind, kind=kind, model=model.strip(),
-            base_url=base_url.strip(), secret_ciphertext=encrypt_for(organization.pk, secret) if secret else "",
-            secret_hint=mask(secret) if secret else "", max_concurrency=max_concurrency,
+            organization=organization,
+            name=name.strip() or kind,
+            kind=kind,
+            model=model.strip(),
+            base_url=base_url.strip(),
+            secret_ciphertext=encrypt_for(organization.pk, secret) if secret else "",
+            secret_hint=mask(secret) if secret else "",
+            max_concurrency=max_concurrency,
         )
-        record(organization=organization, action=Actions.PROVIDER_CONFIGURED, target=config, ip=ip,
-               detail={"kind": kind, "model": model}, **audit_actor(user))
+        record(
+            organization=organization,
+            action=Actions.PROVIDER_CONFIGURED,
+            target=config,
+            ip=ip,
+            detail={"kind": kind, "model": model},
+            **audit_actor(user),
+        )
     return config
 
 

@@ -11,8 +11,7 @@ from simulations.analysis.backlash import (
 )
 from simulations.analysis.records import ActionKind, ActionRecord, PersonaRecord, PostKind, PostRecord
 from simulations.analysis.sentiment import label_responses
-
-from .peloton import backlash_run, praise_run
+from tests.analysis.peloton import backlash_run, praise_run
 
 
 def assess(run):

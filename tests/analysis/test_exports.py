@@ -18,8 +18,7 @@ from simulations.analysis.exports import (
 )
 from simulations.analysis.metrics import EngagementCounts, engagement_by_step, engagement_totals
 from simulations.analysis.records import ActionKind, ActionRecord, PersonaRecord, PostKind, PostRecord
-
-from .peloton import backlash_run
+from tests.analysis.peloton import backlash_run
 
 POSTS = (
     PostRecord(

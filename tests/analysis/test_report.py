@@ -11,8 +11,7 @@ from simulations.analysis.backlash import RiskLevel
 from simulations.analysis.experiment import compare_variants
 from simulations.analysis.records import Reaction
 from simulations.analysis.report import OUTCOME_METRICS, build_report, segment_keys
-
-from .peloton import (
+from tests.analysis.peloton import (
     ACCUSATIONS,
     AD_TEXT,
     FANS,

@@ -15,8 +15,7 @@ from simulations.analysis.vectors import (
     spherical_kmeans,
     tfidf,
 )
-
-from .peloton import ACCUSATIONS, CORPUS, FANS, JOKES, PRICE
+from tests.analysis.peloton import ACCUSATIONS, CORPUS, FANS, JOKES, PRICE
 
 
 @pytest.fixture(scope="module")

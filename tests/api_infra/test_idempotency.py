@@ -13,8 +13,7 @@ from simnet.api import idempotency
 from simnet.api.models import IdempotencyRecord
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.models import AuditEvent
-
-from .views import StartWorkView
+from tests.api_infra.views import StartWorkView
 
 pytestmark = pytest.mark.django_db
 

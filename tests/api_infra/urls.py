@@ -4,8 +4,7 @@ from django.urls import path
 
 from simnet.api.sse import run_events_stream
 from simnet.urls import urlpatterns as project_urlpatterns
-
-from . import views
+from tests.api_infra import views
 
 urlpatterns = [
     path("api/v1/test/errors/<str:kind>/", views.ErrorView.as_view(), name="test_errors"),

@@ -18,8 +18,7 @@ from simulations.engine.actions import (
 )
 from simulations.engine.posts import PostKind
 from simulations.engine.world import World
-
-from .conftest import show, write
+from tests.engine.conftest import show, write
 
 
 def test_post_creates_a_post_and_remembers_it(trio: World) -> None:

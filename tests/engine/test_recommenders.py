@@ -9,8 +9,7 @@ from simulations.engine.actions import Like, Mute, Repost, execute
 from simulations.engine.feed import build_pool
 from simulations.engine.recommenders import RECOMMENDERS, Chronological, register
 from simulations.engine.testing import FIXED_START
-
-from .conftest import persona, show, write
+from tests.engine.conftest import persona, show, write
 
 
 @pytest.fixture

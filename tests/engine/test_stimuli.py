@@ -13,8 +13,7 @@ from simulations.engine import (
     plan_step,
 )
 from simulations.engine.testing import FakeProvider
-
-from .conftest import persona
+from tests.engine.conftest import persona
 
 
 def crowd(size: int = 200, seed: int = 4) -> World:

@@ -8,8 +8,7 @@ from simulations.engine import PanelSnapshot, Persona, World, WorldConfig, demo_
 from simulations.engine.feed_format import active_agents
 from simulations.engine.testing import FakeProvider, fixed_clock
 from simulations.llm.baseline import BaselineProvider
-
-from .conftest import persona, write
+from tests.engine.conftest import persona, write
 
 
 def test_activity_follows_hours_and_rates() -> None:

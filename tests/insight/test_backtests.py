@@ -13,8 +13,7 @@ from simulations import backtests, tasks
 from simulations.analysis.backtest import BASELINE
 from simulations.models import Backtest
 from tests.analysis.peloton import AD_TEXT
-
-from .backtest_panel import AD_ID, NEWS_ID, backtest_panel
+from tests.insight.backtest_panel import AD_ID, NEWS_ID, backtest_panel
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from django.urls import reverse
 from simulations import experiments
 from simulations.models import Experiment, Run
 from tests.factories import ExperimentFactory, RunFactory, ScenarioFactory
-
-from .builders import make_panel, replicate_fixture, store_fixture
+from tests.insight.builders import make_panel, replicate_fixture, store_fixture
 
 REPLICATES = 10
 

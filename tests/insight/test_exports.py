@@ -12,8 +12,7 @@ from simulations.analysis.records import ActionRecord, PostRecord
 from simulations.analysis.sentiment import ResponseRow
 from tests.analysis import peloton
 from tests.factories import ScenarioFactory
-
-from .builders import make_panel, store_fixture
+from tests.insight.builders import make_panel, store_fixture
 
 RECORD_TYPES = {
     "actions": ActionRecord,

@@ -18,8 +18,7 @@ from simulations.llm.wrappers import CachingProvider, InMemoryDecisionStore
 from simulations.models import ProviderConfig, Run
 from tests.analysis import peloton
 from tests.factories import ScenarioFactory
-
-from .builders import make_panel, store_fixture
+from tests.insight.builders import make_panel, store_fixture
 
 
 class EveryReplyOpposes:

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from tests.analysis import peloton
 from tests.factories import ScenarioFactory
-
-from .builders import make_panel, store_fixture
+from tests.insight.builders import make_panel, store_fixture
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ from simulations.models import RunAction, RunPost, RunReportCache
 from simulations.services import run_start
 from tests.analysis import peloton
 from tests.factories import RunActionFactory, RunFactory, RunPostFactory, ScenarioFactory
+from tests.insight.builders import make_panel, store_fixture
 from tests.runroom.conftest import drive
-
-from .builders import make_panel, store_fixture
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .loopback import LoopbackServer
+from tests.llm.loopback import LoopbackServer
 
 
 @pytest.fixture

@@ -21,11 +21,10 @@ from simulations.llm.anthropic_provider import AnthropicProvider
 from simulations.llm.base import LLMRequest, ProviderError, ProviderUnavailable, QuotaExceeded
 from simulations.models import ProviderConfig, RunAction, RunEvent, RunStatus
 from simulations.services import provider_config_create, run_start, scenario_create
+from tests.llm import shapes
+from tests.llm.loopback import Reply
 from tests.runroom.conftest import drive
 from tests.runs.conftest import make_panel
-
-from . import shapes
-from .loopback import Reply
 
 LEAK = "ami-secret-instance-role-AKIA0123456789"
 MESSAGES, BATCHES = "/v1/messages", "/v1/messages/batches"

@@ -8,9 +8,8 @@ from simulations.llm.anthropic_batch import custom_id, parse_custom_id
 from simulations.llm.anthropic_provider import AnthropicProvider
 from simulations.llm.base import LLMRequest, ProviderUnavailable, QuotaExceeded, Usage
 from simulations.llm.pricing import cost_of, price_for
-
-from . import shapes
-from .loopback import Reply
+from tests.llm import shapes
+from tests.llm.loopback import Reply
 
 BATCHES = "/v1/messages/batches"
 

@@ -7,9 +7,8 @@ import pytest
 from simulations.llm.anthropic_provider import AnthropicProvider, cache_min_tokens
 from simulations.llm.base import LLMRequest, ProviderError, ProviderUnavailable, QuotaExceeded, Usage
 from simulations.llm.pricing import cost_of, price_for
-
-from . import shapes
-from .loopback import Recorded, Reply
+from tests.llm import shapes
+from tests.llm.loopback import Recorded, Reply
 
 MESSAGES = "/v1/messages"
 RETRY_NOW = {"retry-after-ms": "1"}  # the SDK honours it, so retries do not slow the tests

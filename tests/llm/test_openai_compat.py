@@ -7,9 +7,8 @@ import pytest
 from simulations.llm.base import LLMRequest, ProviderError, ProviderUnavailable, QuotaExceeded, Usage
 from simulations.llm.openai_compat import OpenAICompatProvider
 from simulations.llm.pricing import cost_of, price_for
-
-from . import shapes
-from .loopback import Recorded, Reply
+from tests.llm import shapes
+from tests.llm.loopback import Recorded, Reply
 
 CHAT = "/v1/chat/completions"
 ANSWER = json.dumps(shapes.DECISION)

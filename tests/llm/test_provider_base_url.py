@@ -19,11 +19,10 @@ from simulations import providers
 from simulations.llm.base import LLMRequest, ProviderError
 from simulations.models import ProviderConfig, RunAction, RunEvent, RunStatus
 from simulations.services import provider_config_create, run_start, scenario_create
+from tests.llm import shapes
+from tests.llm.loopback import Reply
 from tests.runroom.conftest import drive
 from tests.runs.conftest import make_panel
-
-from . import shapes
-from .loopback import Reply
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from personas.management.commands._common import organization_by_slug
 from personas.synthetic import SYSTEM_ROLE, panel_create_board
 from simnet.tenancy.errors import ApplicationError
-
-from ._common import organization_by_slug
 
 
 class Command(BaseCommand):

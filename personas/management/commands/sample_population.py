@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from personas.management.commands._common import organization_by_slug
 from personas.population_data import load_source
 from personas.selectors import panel_trait_charts
 from personas.synthetic import SYSTEM_ROLE, panel_create_population, parse_quota_text
 from simnet.tenancy.errors import ApplicationError
-
-from ._common import organization_by_slug
 
 
 class Command(BaseCommand):

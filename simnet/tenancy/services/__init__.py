@@ -9,7 +9,7 @@ Membership changes lock the organization row first, so two owners demoting each 
 at the same moment cannot leave the organization without an owner.
 """
 
-from .accounts import (
+from simnet.tenancy.services.accounts import (
     organization_create,
     organization_leave,
     organization_update,
@@ -18,16 +18,16 @@ from .accounts import (
     user_sign_out_record,
     user_signup,
 )
-from .invitations import (
+from simnet.tenancy.services.invitations import (
     invitation_accept,
     invitation_accept_url,
     invitation_create,
     invitation_problem,
     invitation_revoke,
 )
-from .members import membership_change_role, membership_remove
-from .signup import user_signup_confirm, user_signup_request
-from .tokens import api_token_create, api_token_revoke
+from simnet.tenancy.services.members import membership_change_role, membership_remove
+from simnet.tenancy.services.signup import user_signup_confirm, user_signup_request
+from simnet.tenancy.services.tokens import api_token_create, api_token_revoke
 
 __all__ = [
     "api_token_create",

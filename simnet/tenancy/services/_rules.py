@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..access import require_role
-from ..errors import ApplicationError, PermissionDeniedError
-from ..models import Membership, Organization
-from ..roles import Role, rank
+from simnet.tenancy.access import require_role
+from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
+from simnet.tenancy.models import Membership, Organization
+from simnet.tenancy.roles import Role, rank
 
 
 def actor_membership(*, organization: Organization, actor, minimum: str, action: str) -> Membership:

@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from .. import audit, roles
-from ..audit import Actions
-from ..errors import ApplicationError
-from ..models import Membership, Organization
-from ..roles import Role
-from ._rules import actor_membership, lock_organization, owner_count
-from .tokens import tokens_of_member_revoke
+from simnet.tenancy import audit, roles
+from simnet.tenancy.audit import Actions
+from simnet.tenancy.errors import ApplicationError
+from simnet.tenancy.models import Membership, Organization
+from simnet.tenancy.roles import Role
+from simnet.tenancy.services._rules import actor_membership, lock_organization, owner_count
+from simnet.tenancy.services.tokens import tokens_of_member_revoke
 
 User = get_user_model()
 

@@ -15,12 +15,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import audit, roles
-from ..audit import Actions
-from ..errors import ApplicationError, PermissionDeniedError
-from ..models import Invitation, Membership, Organization
-from ..secrets import hash_token, new_token
-from ._rules import actor_membership, require_grantable
+from simnet.tenancy import audit, roles
+from simnet.tenancy.audit import Actions
+from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
+from simnet.tenancy.models import Invitation, Membership, Organization
+from simnet.tenancy.secrets import hash_token, new_token
+from simnet.tenancy.services._rules import actor_membership, require_grantable
 
 User = get_user_model()
 logger = logging.getLogger(__name__)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .. import audit, roles
-from ..audit import Actions
-from ..errors import ApplicationError, PermissionDeniedError
-from ..models import Membership
-from ..roles import Role
-from ._rules import actor_membership, lock_organization, owner_count, reload_membership
-from .tokens import tokens_of_member_cap, tokens_of_member_revoke
+from simnet.tenancy import audit, roles
+from simnet.tenancy.audit import Actions
+from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
+from simnet.tenancy.models import Membership
+from simnet.tenancy.roles import Role
+from simnet.tenancy.services._rules import actor_membership, lock_organization, owner_count, reload_membership
+from simnet.tenancy.services.tokens import tokens_of_member_cap, tokens_of_member_revoke
 
 
 @transaction.atomic

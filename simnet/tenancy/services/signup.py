@@ -21,8 +21,13 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from ..errors import ApplicationError
-from .accounts import DUPLICATE_EMAIL, checked_candidate, normalized_email, save_account
+from simnet.tenancy.errors import ApplicationError
+from simnet.tenancy.services.accounts import (
+    DUPLICATE_EMAIL,
+    checked_candidate,
+    normalized_email,
+    save_account,
+)
 
 User = get_user_model()
 logger = logging.getLogger(__name__)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from .. import audit, roles
-from ..api_auth import TOKEN_PREFIX
-from ..audit import Actions
-from ..errors import ApplicationError
-from ..models import ApiToken, Organization
-from ..roles import Role, rank
-from ..secrets import new_token
-from ._rules import actor_membership, lock_organization, require_grantable
+from simnet.tenancy import audit, roles
+from simnet.tenancy.api_auth import TOKEN_PREFIX
+from simnet.tenancy.audit import Actions
+from simnet.tenancy.errors import ApplicationError
+from simnet.tenancy.models import ApiToken, Organization
+from simnet.tenancy.roles import Role, rank
+from simnet.tenancy.secrets import new_token
+from simnet.tenancy.services._rules import actor_membership, lock_organization, require_grantable
 
 API_TOKEN_PREFIX_LENGTH = 12  # shown in lists to tell tokens apart; "snt_" + 8 random characters
 
