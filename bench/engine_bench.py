@@ -12,19 +12,20 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from simnet.llm.base import LLMRequest, LLMResponse
+from simnet.llm.testing import FakeProvider
 from simulations.engine import (
     PanelSnapshot,
     Stimulus,
     World,
     WorldConfig,
     apply_step,
+    create_world,
     demo_panel,
     gather_decisions,
     plan_step,
     prompt_tokens,
 )
-from simulations.engine.testing import FakeProvider
-from simulations.llm.base import LLMRequest, LLMResponse
 
 SIZES = (100, 1_000, 10_000)
 AD = Stimulus(
@@ -71,7 +72,7 @@ class Overhead:
 
 def measure_overhead(agents: int, *, warmup: int, steps: int) -> tuple[Overhead, World, PanelSnapshot]:
     panel = demo_panel(agents, seed=1)
-    world = World.create(panel, WorldConfig(seed=1), [AD])
+    world = create_world(panel, WorldConfig(seed=1), [AD])
     provider = TimedFake(count_usage=False)
     decisions = 0
     engine = 0.0
@@ -88,7 +89,7 @@ def measure_overhead(agents: int, *, warmup: int, steps: int) -> tuple[Overhead,
 
 def measure_prompts(steps: int = 8) -> dict[str, float]:
     """Mean prompt split and answer size over a 100-agent run (fake answers: short JSON)."""
-    world = World.create(demo_panel(100, seed=2), WorldConfig(seed=2), [AD])
+    world = create_world(demo_panel(100, seed=2), WorldConfig(seed=2), [AD])
     provider = TimedFake(count_usage=True)
     prefix = suffix = output = decisions = 0
     for _ in range(steps):

@@ -16,16 +16,16 @@ import time
 from dataclasses import dataclass, replace
 
 from bench.engine_bench import AD
+from simnet.llm.base import LLMRequest, ProviderError
 from simulations.engine import (
     PanelSnapshot,
-    World,
     WorldConfig,
     apply_step,
+    create_world,
     demo_panel,
     gather_decisions,
     plan_step,
 )
-from simulations.llm.base import LLMRequest, ProviderError
 
 AGENTS = 6
 STEPS = 4
@@ -68,7 +68,7 @@ class OfflineFigures:
 def measure_offline() -> OfflineFigures | str:
     """The figures, or the reason the offline model is not available here."""
     try:
-        offline = importlib.import_module("simulations.llm.offline_process")  # the product's path
+        offline = importlib.import_module("simnet.llm.offline_process")  # the product's path
         if importlib.util.find_spec("llama_cpp") is None:
             return "llama-cpp-python is not installed (pip install 'simnet[offline]')"
         provider = offline.OfflineProvider()
@@ -78,7 +78,7 @@ def measure_offline() -> OfflineFigures | str:
     except (ImportError, ProviderError) as err:
         return f"{type(err).__name__}: {err}"
     online = tuple(replace(p, activity_rate=1.0) for p in demo_panel(AGENTS, seed=3).personas)
-    world = World.create(PanelSnapshot(online), WorldConfig(seed=3), [AD])
+    world = create_world(PanelSnapshot(online), WorldConfig(seed=3), [AD])
     decisions = first_try = applied = input_tokens = cached = output_tokens = 0
     seconds = first_seconds = 0.0
     first_decisions = 0

@@ -16,7 +16,7 @@ class ImportBatch(TenantModel):
     A large import commits its accounts, history and follows in small transactions (so other
     writers never wait long for the database lock), each row pointing at its batch; publishing
     is one UPDATE of this row, and a failed import deletes its batch's rows. See
-    ``personas.importer``.
+    ``personas.services.importer``.
     """
 
     created_at = models.DateTimeField(default=timezone.now)
@@ -156,7 +156,7 @@ class Persona(TenantModel):
     interests = models.TextField(blank=True)
     card = models.TextField(blank=True)  # the text a prompt uses, within the token budget
     card_tokens = models.PositiveIntegerField(default=0)
-    # Optional summary a hosted language model wrote from the card (simulations.services.persona_summarize);
+    # Optional summary a hosted language model wrote from the card (personas.summaries.persona_summarize);
     # runs read it as an "In short:" line before the card, which itself stays deterministic.
     summary = models.TextField(blank=True)
     summary_by = models.CharField(max_length=300, blank=True)  # provider, model and config name

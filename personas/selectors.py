@@ -12,10 +12,10 @@ from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
 
-from personas.graphs import graph_summary
+from personas.build.graphs import graph_summary
+from personas.build.population_data import SourceUnavailable
+from personas.build.sampling import source_fields, source_marginals
 from personas.models import FollowEdge, HistoryItem, Panel, PanelMember, PanelShare, Persona
-from personas.population_data import SourceUnavailable
-from personas.sampling import source_fields, source_marginals
 from simnet.tenancy.access import get_for_org
 
 MAX_CHART_CATEGORIES = 12  # a trait with more distinct values is not categorical (age, free text)

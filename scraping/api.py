@@ -9,7 +9,6 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from personas.api import caller
 from scraping import services
 from scraping.models import ImportJob
 from scraping.serializers import (
@@ -22,8 +21,9 @@ from scraping.storage import SizeLimitedUploadHandler, refuse_oversized_request
 from simnet.api.idempotency import idempotent
 from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
 from simnet.api.schema import IDEMPOTENCY_KEY_PARAMETER, error_responses
+from simnet.tenancy.actors import request_actor
+from simnet.tenancy.audit import client_ip
 from simnet.tenancy.mixins import OrganizationScopedMixin
-from simnet.tenancy.permissions import request_role
 
 
 @extend_schema_view(
@@ -73,8 +73,8 @@ class ImportJobViewSet(
         arguments.is_valid(raise_exception=True)
         job = services.import_start(
             organization=self.organization,
-            role=request_role(request),
-            **caller(request),
+            actor=request_actor(request),
+            ip=client_ip(request),
             **services.import_start_arguments(arguments.validated_data),
         )
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
@@ -101,7 +101,7 @@ class ImportJobViewSet(
         job = services.import_retry(
             job=job,
             organization=self.organization,
-            role=request_role(request),
+            actor=request_actor(request),
             credential=arguments.validated_data["credential"],
         )
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
@@ -116,7 +116,6 @@ class ImportJobViewSet(
         job = services.import_cancel(
             job=self.get_object(),
             organization=self.organization,
-            role=request_role(request),
-            user=caller(request)["user"],
+            actor=request_actor(request),
         )
         return Response(ImportJobSerializer(job).data)

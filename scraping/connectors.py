@@ -19,10 +19,10 @@ from pathlib import Path
 
 from django.conf import settings
 
-from scraping.records import AccountBundle
 from scraping.sources import CONNECTORS, Batch, HttpSettings, ImportCaps, ProgressCallback, SourceError
 from scraping.sources.bluesky import BLUESKY_PUBLIC_APPVIEW, iter_bluesky_batches, normalize_bluesky_actor
 from scraping.sources.mastodon import iter_mastodon_batches, parse_mastodon_address
+from scraping.sources.records import AccountBundle
 from scraping.sources.tabular import TabularLimits, parse_tabular
 from scraping.sources.x_api import X_API_BASE_URL, iter_x_api_batches, normalize_x_username
 from scraping.sources.x_archive import ArchiveLimits, parse_x_archive

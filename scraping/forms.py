@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION
 from personas.models import Panel
+from personas.services.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION
 from scraping.services import CARD_BUDGET_RANGE, MAX_HOLDOUT_PERCENT
 from scraping.sources import CONNECTORS
 from simnet.tenancy.errors import ApplicationError

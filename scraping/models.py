@@ -8,7 +8,7 @@ arrives. The customer, however, sees an account all-or-nothing. Pages therefore 
 A failed job never touched the real tables, so there is nothing to roll back there; its staged
 rows stay while a retry can continue from the checkpoint and are deleted when the job completes
 or is cancelled. The real rows themselves are written in small transactions into an
-``ImportBatch`` that stays invisible until published (``personas.importer``), so even that last
+``ImportBatch`` that stays invisible until published (``personas.services.importer``), so even that last
 step never holds the database lock for long.
 """
 
@@ -57,7 +57,7 @@ class ImportJob(TenantModel):
     staged_account = models.JSONField(default=dict, blank=True)  # the AccountRecord of a network import
     persona_ids = models.JSONField(default=list, blank=True)  # the personas the import made or updated
     # The rows being written into the real tables (invisible until published) and how many are
-    # committed: a resumed job continues after them. See personas.importer.
+    # committed: a resumed job continues after them. See personas.services.importer.
     batch = models.ForeignKey(
         "personas.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

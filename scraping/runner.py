@@ -5,7 +5,7 @@ network page is stored together with its checkpoint in one transaction (``Import
 de-duplicated by unique keys), and only while the lease is still ours; so a killed worker, a
 redelivered task or a retry continues from the last stored page without duplicates. When the
 account is complete its rows are staged in small transactions into an ``ImportBatch`` (invisible
-until published, see ``personas.importer``), each chunk committed with the job's lease and
+until published, see ``personas.services.importer``), each chunk committed with the job's lease and
 checkpoint (``staged_rows``), then published in one short transaction. A failure deletes the
 batch's rows and the upload. A task works for at most ``IMPORT_TASK_SLICE_SECONDS`` and then
 queues its continuation, so no task runs into the worker timeout. A rate limit parks the job
@@ -30,7 +30,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import schedule
 
-from personas.importer import (
+from personas.models import ImportBatch, Panel
+from personas.services.importer import (
     STAGE_CHUNK_ROWS,
     ImportOptions,
     batch_discard,
@@ -38,13 +39,11 @@ from personas.importer import (
     batch_publish,
     bundles_stage,
 )
-from personas.models import ImportBatch, Panel
-from scraping import record_json
 from scraping.connectors import is_network, open_batches, parse_file
 from scraping.models import ImportJob, ImportStagedItem
-from scraping.records import AccountBundle, ImportFailed, cap_item_texts
 from scraping.services import RUN_TASK, enqueue_import
-from scraping.sources import Batch, RateLimited, RowErrors
+from scraping.sources import Batch, RateLimited, RowErrors, record_json
+from scraping.sources.records import AccountBundle, ImportFailed, cap_item_texts
 from scraping.storage import delete_upload, upload_file_path
 from simnet.tenancy.secrets import SecretUnreadable, decrypt_for
 

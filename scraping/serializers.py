@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION
 from personas.models import Panel
+from personas.services.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION
 from scraping.models import ImportJob
 from scraping.services import CARD_BUDGET_RANGE, MAX_HOLDOUT_PERCENT
 from scraping.sources import CONNECTORS

@@ -12,14 +12,20 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from personas.importer import DEFAULT_CARD_BUDGET, DEFAULT_HOLDOUT_FRACTION, STAGE_CHUNK_ROWS, batch_discard
 from personas.models import Panel
+from personas.services.importer import (
+    DEFAULT_CARD_BUDGET,
+    DEFAULT_HOLDOUT_FRACTION,
+    STAGE_CHUNK_ROWS,
+    batch_discard,
+)
 from scraping.connectors import is_network, normalized_account
 from scraping.models import ImportJob, ImportStagedItem
 from scraping.sources import CONNECTORS
 from scraping.storage import delete_upload, store_upload
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
+from simnet.tenancy.actors import Actor, actor_role, actor_user, audit_actor
 from simnet.tenancy.audit import Actions, record
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.secrets import encrypt_for
@@ -83,15 +89,13 @@ def import_start_arguments(data) -> dict:
 def import_start(
     *,
     organization,
-    user,
-    role: str | None,
+    actor: Actor | None,
     connector: str,
     params: dict | None = None,
     upload=None,
     credential: str | None = None,
     panel: Panel | None = None,
     panel_name: str = "",
-    token=None,
     ip: str | None = None,
     base_url: str | None = None,
     enqueue: bool = True,
@@ -101,7 +105,7 @@ def import_start(
     ``params`` may hold ``account`` (network connectors), ``holdout_percent`` and ``card_budget``.
     ``base_url`` is for operator tools only (``manage.py import_account``), never for customer input.
     """
-    require_role(role, roles.WRITE, "import accounts")
+    require_role(actor_role(organization, actor), roles.WRITE, "import accounts")
     if connector not in CONNECTORS:
         message = f"Choose one of: {', '.join(CONNECTORS)}."
         raise ApplicationError(
@@ -140,14 +144,13 @@ def import_start(
                 upload_size=stored.size if stored else None,
                 panel=panel,
                 new_panel_name="" if panel else panel_name,
-                created_by=user,
+                created_by=actor_user(actor),
                 status_message="Waiting for a worker.",
             )
             record(
                 organization=organization,
                 action=Actions.IMPORT_STARTED,
-                actor=user,
-                token=token,
+                **audit_actor(actor),
                 target=job,
                 detail={"connector": connector, "subject": job.subject, "panel": panel.pk if panel else None},
                 ip=ip,
@@ -168,11 +171,11 @@ def _owned(job: ImportJob, organization) -> None:
 
 @transaction.atomic
 def import_retry(
-    *, job: ImportJob, organization, role: str | None, credential: str | None = None
+    *, job: ImportJob, organization, actor: Actor | None, credential: str | None = None
 ) -> ImportJob:
     """Queue a failed (or rate-limited) job again; a network import continues from its checkpoint."""
     _owned(job, organization)
-    require_role(role, roles.WRITE, "retry imports")
+    require_role(actor_role(organization, actor), roles.WRITE, "retry imports")
     job = ImportJob.objects.for_org(organization).select_for_update().get(pk=job.pk)
     if job.status not in (ImportJob.Status.FAILED, ImportJob.Status.WAITING_RATE_LIMIT):
         raise ApplicationError(
@@ -197,14 +200,15 @@ def import_retry(
 
 
 @transaction.atomic
-def import_cancel(*, job: ImportJob, organization, role: str | None, user=None) -> ImportJob:
+def import_cancel(*, job: ImportJob, organization, actor: Actor | None) -> ImportJob:
     """Stop a job that has not finished: it fails with a clear note; staged rows and the file are dropped."""
     _owned(job, organization)
-    require_role(role, roles.WRITE, "cancel imports")
+    require_role(actor_role(organization, actor), roles.WRITE, "cancel imports")
     job = ImportJob.objects.for_org(organization).select_for_update().get(pk=job.pk)
     if job.is_final:
         raise ApplicationError("This import has already finished.")
-    who = f" by {user.email}" if user is not None and getattr(user, "email", "") else ""
+    user = actor_user(actor)
+    who = f" by {user.email}" if user is not None and user.email else ""
     job.status = ImportJob.Status.FAILED
     job.status_message = f"Cancelled{who}. Nothing from this import was added."
     job.errors = [job.status_message]

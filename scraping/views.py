@@ -18,7 +18,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from personas import selectors as panel_selectors
-from personas.views import caller_role, post_only
 from scraping import selectors, services
 from scraping.forms import ImportForm, RetryForm
 from scraping.sources import CONNECTORS
@@ -26,9 +25,8 @@ from scraping.sources.tabular import COLUMNS, SCHEMA_DOC, TEMPLATE_CSV
 from scraping.storage import UploadTooLarge, install_upload_limit, upload_limit
 from simnet.tenancy import roles
 from simnet.tenancy.audit import client_ip
-from simnet.tenancy.errors import ApplicationError
-from simnet.tenancy.forms import add_application_error
 from simnet.tenancy.mixins import org_view
+from simnet.web import actor, can_write, post_only, submit_form, submit_or_message
 
 JOBS_PAGE_SIZE = 25
 _CODE = re.compile(r"`([^`]+)`")
@@ -49,7 +47,7 @@ def import_list(request):
         "nav": "panels",
         "page": page,
         "refresh": selectors.has_active_imports(page.object_list),
-        "can_write": roles.at_least(caller_role(request), roles.WRITE),
+        "can_write": can_write(request),
     }
     template = "scraping/import_list.html#jobs" if request.htmx else "scraping/import_list.html"
     return render(request, template, context)
@@ -96,17 +94,15 @@ def _import_create(request):
         return render(request, "scraping/import_form.html", _form_context(request, _new_form(request)))
     form = _new_form(request, request.POST, request.FILES)
     if form.is_valid():
-        try:
-            job = services.import_start(
-                organization=request.organization,
-                user=request.user,
-                role=caller_role(request),
-                ip=client_ip(request),
-                **services.import_start_arguments(form.cleaned_data),
-            )
-        except ApplicationError as exc:
-            add_application_error(form, exc)
-        else:
+        job = submit_form(
+            form,
+            services.import_start,
+            organization=request.organization,
+            actor=actor(request),
+            ip=client_ip(request),
+            **services.import_start_arguments(form.cleaned_data),
+        )
+        if job is not None:
             messages.success(request, "Import started; this page updates as it goes.")
             return redirect("import_detail", job_id=job.pk)
     return render(request, "scraping/import_form.html", _form_context(request, form), status=400)
@@ -127,7 +123,7 @@ def import_detail(request, job_id: int):
         "nav": "panels",
         "job": job,
         "personas": selectors.import_personas(job=job) if job.status == job.Status.COMPLETED else [],
-        "can_write": roles.at_least(caller_role(request), roles.WRITE),
+        "can_write": can_write(request),
         "retry_form": RetryForm(),
         "credential_help": CONNECTORS[job.connector].credential_help if job.connector in CONNECTORS else "",
         "takes_credential": job.connector in CONNECTORS and CONNECTORS[job.connector].credential != "none",
@@ -144,13 +140,15 @@ def import_retry(request, job_id: int):
         return refused
     form = RetryForm(request.POST)
     credential = form.cleaned_data["credential"] if form.is_valid() else ""
-    try:
-        services.import_retry(
-            job=job, organization=request.organization, role=caller_role(request), credential=credential
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
+    retried = submit_or_message(
+        request,
+        services.import_retry,
+        job=job,
+        organization=request.organization,
+        actor=actor(request),
+        credential=credential,
+    )
+    if retried is not None:
         messages.success(request, "Import queued again; it continues where it stopped.")
     return redirect("import_detail", job_id=job.pk)
 
@@ -160,12 +158,9 @@ def import_cancel(request, job_id: int):
     job = selectors.import_get(organization=request.organization, job_id=job_id)
     if refused := post_only(request):
         return refused
-    try:
-        services.import_cancel(
-            job=job, organization=request.organization, role=caller_role(request), user=request.user
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
+    cancelled = submit_or_message(
+        request, services.import_cancel, job=job, organization=request.organization, actor=actor(request)
+    )
+    if cancelled is not None:
         messages.success(request, "Import cancelled; nothing from it was added.")
     return redirect("import_detail", job_id=job.pk)

@@ -5,7 +5,7 @@ Usage: .venv/bin/python scripts/install_llama.py   (the Makefile's install step 
 A build tuned to the machine that compiled it can crash on the machine that runs it: with
 ``-DGGML_NATIVE=ON`` on a CPU with AMX, llama.cpp's AMX kernels die with SIGSEGV on the first
 decode. So the builds are tried best first, each checked with one real decode of the bundled model
-in a child process (``python -m simulations.llm.offline_child --check``), and the first that
+in a child process (``python -m simnet.llm.offline_child --check``), and the first that
 answers is installed:
 
 1. ``native``: ``-march=native``, every instruction set this CPU has.
@@ -113,7 +113,7 @@ def choose(
 
 
 def check_command() -> list[str]:
-    return [sys.executable, "-m", "simulations.llm.offline_child", "--check"]
+    return [sys.executable, "-m", "simnet.llm.offline_child", "--check"]
 
 
 def runs_here(command: list[str] | None = None) -> bool:

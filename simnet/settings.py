@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "simnet.tenancy",
     "simnet.api",
     "simnet.webhooks",
+    "simnet.providers",
     "personas",
     "scraping",
     "simulations",
@@ -245,7 +246,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "simnet.webhooks.models.Delivery.Status",
         "RunStatusEnum": "simulations.models.RunStatus",
         "ImportStatusEnum": "scraping.models.ImportJob.Status",
-        "ProviderKindEnum": "simulations.models.ProviderConfig.Kind",
+        "ProviderKindEnum": "simnet.providers.models.ProviderConfig.Kind",
         "PanelKindEnum": "personas.models.Panel.Kind",
         "HistoryKindEnum": "personas.models.HistoryKind",
     },
@@ -298,8 +299,11 @@ SIMNET_DEFAULT_MONTHLY_BUDGET_USD = env_float("SIMNET_DEFAULT_MONTHLY_BUDGET_USD
 SIMNET_MAX_CONCURRENT_RUNS = env_int("SIMNET_MAX_CONCURRENT_RUNS", 4)
 SIMNET_EVENT_POLL_SECONDS = env_float("SIMNET_EVENT_POLL_SECONDS", 0.5)
 SIMNET_LEASE_SECONDS = env_int("SIMNET_LEASE_SECONDS", 90)
-# Enables the counting fake provider the reliability tests drive workers with; never in production.
-SIMNET_TEST_PROVIDERS = env_bool("SIMNET_TEST_PROVIDERS") and not PRODUCTION
+# Test-only provider kinds, ``kind=dotted.path.to.factory``: how the reliability tests give worker
+# processes a counting fake provider (tests/support/fake_provider.py). Refused in production.
+SIMNET_TEST_PROVIDER_KINDS = env_map("SIMNET_TEST_PROVIDER_KINDS")
+if PRODUCTION and SIMNET_TEST_PROVIDER_KINDS:
+    raise RuntimeError("SIMNET_TEST_PROVIDER_KINDS is for tests; unset it when SIMNET_PRODUCTION=1")
 # Agents asked per provider call batch within a step; the lease is renewed between batches.
 SIMNET_AGENT_BATCH = env_int("SIMNET_AGENT_BATCH", 8)
 # Seconds a step task asks the provider before handing the step to a fresh task: half the

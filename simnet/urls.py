@@ -4,18 +4,18 @@ credential; tests/test_isolation.py walks this tree and proves cross-organizatio
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from simnet import health, views
+from simnet import dashboard, health
 from simnet.api import docs as api_docs
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
     path("health/", health.health, name="health"),
     path("", include("simnet.tenancy.urls")),
     path("settings/webhooks/", include("simnet.webhooks.urls")),
-    path("panels/", include("personas.urls")),
+    path("panels/", include("personas.web.urls")),
     path("imports/", include("scraping.urls")),
+    path("settings/providers/", include("simnet.providers.urls")),
     path("", include("simulations.urls")),
-    path("", include("simulations.report_urls")),
     path("api/v1/", include("simnet.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", api_docs.swagger_ui, name="api_docs"),

@@ -1,18 +1,8 @@
-"""Project-level pages: the dashboard and the error pages."""
+"""The error pages every app shares (Django's handler403 and handler404)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
-
-from simnet.selectors import dashboard_for
-
-
-@login_required
-def home(request):
-    if request.organization is None:
-        return redirect("org_create")
-    return render(request, "dashboard.html", {"nav": "home", **dashboard_for(request.organization)})
+from django.shortcuts import render
 
 
 def forbidden(request, exception=None):

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class SimulationsConfig(AppConfig):
     name = "simulations"
     verbose_name = "Simulations"
+
+    def ready(self):
+        from simnet.providers import services, spend
+        from simulations.insight.backtests import backtests_using
+        from simulations.runs.services import runs_spend, runs_using
+
+        spend.register("runs", runs_spend)
+        services.register_user("unfinished runs", runs_using)
+        services.register_user("unfinished backtests", backtests_using)

@@ -15,29 +15,6 @@ from django.utils import timezone
 from simnet.tenancy.scoping import TenantModel
 
 
-class ProviderConfig(TenantModel):
-    """Where an organization's decisions come from; secrets encrypted, never shown again."""
-
-    class Kind(models.TextChoices):
-        OFFLINE = "offline", "Offline model (SmolLM2-135M, on this server)"
-        BASELINE = "baseline", "Rule baseline (no LLM)"
-        ANTHROPIC = "anthropic", "Anthropic"
-        OPENAI_COMPAT = "openai_compat", "OpenAI-compatible server"
-
-    name = models.CharField(max_length=80)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    model = models.CharField(max_length=120, blank=True)
-    base_url = models.URLField(max_length=300, blank=True)
-    secret_ciphertext = models.TextField(blank=True)
-    secret_hint = models.CharField(max_length=12, blank=True)  # "••••abcd"
-    max_concurrency = models.PositiveIntegerField(default=4)
-    is_default = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display()}{', ' + self.model if self.model else ''})"
-
-
 class Scenario(TenantModel):
     class Format(models.TextChoices):
         FEED = "feed", "Social feed"
@@ -51,12 +28,16 @@ class Scenario(TenantModel):
     recommender = models.CharField(max_length=20, default="mix")
     feed_size = models.PositiveIntegerField(default=5)
     memory_tokens = models.PositiveIntegerField(default=120)
-    provider = models.ForeignKey(ProviderConfig, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    provider = models.ForeignKey(
+        "providers.ProviderConfig", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     seed = models.BigIntegerField(default=1)
     budget_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
     budget_tokens = models.PositiveBigIntegerField(null=True, blank=True)
     agenda = models.JSONField(default=list, blank=True)  # roundtable: agenda items
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     settings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -70,8 +51,12 @@ class Scenario(TenantModel):
 class Stimulus(TenantModel):
     """Content injected into a run: an ad, a statement, a pitch."""
 
-    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="stimuli", null=True, blank=True)
-    run = models.ForeignKey("Run", on_delete=models.CASCADE, related_name="live_stimuli", null=True, blank=True)
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, related_name="stimuli", null=True, blank=True
+    )
+    run = models.ForeignKey(
+        "Run", on_delete=models.CASCADE, related_name="live_stimuli", null=True, blank=True
+    )
     text = models.TextField()
     image = models.ImageField(upload_to="stimuli/", null=True, blank=True)
     author_persona = models.ForeignKey(
@@ -102,7 +87,9 @@ FINAL_STATUSES = (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED)
 class Run(TenantModel):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="runs")
     seed = models.BigIntegerField()
-    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
     status_reason = models.TextField(blank=True)  # why paused/failed, in words a person can act on
     pause_requested = models.BooleanField(default=False)
     total_steps = models.PositiveIntegerField()
@@ -110,7 +97,9 @@ class Run(TenantModel):
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    state = models.JSONField(default=dict, blank=True)  # the engine's world (without the panel) before next_step
+    state = models.JSONField(
+        default=dict, blank=True
+    )  # the engine's world (without the panel) before next_step
     panel_snapshot = models.JSONField(default=dict, blank=True)  # personas + follows, frozen at start
     last_event_seq = models.PositiveBigIntegerField(default=0)
     input_tokens = models.PositiveBigIntegerField(default=0)
@@ -121,14 +110,18 @@ class Run(TenantModel):
     budget_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
     budget_tokens = models.PositiveBigIntegerField(null=True, blank=True)
     estimate = models.JSONField(default=dict, blank=True)
-    reproducibility = models.JSONField(default=dict, blank=True)  # versions, provider, model, seed, prompt hash
+    reproducibility = models.JSONField(
+        default=dict, blank=True
+    )  # versions, provider, model, seed, prompt hash
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forks")
     fork_step = models.PositiveIntegerField(null=True, blank=True)
     experiment = models.ForeignKey(
         "Experiment", on_delete=models.CASCADE, null=True, blank=True, related_name="runs"
     )
     variant = models.CharField(max_length=80, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -169,7 +162,9 @@ class Experiment(TenantModel):
     status = models.CharField(max_length=10, default="running")
     budget_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
     result = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -184,7 +179,9 @@ class RunPost(TenantModel):
     step = models.PositiveIntegerField()
     author_key = models.CharField(max_length=40)
     author_handle = models.CharField(max_length=128)
-    persona = models.ForeignKey("personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    persona = models.ForeignKey(
+        "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=10)  # post, reply, quote, repost
     text = models.TextField(blank=True)
     parent_key = models.CharField(max_length=40, blank=True)
@@ -208,7 +205,9 @@ class RunAction(TenantModel):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="actions")
     step = models.PositiveIntegerField()
     agent_key = models.CharField(max_length=40)
-    persona = models.ForeignKey("personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    persona = models.ForeignKey(
+        "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=12)
     target_post_key = models.CharField(max_length=40, blank=True)
     target_agent_key = models.CharField(max_length=40, blank=True)
@@ -227,20 +226,9 @@ class RunAction(TenantModel):
 
     class Meta:
         ordering = ["step", "id"]
-        constraints = [models.UniqueConstraint(fields=["run", "step", "agent_key"], name="one_action_per_agent_step")]
-
-
-class DecisionCacheEntry(TenantModel):
-    """A provider's answer to one exact prompt (provider, model, prompt hash, seed):
-    a retried step or a re-run with the same seed pays nothing and decides the same."""
-
-    key = models.CharField(max_length=64)
-    text = models.TextField()
-    data = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="one_cached_decision")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "step", "agent_key"], name="one_action_per_agent_step")
+        ]
 
 
 class RunSnapshot(TenantModel):
@@ -264,7 +252,9 @@ class Interview(TenantModel):
     question = models.TextField()
     answer = models.TextField(blank=True)
     error = models.TextField(blank=True)
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -275,7 +265,7 @@ class Interview(TenantModel):
 
 
 class RunReportCache(TenantModel):
-    """The analysis of a final run, built once (``simulations.reports``).
+    """The analysis of a final run, built once (``simulations.insight.reports``).
 
     A final run's rows never change, so its report is deterministic; sentiment, themes and
     cascades are costly enough not to recompute on every page view. ``version`` is the report
@@ -312,7 +302,7 @@ class Backtest(TenantModel):
     provider_kind = models.CharField(max_length=20)
     provider_model = models.CharField(max_length=120, blank=True)
     provider_config = models.ForeignKey(
-        ProviderConfig, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "providers.ProviderConfig", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.HELD_OUT)
     stimulus_text = models.TextField(blank=True)
@@ -323,7 +313,9 @@ class Backtest(TenantModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     status_reason = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)  # cases, scores per provider, comparison table
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

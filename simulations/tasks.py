@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from simulations import backtests, experiments, reports, stepper
+from simulations.insight import backtests, comparison, reports
+from simulations.runs import stepper
 
 
 def advance_run(run_id: int) -> str:
@@ -18,7 +19,7 @@ def store_run_report(run_id: int) -> bool:
 
 
 def store_experiment_comparison(experiment_id: int) -> bool:
-    return experiments.experiment_store_comparison(experiment_id=experiment_id)
+    return comparison.experiment_store_comparison(experiment_id=experiment_id)
 
 
 def run_backtest(backtest_id: int) -> str:

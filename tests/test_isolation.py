@@ -126,7 +126,7 @@ def _both(t):
 
 
 def _provider(t):
-    from simulations.models import ProviderConfig
+    from simnet.providers.models import ProviderConfig
 
     return ProviderConfig.objects.create(organization=t.org_a, name=MARKER, kind="baseline", model=MARKER)
 

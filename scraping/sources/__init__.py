@@ -1,4 +1,4 @@
-"""Connectors that turn outside data into neutral records (``scraping.records``); no Django here.
+"""Connectors that turn outside data into neutral records (``scraping.sources.records``); no Django here.
 
 File connectors (``x_archive``, ``tabular``) parse an upload in one call and return bundles,
 all-or-nothing. Network connectors (``x_api``, ``bluesky``, ``mastodon``) yield :class:`Batch`

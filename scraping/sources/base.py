@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from scraping.records import AccountBundle, FollowRecord, HistoryKind, HistoryRecord
 from scraping.sources.errors import Checkpoint
+from scraping.sources.records import AccountBundle, FollowRecord, HistoryKind, HistoryRecord
 
 T = TypeVar("T")
 K = TypeVar("K")

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from scraping.records import AccountRecord, ImportFailed
 from scraping.sources.errors import Checkpoint
+from scraping.sources.records import AccountRecord, ImportFailed
 
 CHECKPOINT_VERSION = 1
 

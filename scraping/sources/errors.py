@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scraping.records import ImportFailed
+from scraping.sources.records import ImportFailed
 
 Checkpoint = dict[str, Any]
 

@@ -12,10 +12,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from scraping.records import AccountBundle, AccountRecord, FollowRecord, HistoryRecord
 from scraping.sources.base import Batch, ImportCaps, ProgressCallback, report
 from scraping.sources.checkpoint import ImportState, StageState
 from scraping.sources.errors import Checkpoint, SourceError
+from scraping.sources.records import AccountBundle, AccountRecord, FollowRecord, HistoryRecord
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,35 @@
 """Who acts in a service call: a signed-in user or an organization API token.
 
-Services take one ``actor`` (historically the keyword ``user``) and ask here for its role
-and for what to write in ``created_by`` and the audit log, so a request authenticated by
-token is checked and recorded exactly like a signed-in member with the same role.
+Services take one ``actor`` and ask here for its role and for what to write in ``created_by``
+and the audit log, so a request authenticated by token is checked and recorded exactly like a
+signed-in member with the same role. Code acting on its own (demo seeding, management commands)
+passes ``SYSTEM``: an owner everywhere, recorded as nobody.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeAlias
 
+from simnet.tenancy import roles
 from simnet.tenancy.models import ApiToken, Membership, Organization, User
 
-Actor: TypeAlias = User | ApiToken
+
+class SystemActor:
+    """The operator's own code: full rights in any organization, no person or token behind it."""
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+Actor: TypeAlias = User | ApiToken | SystemActor
 
 
 def actor_role(organization: Organization | int, actor: Actor | None) -> str | None:
     """The actor's role in ``organization``; None when it has none there (or is revoked)."""
+    if isinstance(actor, SystemActor):
+        return roles.Role.OWNER
     organization_id = organization if isinstance(organization, int) else organization.pk
     if isinstance(actor, ApiToken):
         if actor.organization_id != organization_id or actor.revoked_at is not None:
@@ -31,12 +45,12 @@ def actor_role(organization: Organization | int, actor: Actor | None) -> str | N
 
 
 def actor_user(actor: Actor | None) -> User | None:
-    """The person to store in ``created_by``-style fields (None for a token)."""
+    """The person to store in ``created_by``-style fields (None for a token or ``SYSTEM``)."""
     return actor if isinstance(actor, User) else None
 
 
 def audit_actor(actor: Actor | None) -> dict[str, Any]:
-    """``audit.record`` keyword arguments naming the actor (a user, or a token)."""
+    """``audit.record`` keyword arguments naming the actor (a user, a token, or nobody for ``SYSTEM``)."""
     if isinstance(actor, ApiToken):
         return {"actor": None, "token": actor}
     return {"actor": actor_user(actor), "token": None}

@@ -1,8 +1,8 @@
 """Input validation for the account and organization pages.
 
 Forms only check shape; the rules (who may grant which role, duplicate emails, last
-owner) live in ``services`` and come back as ``ApplicationError`` that views attach to
-the form with ``add_application_error``.
+owner) live in ``services`` and come back as ``ApplicationError`` that views put on the
+form with ``simnet.web.submit_form``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 
 from simnet.tenancy import login_throttle, roles
 from simnet.tenancy.audit import Actions, client_ip
-from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.roles import Role
 
 
@@ -25,17 +24,6 @@ def roles_up_to(role: str | None) -> list[tuple[str, str]]:
     if role is None:
         return []
     return [(value, label) for value, label in Role.choices if roles.rank(value) <= roles.rank(role)]
-
-
-def add_application_error(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service's error on the form: on its fields when it names known ones, else on top."""
-    placed = False
-    for field, messages in error.fields.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -17,19 +17,18 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from simnet.tenancy import roles, selectors, services
 from simnet.tenancy.access import require_role
 from simnet.tenancy.audit import client_ip
-from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
+from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.forms import (
     ApiTokenForm,
     AuditFilterForm,
@@ -38,26 +37,15 @@ from simnet.tenancy.forms import (
     OrganizationSettingsForm,
     RoleForm,
     SignupForm,
-    add_application_error,
     roles_up_to,
 )
 from simnet.tenancy.middleware import SESSION_KEY
 from simnet.tenancy.mixins import org_view
 from simnet.tenancy.roles import Role
+from simnet.web import post_only, submit_form, submit_or_message
 
 AUDIT_PAGE_SIZE = 25
 API_BASE_PATH = "/api/v1/"
-
-
-def _submit(form, service, **kwargs):
-    """Call ``service``; a non-permission ``ApplicationError`` becomes a form error (returns None)."""
-    try:
-        return service(**kwargs)
-    except PermissionDeniedError:
-        raise
-    except ApplicationError as error:
-        add_application_error(form, error)
-        return None
 
 
 def _safe_next(request) -> str:
@@ -79,15 +67,10 @@ def _partial(request, template: str, partial: str) -> str:
     return f"{template}#{partial}" if request.htmx else template
 
 
-def _post_only(request) -> HttpResponseNotAllowed | None:
-    """Checked after the object lookup, so a foreign id is a 404 whatever the method."""
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
-
-
 # --- accounts --------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     """The same answer for every valid sign-up, so the page never tells which emails exist."""
     next_url = _safe_next(request)
@@ -97,7 +80,7 @@ def signup(request):
     form = SignupForm(request.POST or None, joining=joining, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        _submit(
+        submit_form(
             form,
             services.user_signup_request,
             email=data["email"],
@@ -112,18 +95,16 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form, "next": next_url, "joining": joining})
 
 
-@require_http_methods(["GET"])
+@require_safe
 def signup_sent(request):
     return render(request, "registration/signup_sent.html")
 
 
-@require_http_methods(["GET"])
+@require_safe
 def signup_confirm(request, uidb64: str, token: str):
     """The link from the confirmation mail: activates the account and signs in."""
-    try:
-        user = services.user_signup_confirm(uidb64=uidb64, token=token)
-    except ApplicationError as error:
-        messages.error(request, error.message)
+    user = submit_or_message(request, services.user_signup_confirm, uidb64=uidb64, token=token)
+    if user is None:
         return redirect("login")
     login(request, user)
     messages.success(request, "Welcome to simnet.")
@@ -142,11 +123,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def org_create(request):
     form = OrganizationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        organization = _submit(
+        organization = submit_form(
             form,
             services.organization_create,
             name=form.cleaned_data["name"],
@@ -171,14 +152,14 @@ def org_switch(request):
 
 
 @org_view()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def org_settings(request):
     organization = request.organization
     can_manage = roles.at_least(request.membership.role, roles.MANAGE)
     if request.method == "POST":
         require_role(request.membership.role, roles.MANAGE, "change the organization's settings")
         form = OrganizationSettingsForm(request.POST)
-        if form.is_valid() and _submit(
+        if form.is_valid() and submit_form(
             form,
             services.organization_update,
             organization=organization,
@@ -243,7 +224,7 @@ def member_list(request):
 def member_invite(request):
     form = InvitationForm(request.POST, grantable=roles_up_to(request.membership.role))
     if form.is_valid():
-        created = _submit(
+        created = submit_form(
             form,
             services.invitation_create,
             organization=request.organization,
@@ -264,7 +245,7 @@ def member_invite(request):
 @org_view(roles.MANAGE)
 def invitation_revoke(request, invitation_id: int):
     invitation = selectors.invitation_get(organization=request.organization, invitation_id=invitation_id)
-    if (not_allowed := _post_only(request)) is not None:
+    if (not_allowed := post_only(request)) is not None:
         return not_allowed
     services.invitation_revoke(invitation=invitation, actor=request.user, ip=client_ip(request))
     messages.success(request, f"Invitation for {invitation.email} revoked.")
@@ -276,7 +257,7 @@ def invitation_revoke(request, invitation_id: int):
 @org_view(roles.MANAGE)
 def member_role(request, membership_id: int):
     membership = selectors.membership_get(organization=request.organization, membership_id=membership_id)
-    if (not_allowed := _post_only(request)) is not None:
+    if (not_allowed := post_only(request)) is not None:
         return not_allowed
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -295,7 +276,7 @@ def member_role(request, membership_id: int):
 @org_view(roles.MANAGE)
 def member_remove(request, membership_id: int):
     membership = selectors.membership_get(organization=request.organization, membership_id=membership_id)
-    if (not_allowed := _post_only(request)) is not None:
+    if (not_allowed := post_only(request)) is not None:
         return not_allowed
     services.membership_remove(membership=membership, actor=request.user, ip=client_ip(request))
     messages.success(request, f"{membership.user.email} was removed.")
@@ -305,7 +286,7 @@ def member_remove(request, membership_id: int):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_accept(request, token: str):
     """The emailed link. Anyone with it sees what it offers; only the invited address may accept."""
     if request.method == "POST":
@@ -362,7 +343,7 @@ def token_create(request):
     form = ApiTokenForm(request.POST, grantable=roles_up_to(request.membership.role))
     created = None
     if form.is_valid():
-        created = _submit(
+        created = submit_form(
             form,
             services.api_token_create,
             organization=request.organization,
@@ -382,7 +363,7 @@ def token_create(request):
 @org_view(roles.MANAGE)
 def token_revoke(request, token_id: int):
     token = selectors.api_token_get(organization=request.organization, token_id=token_id)
-    if (not_allowed := _post_only(request)) is not None:
+    if (not_allowed := post_only(request)) is not None:
         return not_allowed
     services.api_token_revoke(token=token, actor=request.user, ip=client_ip(request))
     messages.success(request, f"Token {token.name} revoked; requests using it now get 401.")

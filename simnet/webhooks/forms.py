@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 
-from simnet.tenancy.errors import ApplicationError
 from simnet.webhooks.models import WebhookEvent
 
 
@@ -23,14 +22,3 @@ class WebhookEndpointForm(forms.Form):
 
 class WebhookEndpointEditForm(WebhookEndpointForm):
     is_active = forms.BooleanField(required=False, label="Active (uncheck to pause deliveries)")
-
-
-def add_application_error(form: forms.Form, error: ApplicationError) -> None:
-    """A service's error on the fields it names, or on top of the form."""
-    placed = False
-    for field, messages in error.fields.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)

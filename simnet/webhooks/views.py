@@ -10,35 +10,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from simnet.tenancy import roles
 from simnet.tenancy.audit import client_ip
-from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
 from simnet.tenancy.mixins import org_view
+from simnet.web import actor, allow, post_only, submit_form, submit_or_message
 from simnet.webhooks import selectors, services
-from simnet.webhooks.forms import WebhookEndpointEditForm, WebhookEndpointForm, add_application_error
+from simnet.webhooks.forms import WebhookEndpointEditForm, WebhookEndpointForm
 from simnet.webhooks.transport import EXCERPT_BYTES
 
 DELIVERY_PAGE_SIZE = 25
-
-
-def _post_only(request) -> HttpResponseNotAllowed | None:
-    """Checked after the lookup, so another organization's id is a 404 whatever the method."""
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
-
-
-def _submit(form, service, **kwargs):
-    """Call ``service``; a business-rule error lands on the form (returns None)."""
-    try:
-        return service(**kwargs)
-    except PermissionDeniedError:
-        raise
-    except ApplicationError as error:
-        add_application_error(form, error)
-        return None
 
 
 def _list_context(request, *, form=None, new_endpoint=None, new_secret: str = "") -> dict:
@@ -60,16 +43,16 @@ def webhook_list(request):
 @never_cache
 @org_view(roles.MANAGE)
 def webhook_create(request):
-    if (not_allowed := _post_only(request)) is not None:
+    if (not_allowed := post_only(request)) is not None:
         return not_allowed
     form = WebhookEndpointForm(request.POST)
     created = None
     if form.is_valid():
-        created = _submit(
+        created = submit_form(
             form,
             services.webhook_endpoint_create,
             organization=request.organization,
-            actor=request.user,
+            actor=actor(request),
             ip=client_ip(request),
             **form.cleaned_data,
         )
@@ -83,23 +66,26 @@ def webhook_create(request):
 @org_view(roles.MANAGE)
 def webhook_detail(request, endpoint_id: int):
     endpoint = selectors.webhook_endpoint_get(organization=request.organization, endpoint_id=endpoint_id)
+    if (not_allowed := allow(request, "GET", "POST")) is not None:
+        return not_allowed
     fields = ["url", "description", "events", "is_active"]
     form = WebhookEndpointEditForm(
         request.POST or None, initial={field: getattr(endpoint, field) for field in fields}
     )
-    if request.method == "POST":
-        if form.is_valid() and _submit(
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit_form(
             form,
             services.webhook_endpoint_update,
             endpoint=endpoint,
-            actor=request.user,
+            actor=actor(request),
             ip=client_ip(request),
             **form.cleaned_data,
-        ):
-            messages.success(request, "Webhook endpoint saved.")
-            return redirect("webhook_detail", endpoint_id=endpoint.pk)
-    elif request.method != "GET":
-        return HttpResponseNotAllowed(["GET", "POST"])
+        )
+    ):
+        messages.success(request, "Webhook endpoint saved.")
+        return redirect("webhook_detail", endpoint_id=endpoint.pk)
     deliveries = selectors.delivery_list(organization=request.organization, endpoint=endpoint)
     page = Paginator(deliveries, DELIVERY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"nav": "api", "endpoint": endpoint, "form": form, "page": page}
@@ -109,9 +95,9 @@ def webhook_detail(request, endpoint_id: int):
 @org_view(roles.MANAGE)
 def webhook_delete(request, endpoint_id: int):
     endpoint = selectors.webhook_endpoint_get(organization=request.organization, endpoint_id=endpoint_id)
-    if (not_allowed := _post_only(request)) is not None:
+    if (not_allowed := post_only(request)) is not None:
         return not_allowed
-    services.webhook_endpoint_delete(endpoint=endpoint, actor=request.user, ip=client_ip(request))
+    services.webhook_endpoint_delete(endpoint=endpoint, actor=actor(request), ip=client_ip(request))
     messages.success(request, f"Webhook endpoint {endpoint.url} deleted.")
     return redirect("webhook_list")
 
@@ -138,14 +124,12 @@ def webhook_redeliver(request, endpoint_id: int, delivery_id: int):
     delivery = selectors.delivery_get(
         organization=request.organization, delivery_id=delivery_id, endpoint=endpoint
     )
-    if (not_allowed := _post_only(request)) is not None:
+    if (not_allowed := post_only(request)) is not None:
         return not_allowed
-    try:
-        again = services.delivery_redeliver(delivery=delivery, actor=request.user, ip=client_ip(request))
-    except PermissionDeniedError:
-        raise
-    except ApplicationError as error:
-        messages.error(request, error.message)
+    again = submit_or_message(
+        request, services.delivery_redeliver, delivery=delivery, actor=actor(request), ip=client_ip(request)
+    )
+    if again is None:
         return redirect("webhook_delivery", endpoint_id=endpoint.pk, delivery_id=delivery.pk)
     messages.success(request, f"Redelivery #{again.pk} queued.")
     return redirect("webhook_delivery", endpoint_id=endpoint.pk, delivery_id=again.pk)

@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from simnet.llm.base import ZERO_USAGE, LLMRequest, Provider, Usage
+from simnet.llm.pricing import Price
+from simnet.llm.tokens import count_tokens
 from simulations.analysis.sentiment import (
     Sentiment,
     SentimentClassifier,
@@ -23,9 +26,6 @@ from simulations.analysis.sentiment import (
     default_classifier,
 )
 from simulations.engine.estimate import Range
-from simulations.llm.base import ZERO_USAGE, LLMRequest, Provider, Usage
-from simulations.llm.pricing import Price
-from simulations.llm.tokens import count_tokens
 
 JUDGE_SCHEMA = {
     "type": "object",

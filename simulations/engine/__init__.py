@@ -3,7 +3,8 @@
 Building a world
 ----------------
     panel = PanelSnapshot(personas=(Persona(...), ...), follows=((follower_id, followee_id), ...))
-    world = World.create(panel, WorldConfig(seed=7, format="feed", recommender="mix"), stimuli=[...])
+    world = create_world(panel, WorldConfig(seed=7, format="feed", recommender="mix"), stimuli=[...])
+    # World.create, then the format's setup (a roundtable opens its meeting), then the stimuli in order
     state = world.to_state()                 # JSON-able dict; store it between steps
     world = World.from_state(state)          # behaves exactly like the world that was stored
     # to_state(include_panel=False) omits personas (much smaller); then from_state(state, panel=panel)
@@ -41,7 +42,7 @@ Everything else
 - ``interview_request(world, agent_id, question)``: an in-character question; world unchanged.
 - ``format_timeline(world, results)``, ``build_minutes(world)``, ``format_minutes``,
   ``format_transcript``: readable output.
-- ``demo_panel(n, seed)``, ``demo_board()``: synthetic panels; ``testing.FakeProvider``: a free,
+- ``demo_panel(n, seed)``, ``demo_board()``: synthetic panels; ``simnet.llm.testing.FakeProvider``: a free,
   instant, deterministic provider.
 - ``DECISION_SCHEMA`` / ``MEETING_SCHEMA``: the JSON schemas of answers.
 - ``prompt_tokens(request)``: prefix / suffix token counts of a request.
@@ -53,6 +54,7 @@ from simulations.engine.config import RoundtableConfig, WorldConfig
 from simulations.engine.decisions import gather_decisions
 from simulations.engine.demo import DEMO_AGENDA, demo_board, demo_panel
 from simulations.engine.estimate import Estimate, Range, estimate_run
+from simulations.engine.formats import create_world
 from simulations.engine.interview import interview_request
 from simulations.engine.minutes import (
     Minutes,
@@ -103,6 +105,7 @@ __all__ = [
     "WorldConfig",
     "apply_step",
     "build_minutes",
+    "create_world",
     "demo_board",
     "demo_panel",
     "estimate_run",

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
+from simnet.llm.base import ZERO_USAGE, Usage
 from simulations.engine.posts import Post, PostKind
 from simulations.engine.world import World, usage_from_dict
-from simulations.llm.base import ZERO_USAGE, Usage
 
 MAX_TEXT_CHARS = 280
 

@@ -13,9 +13,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from simulations.llm.base import ZERO_USAGE, LLMRequest, Usage
-from simulations.llm.pricing import Price, cost_of
-from simulations.llm.tokens import count_tokens
+from simnet.llm.base import ZERO_USAGE, LLMRequest, Usage
+from simnet.llm.pricing import Price, cost_of
+from simnet.llm.tokens import count_tokens
 
 INPUT_MARGIN = 1.15  # on top of count_tokens, for tokenizer differences
 FRAMING_TOKENS = 24  # chat template and role markers per request

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from simnet.llm.base import LLMRequest, LLMResponse, Provider, ProviderError
 from simulations.engine.budget import BudgetGuard
 from simulations.engine.formats import FORMATS
 from simulations.engine.parsing import payload_of
 from simulations.engine.turns import AgentDecision, AgentTurn, Decision
-from simulations.llm.base import LLMRequest, LLMResponse, Provider, ProviderError
 
 
 @dataclass(frozen=True)

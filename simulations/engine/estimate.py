@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from simnet.llm.pricing import Price
+from simnet.llm.tokens import count_tokens
 from simulations.engine.config import WorldConfig
 from simulations.engine.memory import ENTRY_TOKENS
 from simulations.engine.persona import PanelSnapshot, Persona
 from simulations.engine.prompts import feed_prefix_text
 from simulations.engine.roundtable import UTTERANCE_TOKENS, meeting_prefix_text
-from simulations.llm.pricing import Price
-from simulations.llm.tokens import count_tokens
 
 MIN_CACHEABLE_PREFIX = 1024  # hosted prompt caches ignore shorter prefixes
 EXPECTED_RETRY_SHARE = 0.03

@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from simnet.llm.base import FeedItem
 from simulations.engine.actions import (
     Action,
     ActionResult,
@@ -37,7 +38,6 @@ from simulations.engine.recommenders import make_recommender
 from simulations.engine.stimuli import Boost
 from simulations.engine.turns import AgentDecision, AgentTurn, Decision
 from simulations.engine.world import World
-from simulations.llm.base import FeedItem
 
 REPAIR_NOTE = "Answer again with one JSON object: action, target, text, reason."
 
@@ -54,6 +54,9 @@ def active_agents(world: World, rng: random.Random, step: int) -> list[str]:
 class FeedFormat:
     name = "feed"
     repair_note = REPAIR_NOTE
+
+    def setup(self, world: World) -> None:
+        """Nothing to prepare: a feed world starts from the panel alone."""
 
     def plan(self, world: World, rng: random.Random, step: int) -> list[AgentTurn]:
         active = active_agents(world, rng, step)

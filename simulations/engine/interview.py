@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from simulations.engine.prompts import decision_seed, situation_traits
-from simulations.engine.sentences import sentence_ends
+from simnet.llm.base import LLMRequest, Situation
+from simnet.llm.seeds import decision_seed
+from simnet.llm.text import sentence_ends
+from simnet.llm.tokens import trim_to_tokens
+from simulations.engine.prompts import situation_traits
 from simulations.engine.world import World
-from simulations.llm.base import LLMRequest, Situation
-from simulations.llm.tokens import trim_to_tokens
 
 INTERVIEW_RULES = (
     "You took part in the simulation described by your memory below. Answer the interviewer in "

@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-from simulations.engine.posts import Post, PostKind
-
-if TYPE_CHECKING:
-    from simulations.engine.world import World
+from typing import Any
 
 
 class Phase(StrEnum):
@@ -74,41 +69,3 @@ class MeetingState:
             addressed=state["addressed"],
             utterances=[Utterance(**u) for u in state["utterances"]],
         )
-
-
-AGENDA_HANDLE = "agenda"
-
-
-def chair_of(world: World) -> str:
-    """The configured chair, else the first persona marked as chair, else the first persona."""
-    configured = world.config.roundtable.chair_id
-    if configured is not None:
-        if configured not in world.personas:
-            raise ValueError(f"chair {configured} is not in the panel")
-        return configured
-    chairs = [p.id for p in world.personas.values() if p.is_chair]
-    return chairs[0] if chairs else next(iter(world.personas))
-
-
-def start_meeting(world: World) -> None:
-    if not world.config.roundtable.agenda:
-        raise ValueError("a roundtable needs at least one agenda item")
-    if len(world.personas) < 2:
-        raise ValueError("a roundtable needs at least two members")
-    world.meeting = MeetingState(chair_id=chair_of(world))
-    open_item(world, world.meeting, 0)
-
-
-def open_item(world: World, meeting: MeetingState, item: int) -> Post:
-    """Publish agenda item ``item`` as the root post every utterance on it hangs from."""
-    text = world.config.roundtable.agenda[item]
-    author = world.outside_account(AGENDA_HANDLE)
-    post = world.add_post(author, PostKind.POST, f"Agenda item {item + 1}: {text}", world.next_step)
-    meeting.agenda_post_ids.append(post.id)
-    meeting.item = item
-    meeting.phase = Phase.OPEN
-    meeting.turns_in_item = 0
-    meeting.spoken = {}
-    meeting.last_speaker = None
-    meeting.addressed = None
-    return post

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from simulations.llm.tokens import count_tokens, trim_to_tokens
+from simnet.llm.tokens import count_tokens, trim_to_tokens
 
 MAX_ACTIONS = 6
 MAX_SEEN = 6

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from simnet.llm.base import LLMRequest, LLMResponse
+from simnet.llm.seeds import decision_seed
+from simnet.llm.tokens import trim_to_tokens
 from simulations.engine.meeting import MeetingState
-from simulations.engine.prompts import decision_seed
 from simulations.engine.schemas import POSITIONS
 from simulations.engine.world import World
-from simulations.llm.base import LLMRequest, LLMResponse
-from simulations.llm.tokens import trim_to_tokens
 
 POINT_TOKENS = 40
 

@@ -21,7 +21,7 @@ class Persona:
     prompt of this persona; keep it within its own token budget (~250 tokens is typical).
     ``traits``: JSON-able segment fields (age_group, party, interests list...).
     ``propensities``: per seen feed item probabilities of like/repost/quote/reply/follow and the
-    per-step probability of an original post (see ``simulations.llm.base.Situation``).
+    per-step probability of an original post (see ``simnet.llm.base.Situation``).
     ``activity_rate``: chance of being online in a step that falls in ``active_hours``
     (0..1; one decision per online step).
     ``interests``: free text the interest recommender vectorises once.

@@ -10,17 +10,17 @@ With the default token knobs a decision with a ~250-token card and a feed of 5 s
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from simnet.llm.base import FeedItem, LLMRequest, Situation
+from simnet.llm.seeds import decision_seed
+from simnet.llm.tokens import count_tokens, trim_to_tokens
 from simulations.engine.memory import memory_entry
 from simulations.engine.persona import Persona
 from simulations.engine.schemas import DECISION_SCHEMA
 from simulations.engine.world import World
-from simulations.llm.base import FeedItem, LLMRequest, Situation
-from simulations.llm.tokens import count_tokens, trim_to_tokens
 
 TEXT_BUDGET_STEP = 4
 
@@ -49,12 +49,6 @@ class PromptTokens:
 
 def prompt_tokens(request: LLMRequest) -> PromptTokens:
     return PromptTokens(count_tokens(request.system), count_tokens(request.user))
-
-
-def decision_seed(run_seed: int, agent_id: str, step: int, attempt: int = 0) -> int:
-    """Per agent, step and attempt, derived from the run seed (31 bits: every backend accepts it)."""
-    digest = hashlib.sha256(f"{run_seed}|{agent_id}|{step}|{attempt}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
 def feed_prefix_text(persona: Persona) -> str:

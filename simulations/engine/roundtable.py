@@ -13,17 +13,19 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from simnet.llm.base import FeedItem, LLMRequest, Situation
+from simnet.llm.seeds import decision_seed
+from simnet.llm.tokens import trim_to_tokens
 from simulations.engine.actions import ActionResult, Ignore, Outcome, Reply, execute
 from simulations.engine.feed_format import error_result
-from simulations.engine.meeting import MeetingState, Phase, Utterance, open_item
+from simulations.engine.meeting import MeetingState, Phase, Utterance
 from simulations.engine.parsing import MAX_REASON_CHARS, clean_str, normalise_action
 from simulations.engine.persona import Persona
-from simulations.engine.prompts import decision_seed, situation_traits
+from simulations.engine.posts import Post, PostKind
+from simulations.engine.prompts import situation_traits
 from simulations.engine.schemas import MEETING_SCHEMA
 from simulations.engine.turns import AgentDecision, AgentTurn, Decision
 from simulations.engine.world import World
-from simulations.llm.base import FeedItem, LLMRequest, Situation
-from simulations.llm.tokens import trim_to_tokens
 
 UTTERANCE_TOKENS = 45
 SPEAK_MAX_CHARS = 600
@@ -32,6 +34,7 @@ PER_TURN_SPOKEN = -0.25
 ADDRESSED = 0.6
 CHAIR_RESTRAINT = -0.3
 JITTER = 0.15
+AGENDA_HANDLE = "agenda"
 
 MEETING_RULES = (
     "Rules: stay in character; speak as this person would, in under 60 words. Build on or challenge what others "
@@ -56,6 +59,41 @@ POSITION_SYNONYMS: Mapping[str, str] = {
 }  # fmt: skip
 
 
+def chair_of(world: World) -> str:
+    """The configured chair, else the first persona marked as chair, else the first persona."""
+    configured = world.config.roundtable.chair_id
+    if configured is not None:
+        if configured not in world.personas:
+            raise ValueError(f"chair {configured} is not in the panel")
+        return configured
+    chairs = [p.id for p in world.personas.values() if p.is_chair]
+    return chairs[0] if chairs else next(iter(world.personas))
+
+
+def start_meeting(world: World) -> None:
+    if not world.config.roundtable.agenda:
+        raise ValueError("a roundtable needs at least one agenda item")
+    if len(world.personas) < 2:
+        raise ValueError("a roundtable needs at least two members")
+    world.meeting = MeetingState(chair_id=chair_of(world))
+    open_item(world, world.meeting, 0)
+
+
+def open_item(world: World, meeting: MeetingState, item: int) -> Post:
+    """Publish agenda item ``item`` as the root post every utterance on it hangs from."""
+    text = world.config.roundtable.agenda[item]
+    author = world.outside_account(AGENDA_HANDLE)
+    post = world.add_post(author, PostKind.POST, f"Agenda item {item + 1}: {text}", world.next_step)
+    meeting.agenda_post_ids.append(post.id)
+    meeting.item = item
+    meeting.phase = Phase.OPEN
+    meeting.turns_in_item = 0
+    meeting.spoken = {}
+    meeting.last_speaker = None
+    meeting.addressed = None
+    return post
+
+
 def discussion_turns(world: World) -> int:
     configured = world.config.roundtable.discussion_turns
     return configured if configured > 0 else len(world.personas) - 1 + 3
@@ -70,6 +108,9 @@ def _meeting(world: World) -> MeetingState:
 class RoundtableFormat:
     name = "roundtable"
     repair_note = REPAIR_NOTE
+
+    def setup(self, world: World) -> None:
+        start_meeting(world)
 
     def plan(self, world: World, rng: random.Random, step: int) -> list[AgentTurn]:
         meeting = _meeting(world)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from simnet.llm.base import ZERO_USAGE, Provider, ProviderUnavailable, QuotaExceeded, Usage
+from simnet.llm.pricing import price_for
 from simulations.engine.actions import ActionResult
 from simulations.engine.budget import Budget, BudgetExhausted, BudgetGuard
 from simulations.engine.decisions import gather_decisions
 from simulations.engine.step import StepResult, apply_step, plan_step
 from simulations.engine.turns import AgentDecision
 from simulations.engine.world import World
-from simulations.llm.base import ZERO_USAGE, Provider, ProviderUnavailable, QuotaExceeded, Usage
-from simulations.llm.pricing import price_for
 
 
 @dataclass

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from simnet.llm.base import ZERO_USAGE, Usage
 from simulations.engine.actions import ActionResult, Outcome
 from simulations.engine.formats import FORMATS, Format
 from simulations.engine.turns import AgentDecision, StepPlan, index_decisions, missing_decision
 from simulations.engine.world import World, rng_from_state, rng_state
-from simulations.llm.base import ZERO_USAGE, Usage
 
 MAX_ERRORS_IN_EVENT = 5
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from simnet.llm.tokens import trim_to_tokens
 from simulations.engine.actions import ActionResult, ActionType, Outcome
 from simulations.engine.world import World
-from simulations.llm.tokens import trim_to_tokens
 
 TEXT_TOKENS = 40
 

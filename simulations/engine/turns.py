@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from simnet.llm.base import ZERO_USAGE, LLMRequest, Usage
 from simulations.engine.world import usage_from_dict
-from simulations.llm.base import ZERO_USAGE, LLMRequest, Usage
 
 
 @dataclass(frozen=True)

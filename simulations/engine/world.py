@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from simnet.llm.base import ZERO_USAGE, Usage
 from simulations.engine.config import WorldConfig
-from simulations.engine.meeting import MeetingState, Phase, start_meeting
+from simulations.engine.meeting import MeetingState, Phase
 from simulations.engine.memory import Memory
 from simulations.engine.persona import PanelSnapshot, Persona
 from simulations.engine.posts import Post, PostKind
 from simulations.engine.stimuli import Boost, Stimulus
 from simulations.engine.vectors import SparseVector, TermIndex, blend, cosine
-from simulations.llm.base import ZERO_USAGE, Usage
 
 STATE_VERSION = 1
 AUTHOR_RECENT = 3  # newest posts kept per author for follow-based candidates
@@ -93,7 +93,7 @@ def interest_text(persona: Persona) -> str:
 
 
 class World:
-    """Build with ``World.create`` (a new run) or ``World.from_state`` (a stored snapshot)."""
+    """Build with ``formats.create_world`` (a new run) or ``World.from_state`` (a stored snapshot)."""
 
     def __init__(self, config: WorldConfig, personas: Iterable[Persona], embed: Embed | None = None) -> None:
         self.config = config
@@ -128,10 +128,10 @@ class World:
         cls,
         panel: PanelSnapshot,
         config: WorldConfig,
-        stimuli: Iterable[Stimulus] = (),
         *,
         embed: Embed | None = None,
     ) -> World:
+        """The panel's bare world; ``formats.create_world`` adds the format's setup and the stimuli."""
         world = cls(config, panel.personas, embed)
         for follower, followee in panel.follows:
             if follower != followee:
@@ -140,10 +140,6 @@ class World:
             world.agents[persona.id] = AgentState(
                 memory=Memory(config.memory_tokens), interest_vector=world.terms.add(interest_text(persona))
             )
-        if config.format == "roundtable":
-            start_meeting(world)
-        for stimulus in stimuli:
-            world.inject(stimulus)
         return world
 
     def to_state(self, *, include_panel: bool = True) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from simulations.models import RunStatus
-from simulations.presenters import avatar_svg, format_duration
+from simulations.runs.presenters import avatar_svg, format_duration
 
 register = template.Library()
 

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from simnet.llm.base import LLMRequest, LLMResponse, QuotaExceeded, Usage
+from simnet.llm.pricing import FREE, Price
+from simnet.llm.tokens import count_tokens
 from simulations.analysis.judge import (
     JUDGE_SCHEMA,
     LABEL_TOKENS,
@@ -17,9 +20,6 @@ from simulations.analysis.judge import (
 from simulations.analysis.records import PostKind, PostRecord
 from simulations.analysis.sentiment import Sentiment, Stance, label_responses
 from simulations.engine.estimate import Range
-from simulations.llm.base import LLMRequest, LLMResponse, QuotaExceeded, Usage
-from simulations.llm.pricing import FREE, Price
-from simulations.llm.tokens import count_tokens
 
 AD = "The gift that gives back. Give the Peloton Bike this holiday."
 

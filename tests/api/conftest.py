@@ -58,9 +58,9 @@ def admin_api(token_client):
 
 @pytest.fixture
 def started_run(fake_scenario, tenancy):
-    from simulations.services import run_start
+    from simulations.runs.services import run_start
 
-    return run_start(organization=tenancy.org_a, user=tenancy.member, scenario=fake_scenario)[0]
+    return run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=fake_scenario)[0]
 
 
 @pytest.fixture

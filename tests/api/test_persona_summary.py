@@ -59,7 +59,7 @@ def test_refusals_use_the_one_error_shape(member_api, viewer_api, org_a, org_b, 
     viewer = viewer_api.post(summary_url(person), {"provider": offline.pk}, format="json")
     assert viewer.status_code == 403 and viewer_api.delete(summary_url(person)).status_code == 403
 
-    from simulations.llm.base import QuotaExceeded
+    from simnet.llm.base import QuotaExceeded
 
     claude = hosted_config(org_a, name="Claude", is_default=False)
     writer.raises = QuotaExceeded("credit balance too low")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from simnet.providers.models import ProviderConfig
 from simnet.tenancy.models import AuditEvent
-from simulations.models import ProviderConfig
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from simnet.testing import BASE_DIR, start_qcluster
+from tests.support.subprocess_env import BASE_DIR, start_qcluster
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +49,8 @@ def worker():
 def test_the_readme_example_starts_an_experiment_and_prints_its_verdict(
     live_server, worker, tenancy, api_token_for, tmp_path
 ):
-    from simulations.models import Experiment, ProviderConfig
+    from simnet.providers.models import ProviderConfig
+    from simulations.models import Experiment
     from tests.runs.conftest import make_panel
 
     make_panel(tenancy.org_a, size=5, name="Cyclists")

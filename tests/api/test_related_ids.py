@@ -7,7 +7,8 @@ import pytest
 
 from personas.models import Panel, Persona
 from scraping.models import ImportJob
-from simulations.models import Backtest, Experiment, ProviderConfig, Run, Scenario
+from simnet.providers.models import ProviderConfig
+from simulations.models import Backtest, Experiment, Run, Scenario
 from tests.runs.conftest import make_panel
 
 pytestmark = pytest.mark.django_db
@@ -19,15 +20,16 @@ MARKER = "THEIRS-7c41"
 def theirs(org_b, outsider) -> dict[str, int]:
     """Organization B's objects (a queued run and a delivery included), every name carrying MARKER."""
     from simnet.webhooks import services as webhooks
-    from simulations.services import run_start, scenario_create
+    from simulations.runs.services import run_start
+    from simulations.scenarios.services import scenario_create
 
     panel = make_panel(org_b, size=3, name=f"Panel {MARKER}")
     provider = ProviderConfig.objects.create(organization=org_b, name=f"Provider {MARKER}", kind="baseline")
     scenario = scenario_create(
-        organization=org_b, user=outsider, panel=panel, name=f"Scenario {MARKER}", steps=2, provider=provider,
+        organization=org_b, actor=outsider, panel=panel, name=f"Scenario {MARKER}", steps=2, provider=provider,
         stimuli=[{"text": f"Ad {MARKER}", "author_handle": "brand"}],
     )  # fmt: skip
-    run_start(organization=org_b, user=outsider, scenario=scenario)
+    run_start(organization=org_b, actor=outsider, scenario=scenario)
     endpoint, _ = webhooks.webhook_endpoint_create(
         organization=org_b, url="http://127.0.0.1:9/in", events=["run.failed"], description=MARKER
     )

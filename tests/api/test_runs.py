@@ -105,7 +105,7 @@ def test_fork_and_rerun_start_new_runs(member_api, finished_run):
 
 
 def test_a_foreign_provider_cannot_be_forked_onto(member_api, finished_run, org_b):
-    from simulations.models import ProviderConfig
+    from simnet.providers.models import ProviderConfig
 
     theirs = ProviderConfig.objects.create(organization=org_b, name="Theirs", kind="baseline")
     refused = member_api.post(

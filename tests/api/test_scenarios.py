@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from personas.models import PanelShare, Persona
-from simulations.models import ProviderConfig, Scenario
+from simnet.providers.models import ProviderConfig
+from simulations.models import Scenario
 
 pytestmark = pytest.mark.django_db
 

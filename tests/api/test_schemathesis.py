@@ -84,8 +84,8 @@ class OrganizationData:
 
 def _fake_decisions(monkeypatch) -> None:
     """Every provider kind answers with the counting fake (no model download, no network)."""
-    from simulations import providers
-    from simulations.test_providers import counting_fake_provider
+    from simnet.providers import build as providers
+    from tests.support.fake_provider import counting_fake_provider
 
     monkeypatch.setattr(providers, "_raw_provider", lambda config: counting_fake_provider())
 
@@ -108,9 +108,12 @@ def _imported_panel(organization, label: str):
 
 def _populate(organization, person, label: str) -> OrganizationData:
     """Everything the API can show, in one organization; ``label`` goes into every text."""
+    from simnet.providers.models import ProviderConfig
     from simnet.webhooks import services as webhooks
-    from simulations.models import ProviderConfig, RunStatus
-    from simulations.services import experiment_start, run_start, scenario_create
+    from simulations.models import RunStatus
+    from simulations.runs.services import run_start
+    from simulations.scenarios.experiments import experiment_start
+    from simulations.scenarios.services import scenario_create
     from tests.factories import BacktestFactory, ImportJobFactory, InvitationFactory
 
     panel, persona = _imported_panel(organization, label)
@@ -118,13 +121,13 @@ def _populate(organization, person, label: str) -> OrganizationData:
         organization=organization, name=f"Rules {label}", kind="baseline"
     )
     scenario = scenario_create(
-        organization=organization, user=person, panel=panel, name=f"Scenario {label}", steps=3, provider=provider,
+        organization=organization, actor=person, panel=panel, name=f"Scenario {label}", steps=3, provider=provider,
         stimuli=[{"text": f"Ad {label}: the bike that changes lives", "author_handle": f"Brand{label[:8]}"}],
     )  # fmt: skip
-    run = drive(run_start(organization=organization, user=person, scenario=scenario)[0])
+    run = drive(run_start(organization=organization, actor=person, scenario=scenario)[0])
     assert run.status == RunStatus.COMPLETED
     experiment = experiment_start(
-        organization=organization, user=person, scenario=scenario, name=f"Experiment {label}", replicates=2,
+        organization=organization, actor=person, scenario=scenario, name=f"Experiment {label}", replicates=2,
         variants=[{"label": "A", "stimulus_text": f"Ad A {label}"}, {"label": "B", "stimulus_text": f"Ad B {label}"}],
     )  # fmt: skip
     for experiment_run in experiment.runs.all():

@@ -10,8 +10,8 @@ import logging
 import pytest
 
 from simnet.api.models import IdempotencyRecord
+from simnet.providers import services as provider_services
 from simnet.tenancy.models import AuditEvent
-from simulations import services as simulation_services
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_no_secret_is_returned_or_logged(admin_api, org_a, caplog, monkeypatch, 
     def crash(**kwargs):
         raise RuntimeError("the provider table is gone")
 
-    monkeypatch.setattr(simulation_services, "provider_config_create", crash)
+    monkeypatch.setattr(provider_services, "provider_config_create", crash)
     admin_api.raise_request_exception = False  # answer the 500 as a server would
     crashed = admin_api.post("/api/v1/providers/", {"name": "C", "kind": "anthropic", "model": "m",
                                                     "secret": PROVIDER_KEY}, format="json")  # fmt: skip

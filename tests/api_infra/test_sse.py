@@ -9,8 +9,8 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
 from personas.models import Panel
-from simulations.events import append_event
 from simulations.models import Run, RunStatus, Scenario
+from simulations.runs.events import append_event
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from personas.models import Panel
 from simnet.tenancy import services
 from simnet.tenancy.models import Membership
 from simnet.tenancy.roles import Role
-from simulations.events import append_event
 from simulations.models import Run, RunStatus, Scenario
+from simulations.runs.events import append_event
 
 pytestmark = pytest.mark.django_db
 

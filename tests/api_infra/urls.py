@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from simnet.api.sse import run_events_stream
 from simnet.urls import urlpatterns as project_urlpatterns
+from simulations.runs.sse import run_events_stream
 from tests.api_infra import views
 
 urlpatterns = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench import offline_bench
-from simulations.llm import offline_process
+from simnet.llm import offline_process
 
 
 @pytest.mark.offline_model

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fake_provider import ENABLED_ENV as FAKE_PROVIDER_KINDS_ENV
 from tests.support.processes import free_port, start_logged, stop_group, wait_for_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,7 +37,7 @@ def chromium_path() -> str:
 def server_env(tmp_path) -> dict[str, str]:
     """Environment of the server processes; tests may add to it before ``live_server_url`` starts."""
     return {
-        "SIMNET_TEST_PROVIDERS": "1",
+        "SIMNET_TEST_PROVIDER_KINDS": FAKE_PROVIDER_KINDS_ENV,
         "SIMNET_FAKE_PROVIDER": '{"delay_s": 0.25, "log": "%s"}' % (tmp_path / "fake-calls.log"),
         "SIMNET_EVENT_POLL_SECONDS": "0.3",
         "Q_WORKERS": "1",
@@ -47,7 +48,7 @@ def server_env(tmp_path) -> dict[str, str]:
 @pytest.fixture
 def live_server_url(transactional_db, chromium_path, server_env):
     """http://127.0.0.1:<port> served by daphne, with a qcluster taking the runs' steps."""
-    from simnet.testing import BASE_DIR, start_qcluster, subprocess_env
+    from tests.support.subprocess_env import BASE_DIR, start_qcluster, subprocess_env
 
     port = free_port()
     env = subprocess_env(**server_env)

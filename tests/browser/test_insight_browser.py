@@ -93,8 +93,8 @@ def _start_experiment(page, base_url: str, panel) -> int:
 def test_a_new_user_runs_an_experiment_on_the_demo_panel_and_reads_the_comparison(
     live_server_url, browser_page
 ):
-    from personas.demo import ensure_demo_panels
-    from simulations.models import ProviderConfig
+    from personas.services.demo import ensure_demo_panels
+    from simnet.providers.models import ProviderConfig
 
     page = browser_page
     organization = _owner("insight-flow@example.com")

@@ -49,7 +49,7 @@ def _organization_with_panel(email: str):
 
 def _with_fake_provider(organization) -> str:
     """A fake provider for the organization; returns its label in the builder's list."""
-    from simulations.models import ProviderConfig
+    from simnet.providers.models import ProviderConfig
 
     ProviderConfig.objects.create(organization=organization, name="Fake (tests)", kind="fake", model="fake-1")
     return FAKE
@@ -163,7 +163,7 @@ def test_run_room_live_on_the_demo_panel_with_the_offline_model(
 ):
     """The demo voters (50 sampled personas) with SmolLM2: about a dozen decisions in the first
     step (the ad reaches most feeds) and one or two in each later one."""
-    from personas.demo import ensure_demo_panels
+    from personas.services.demo import ensure_demo_panels
 
     organization = _organization("browser-offline@example.com")
     panel = ensure_demo_panels(organization=organization)["voters"]
@@ -179,8 +179,8 @@ def test_run_room_live_on_the_demo_panel_with_the_offline_model(
 
 def _board(organization, *, demo: bool):
     """The demo board (seven members, a chair) or a small board of made-up members."""
-    from personas.demo import ensure_demo_panels
     from personas.models import PanelMember
+    from personas.services.demo import ensure_demo_panels
 
     if demo:
         return ensure_demo_panels(organization=organization)["board"]

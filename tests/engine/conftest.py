@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulations.engine import PanelSnapshot, Persona, World, WorldConfig
+from simulations.engine import PanelSnapshot, Persona, World, WorldConfig, create_world
 from simulations.engine.posts import Post, PostKind
 from simulations.engine.testing import FIXED_START
 
@@ -26,7 +26,7 @@ def trio() -> World:
         ),
         follows=(("ann", "bob"),),
     )
-    return World.create(panel, WorldConfig(seed=1, start=FIXED_START))
+    return create_world(panel, WorldConfig(seed=1, start=FIXED_START))
 
 
 def show(world: World, agent_id: str, *posts: Post) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from simnet.llm.pricing import Price
+from simnet.llm.testing import FakeProvider
 from simulations.engine import (
     Budget,
     BudgetExhausted,
@@ -7,14 +9,13 @@ from simulations.engine import (
     World,
     WorldConfig,
     apply_step,
+    create_world,
     demo_panel,
     gather_decisions,
     plan_step,
     run,
 )
 from simulations.engine.budget import tokens_spent
-from simulations.engine.testing import FakeProvider
-from simulations.llm.pricing import Price
 
 PRICE = Price(input=3.0, output=15.0, cache_read=0.3, cache_write=3.75)
 
@@ -27,7 +28,7 @@ class PricedFake(FakeProvider):
 
 
 def world() -> World:
-    return World.create(demo_panel(80, seed=8), WorldConfig(seed=8))
+    return create_world(demo_panel(80, seed=8), WorldConfig(seed=8))
 
 
 def test_a_token_budget_stops_the_run_before_it_is_exceeded() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simnet.llm.base import LLMRequest, LLMResponse, ProviderUnavailable, QuotaExceeded
+from simnet.llm.testing import CORRECTION_MARKER, FakeProvider
 from simulations.engine import (
     ActionType,
     AgentDecision,
@@ -11,17 +13,16 @@ from simulations.engine import (
     World,
     WorldConfig,
     apply_step,
+    create_world,
     demo_panel,
     gather_decisions,
     plan_step,
     run,
 )
-from simulations.engine.testing import CORRECTION_MARKER, FakeProvider
-from simulations.llm.base import LLMRequest, LLMResponse, ProviderUnavailable, QuotaExceeded
 
 
 def world() -> World:
-    w = World.create(demo_panel(40, seed=3), WorldConfig(seed=3))
+    w = create_world(demo_panel(40, seed=3), WorldConfig(seed=3))
     run(w, FakeProvider(), 2)  # some posts to react to
     return w
 
@@ -128,7 +129,7 @@ def test_missing_decisions_are_errors_and_foreign_ones_are_refused() -> None:
 
 
 def test_quota_stops_the_run_cleanly_between_steps() -> None:
-    w = World.create(demo_panel(40, seed=3), WorldConfig(seed=3))
+    w = create_world(demo_panel(40, seed=3), WorldConfig(seed=3))
     report = run(w, FakeProvider(quota_after_calls=3), 10)
     assert report.stopped == "quota" and len(report.steps) == 3 and w.next_step == 3
 

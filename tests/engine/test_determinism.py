@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 
+from simnet.llm.testing import FakeProvider
 from simulations.engine import (
     PanelSnapshot,
     Stimulus,
     World,
     WorldConfig,
     apply_step,
+    create_world,
     demo_panel,
     gather_decisions,
     plan_step,
     run,
 )
-from simulations.engine.testing import FakeProvider
 
 PANEL = demo_panel(60, seed=5)
 AD = Stimulus(
@@ -28,7 +29,7 @@ AD = Stimulus(
 
 
 def new_world(seed: int = 11, recommender: str = "mix") -> World:
-    return World.create(PANEL, WorldConfig(seed=seed, recommender=recommender), [AD])
+    return create_world(PANEL, WorldConfig(seed=seed, recommender=recommender), [AD])
 
 
 def fingerprint(results: list) -> list[dict]:

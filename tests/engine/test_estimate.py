@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from simulations.engine import RoundtableConfig, World, WorldConfig, demo_board, demo_panel, estimate_run, run
+from simnet.llm.pricing import FREE, price_for
+from simnet.llm.testing import FakeProvider
+from simulations.engine import (
+    RoundtableConfig,
+    WorldConfig,
+    create_world,
+    demo_board,
+    demo_panel,
+    estimate_run,
+    run,
+)
 from simulations.engine.budget import tokens_spent
 from simulations.engine.estimate import Range
 from simulations.engine.persona import PanelSnapshot
-from simulations.engine.testing import FakeProvider
-from simulations.llm.pricing import FREE, price_for
 
 PANEL = demo_panel(150, seed=6)
 CONFIG = WorldConfig(seed=6)
@@ -31,7 +39,7 @@ def test_ranges_are_ordered_and_positive() -> None:
 def test_a_real_run_lands_inside_the_estimated_range() -> None:
     steps = 12
     estimate = estimate_run(PANEL, CONFIG, steps, price=FREE)
-    world = World.create(PANEL, CONFIG)
+    world = create_world(PANEL, CONFIG)
     report = run(world, FakeProvider(), steps)
     calls = len(report.results)
     assert estimate.calls.low <= calls <= estimate.calls.high
@@ -70,7 +78,7 @@ def test_expected_replies_and_quotes_follow_the_personas_habits() -> None:
     estimate = estimate_run(PANEL, CONFIG, 12, price=FREE)
     responses = estimate.responses
     assert 0 == responses.low < responses.expected < responses.high == estimate.calls.high
-    world = World.create(PANEL, CONFIG)
+    world = create_world(PANEL, CONFIG)
     run(world, FakeProvider(), 12)
     written = sum(1 for post in world.posts.values() if post.kind.value in ("reply", "quote"))
     assert written <= responses.high

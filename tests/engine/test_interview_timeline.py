@@ -2,22 +2,23 @@ from __future__ import annotations
 
 import pytest
 
+from simnet.llm.testing import FakeProvider
 from simulations.engine import (
     Stimulus,
     World,
     WorldConfig,
+    create_world,
     demo_panel,
     format_timeline,
     interview_request,
     run,
 )
 from simulations.engine.interview import tidy_answer
-from simulations.engine.testing import FakeProvider
 
 
 @pytest.fixture(scope="module")
 def finished() -> tuple[World, list]:
-    world = World.create(
+    world = create_world(
         demo_panel(40, seed=7),
         WorldConfig(seed=7),
         [Stimulus("ad", "Meet the new e-bike from Volt", at_step=1, author_handle="Volt", boost=0.5)],

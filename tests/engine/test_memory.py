@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simnet.llm.tokens import count_tokens
 from simulations.engine.memory import MAX_ACTIONS, MAX_SEEN, Memory, memory_entry
-from simulations.llm.tokens import count_tokens
 
 words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=200)
 

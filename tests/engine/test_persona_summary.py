@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulations.engine.persona_summary import (
+from personas.build.summary_prompt import (
     MAX_SUMMARY_CHARS,
     SUMMARY_RULES,
     summary_request,

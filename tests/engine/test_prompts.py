@@ -6,6 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simnet.llm.base import FeedItem
+from simnet.llm.seeds import decision_seed
+from simnet.llm.testing import FakeProvider
+from simnet.llm.tokens import count_tokens, trim_to_tokens
 from simulations.engine import (
     DECISION_SCHEMA,
     MEETING_SCHEMA,
@@ -13,17 +17,15 @@ from simulations.engine import (
     Persona,
     World,
     WorldConfig,
+    create_world,
     prompt_tokens,
 )
 from simulations.engine.actions import CreatePost, Like, Repost, execute
 from simulations.engine.feed import Candidate
 from simulations.engine.feed_format import feed_items
 from simulations.engine.posts import PostKind
-from simulations.engine.prompts import decision_seed, feed_request, render_item
+from simulations.engine.prompts import feed_request, render_item
 from simulations.engine.runner import run
-from simulations.engine.testing import FakeProvider
-from simulations.llm.base import FeedItem
-from simulations.llm.tokens import count_tokens, trim_to_tokens
 
 CARD_SOURCE = (
     "Who: Maria Delgado-Okonkwo (@maria_delgado_okonkwo), 41, a paediatric nurse in Leeds; grew up in "
@@ -54,7 +56,7 @@ def crowded_world(card: str) -> tuple[World, list[Candidate]]:
         Persona(id="me", handle="maria_delgado_okonkwo", display_name="Maria Delgado-Okonkwo", card=card)
     ]
     personas += [Persona(id=n, handle=n, display_name=n.title(), card="x") for n in names]
-    world = World.create(PanelSnapshot(tuple(personas), tuple(("me", n) for n in names)), WorldConfig(seed=0))
+    world = create_world(PanelSnapshot(tuple(personas), tuple(("me", n) for n in names)), WorldConfig(seed=0))
     ranked = []
     for i, name in enumerate(names[:5]):
         root = world.add_post(names[5], PostKind.POST, LONG_TEXT, 0)
@@ -94,7 +96,7 @@ def test_long_cards_only_add_their_own_length() -> None:
 def test_the_prefix_is_identical_at_every_step_and_the_suffix_changes() -> None:
     from simulations.engine import demo_panel
 
-    world = World.create(demo_panel(30, seed=2), WorldConfig(seed=2))
+    world = create_world(demo_panel(30, seed=2), WorldConfig(seed=2))
     provider = FakeProvider()
     seen: dict[str, set[str]] = {}
     users: dict[str, set[str]] = {}

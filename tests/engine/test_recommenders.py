@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from simulations.engine import PanelSnapshot, World, WorldConfig, make_recommender
+from simulations.engine import PanelSnapshot, World, WorldConfig, create_world, make_recommender
 from simulations.engine.actions import Like, Mute, Repost, execute
 from simulations.engine.feed import build_pool
 from simulations.engine.recommenders import RECOMMENDERS, Chronological, register
@@ -25,7 +25,7 @@ def town() -> World:
         ),
         follows=(("reader", "f1"), ("reader", "f2")),
     )
-    return World.create(panel, WorldConfig(seed=3, start=FIXED_START))
+    return create_world(panel, WorldConfig(seed=3, start=FIXED_START))
 
 
 def rank(
@@ -126,7 +126,7 @@ def test_registry_rejects_unknown_and_duplicate_names() -> None:
 
 def test_candidate_pool_is_bounded_by_the_window() -> None:
     panel = PanelSnapshot((persona("a"), persona("b")))
-    world = World.create(panel, WorldConfig(seed=0, candidate_window=10, seen_window=10))
+    world = create_world(panel, WorldConfig(seed=0, candidate_window=10, seen_window=10))
     for i in range(50):
         write(world, "b", f"post {i}")
     pool = build_pool(world, 0)

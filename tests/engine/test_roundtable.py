@@ -6,12 +6,15 @@ from collections.abc import Sequence
 
 import pytest
 
+from simnet.llm.base import LLMRequest, LLMResponse
+from simnet.llm.testing import FakeProvider
 from simulations.engine import (
     DEMO_AGENDA,
     RoundtableConfig,
     World,
     WorldConfig,
     build_minutes,
+    create_world,
     demo_board,
     format_minutes,
     format_transcript,
@@ -21,8 +24,6 @@ from simulations.engine import (
 )
 from simulations.engine.meeting import Phase
 from simulations.engine.minutes import transcript
-from simulations.engine.testing import FakeProvider
-from simulations.llm.base import LLMRequest, LLMResponse
 
 BOARD = demo_board()
 CONFIG = WorldConfig(
@@ -52,7 +53,7 @@ class ScriptedBoard:
 
 
 def board_world(config: WorldConfig = CONFIG) -> World:
-    return World.create(BOARD, config)
+    return create_world(BOARD, config)
 
 
 def test_a_seven_person_board_meets_votes_and_gets_minutes() -> None:
@@ -125,4 +126,4 @@ def test_an_optional_llm_summary_is_attached_to_the_minutes() -> None:
 
 def test_a_roundtable_needs_an_agenda_and_members() -> None:
     with pytest.raises(ValueError, match="agenda"):
-        World.create(BOARD, WorldConfig(format="roundtable"))
+        create_world(BOARD, WorldConfig(format="roundtable"))

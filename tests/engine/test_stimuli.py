@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from simnet.llm.testing import FakeProvider
 from simulations.engine import (
     PanelSnapshot,
     Persona,
@@ -9,10 +10,10 @@ from simulations.engine import (
     World,
     WorldConfig,
     apply_step,
+    create_world,
     gather_decisions,
     plan_step,
 )
-from simulations.engine.testing import FakeProvider
 from tests.engine.conftest import persona
 
 
@@ -20,7 +21,7 @@ def crowd(size: int = 200, seed: int = 4) -> World:
     """Everyone online every step, following u0..u9 (so their posts fill chronological feeds)."""
     personas = tuple(Persona(id=f"u{i}", handle=f"u{i}", card="c", activity_rate=1.0) for i in range(size))
     follows = tuple((p.id, f"u{j}") for p in personas for j in range(10) if p.id != f"u{j}")
-    return World.create(PanelSnapshot(personas, follows), WorldConfig(seed=seed, recommender="chronological"))
+    return create_world(PanelSnapshot(personas, follows), WorldConfig(seed=seed, recommender="chronological"))
 
 
 def step(world: World) -> list:
@@ -101,6 +102,6 @@ def test_bad_stimuli_are_refused(kwargs: dict) -> None:
 
 
 def test_a_stimulus_by_an_unknown_panel_member_is_refused() -> None:
-    world = World.create(PanelSnapshot((persona("a"), persona("b"))), WorldConfig())
+    world = create_world(PanelSnapshot((persona("a"), persona("b"))), WorldConfig())
     with pytest.raises(ValueError, match="not in the panel"):
         world.inject(Stimulus("x", "hello", author_id="zed"))

@@ -4,10 +4,11 @@ import random
 
 import pytest
 
-from simulations.engine import PanelSnapshot, Persona, World, WorldConfig, demo_panel, run
+from simnet.llm.baseline import BaselineProvider
+from simnet.llm.testing import FakeProvider
+from simulations.engine import PanelSnapshot, Persona, World, WorldConfig, create_world, demo_panel, run
 from simulations.engine.feed_format import active_agents
-from simulations.engine.testing import FakeProvider, fixed_clock
-from simulations.llm.baseline import BaselineProvider
+from simulations.engine.testing import fixed_clock
 from tests.engine.conftest import persona, write
 
 
@@ -18,7 +19,7 @@ def test_activity_follows_hours_and_rates() -> None:
         Persona(id="never", handle="never", activity_rate=0.0),
         Persona(id="half", handle="half", activity_rate=0.5),
     )
-    world = World.create(PanelSnapshot(personas), WorldConfig(start=fixed_clock().start))  # 09:00
+    world = create_world(PanelSnapshot(personas), WorldConfig(start=fixed_clock().start))  # 09:00
     rng = random.Random(0)
     draws = [active_agents(world, rng, step) for step in range(400)]
     assert all("always" in d and "never" not in d for d in draws)
@@ -29,7 +30,7 @@ def test_activity_follows_hours_and_rates() -> None:
 
 
 def test_seen_window_is_bounded_and_ordered() -> None:
-    small = World.create(PanelSnapshot((persona("a"), persona("b"))), WorldConfig(seen_window=5, feed_size=5))
+    small = create_world(PanelSnapshot((persona("a"), persona("b"))), WorldConfig(seen_window=5, feed_size=5))
     posts = [write(small, "b", f"post {i}") for i in range(8)]
     for post in posts:
         small.mark_seen("a", post.id)
@@ -72,13 +73,13 @@ def test_demo_panels_are_deterministic_and_varied() -> None:
 
 
 def test_the_calibrated_baseline_drives_the_engine_without_errors() -> None:
-    world = World.create(demo_panel(80, seed=4), WorldConfig(seed=4))
+    world = create_world(demo_panel(80, seed=4), WorldConfig(seed=4))
     report = run(world, BaselineProvider(), 8)
     assert report.results and all(r.outcome.value != "error" for r in report.results)
     assert sum(r.ok and r.action.value != "ignore" for r in report.results) > 0
 
 
 def test_a_run_with_no_one_online_is_a_quiet_step() -> None:
-    world = World.create(PanelSnapshot((Persona(id="a", handle="a", activity_rate=0.0),)), WorldConfig())
+    world = create_world(PanelSnapshot((Persona(id="a", handle="a", activity_rate=0.0),)), WorldConfig())
     report = run(world, FakeProvider(), 3)
     assert report.stopped == "completed" and report.results == [] and world.next_step == 3

@@ -23,23 +23,43 @@ LINT_IMPORTS = str(Path(sys.executable).parent / "lint-imports")
 PLANTED = [
     (
         "simulations/engine/planted.py",
-        "from simulations import persistence",
-        "simulations.engine is not allowed to import simulations.persistence",
+        "from simulations.runs import persistence",
+        "simulations.engine is not allowed to import simulations.runs",
     ),
     (
-        "simulations/llm/planted.py",
+        "simnet/llm/planted.py",
         "from simulations.engine import world",
-        "simulations.llm is not allowed to import simulations.engine",
+        "simnet.llm is not allowed to import simulations.engine",
     ),
     (
-        "scraping/records.py",
+        "scraping/sources/records.py",
         "from scraping.sources import base",
-        "scraping.records is not allowed to import scraping.sources",
+        "scraping.sources.records is not allowed to import scraping.sources.base",
     ),
     (
         "personas/planted.py",
-        "from simulations import stepper",
+        "from simulations.runs import stepper",
         "personas is not allowed to import simulations",
+    ),
+    (
+        "simulations/runs/planted.py",
+        "from simulations.scenarios import services",
+        "simulations.runs is not allowed to import simulations.scenarios",
+    ),
+    (
+        "personas/build/planted.py",
+        "import personas.models",
+        "personas.build is not allowed to import personas.models",
+    ),
+    (
+        "simnet/providers/models.py",
+        "from simnet.providers import views",
+        "No cycles are allowed in simnet.providers",
+    ),
+    (
+        "simnet/api/planted.py",
+        "from simnet.tenancy import members_api",
+        "simnet.api is not allowed to import simnet.tenancy.members_api",
     ),
 ]
 
@@ -60,7 +80,7 @@ def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
 def test_the_layer_contracts_hold():
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 4 kept, 0 broken." in result.stdout
+    assert "Contracts: 8 kept, 0 broken." in result.stdout
 
 
 def test_the_contracts_report_a_planted_break_of_each(tmp_path):
@@ -74,6 +94,6 @@ def test_the_contracts_report_a_planted_break_of_each(tmp_path):
     result = lint_imports(tmp_path)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "Contracts: 0 kept, 4 broken." in result.stdout, result.stdout
+    assert "Contracts: 0 kept, 8 broken." in result.stdout, result.stdout
     for _, _, report in PLANTED:
         assert report in result.stdout, result.stdout

@@ -17,8 +17,8 @@ from django.test import Client, override_settings
 from personas.models import Panel
 from simnet.asgi import application
 from simnet.tenancy.models import Membership, Organization, User
-from simnet.testing import run_django_code
 from simulations.models import Run, Scenario
+from tests.support.subprocess_env import run_django_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +43,7 @@ def _session_headers(user, origin: str = "http://testserver"):
 def _write_event_in_subprocess(run_id: int, kind: str) -> None:
     run_django_code(
         "from simulations.models import Run\n"
-        "from simulations.events import append_event\n"
+        "from simulations.runs.events import append_event\n"
         f"append_event(Run.unscoped.get(pk={run_id}), {kind!r}, {{'from': 'worker'}})\n"
     )
 

@@ -21,9 +21,9 @@ from simnet.asgi import application
 from simnet.tenancy import services
 from simnet.tenancy.models import Membership, Organization, User
 from simnet.tenancy.roles import Role
-from simulations.consumers import CLOSE_ACCESS_ENDED
-from simulations.events import append_event
 from simulations.models import Run, Scenario
+from simulations.runs.consumers import CLOSE_ACCESS_ENDED
+from simulations.runs.events import append_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

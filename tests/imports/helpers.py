@@ -15,10 +15,8 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data)
 
 
-def start(organization, user, connector: str, **kwargs) -> ImportJob:
-    return import_start(
-        organization=organization, user=user, role="member", connector=connector, enqueue=False, **kwargs
-    )
+def start(organization, actor, connector: str, **kwargs) -> ImportJob:
+    return import_start(organization=organization, actor=actor, connector=connector, enqueue=False, **kwargs)
 
 
 def run(job: ImportJob, *, time_slice: float | None = None, **kwargs) -> ImportJob:

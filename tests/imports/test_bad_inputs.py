@@ -12,7 +12,7 @@ import pytest
 
 from personas.models import HistoryItem, Panel
 from scraping.models import ImportJob, ImportStagedItem
-from scraping.records import MAX_ITEM_TEXT_CHARS
+from scraping.sources.records import MAX_ITEM_TEXT_CHARS
 from tests.imports.helpers import row_counts, run, start, upload
 from tests.scraping.archive_builder import build_archive, standard_files, tweet, ytd
 

@@ -87,8 +87,8 @@ def test_a_csv_with_several_accounts_makes_one_persona_each_and_links_their_real
 
 
 def test_follow_edges_come_from_real_follows_among_panel_members(tenancy):
-    from personas.importer import panel_link_real_follows
     from personas.models import SourceFollow
+    from personas.services.importer import panel_link_real_follows
 
     job = run(
         start(
@@ -226,8 +226,7 @@ def test_starting_checks_what_people_get_wrong_before_queueing(tenancy):
 
         import_start(
             organization=tenancy.org_a,
-            user=tenancy.viewer,
-            role="viewer",
+            actor=tenancy.viewer,
             connector="bluesky",
             params={"account": "a.bsky.social"},
         )
@@ -247,8 +246,7 @@ def test_the_job_is_queued_only_when_the_transaction_commits(tenancy, django_cap
 
         job = import_start(
             organization=tenancy.org_a,
-            user=tenancy.member,
-            role="member",
+            actor=tenancy.member,
             connector="bluesky",
             params={"account": "alice.bsky.social"},
         )

@@ -113,7 +113,7 @@ def test_a_server_error_mid_pagination_fails_clearly_and_a_retry_finishes_withou
     assert row_counts(tenancy.org_a) == NOTHING
     assert job.retryable and job.checkpoint["stages"]["posts"]["cursor"] == "c2"
 
-    import_retry(job=job, organization=tenancy.org_a, role="member")
+    import_retry(job=job, organization=tenancy.org_a, actor=tenancy.member)
     job = run(job)
 
     assert job.status == ImportJob.Status.COMPLETED
@@ -178,7 +178,7 @@ def test_a_rejected_token_mid_pagination_names_the_token_and_a_retry_with_a_new_
     assert "rejected" in job.errors[0].lower() and "token" in job.errors[0].lower(), job.errors
     assert row_counts(tenancy.org_a) == NOTHING
 
-    import_retry(job=job, organization=tenancy.org_a, role="member", credential="new-token")
+    import_retry(job=job, organization=tenancy.org_a, actor=tenancy.member, credential="new-token")
     job.refresh_from_db()
     assert decrypt_for(tenancy.org_a.pk, job.credential_encrypted) == "new-token"
     job = run(job)
@@ -210,7 +210,7 @@ def test_cancelling_a_waiting_import_drops_what_was_staged(tenancy, bluesky):
     run(job, time_slice=0)
 
     with TestCase.captureOnCommitCallbacks(execute=True):  # staged rows go in small transactions after it
-        job = import_cancel(job=job, organization=tenancy.org_a, role="member", user=tenancy.member)
+        job = import_cancel(job=job, organization=tenancy.org_a, actor=tenancy.member)
 
     assert job.status == ImportJob.Status.FAILED and job.errors == [
         f"Cancelled by {tenancy.member.email}. Nothing from this import was added."

@@ -32,7 +32,7 @@ class WorkerKilled(BaseException):
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
-    monkeypatch.setattr("personas.importer.STAGE_CHUNK_ROWS", CHUNK)
+    monkeypatch.setattr("personas.services.importer.STAGE_CHUNK_ROWS", CHUNK)
 
 
 def history_csv(rows: int, handles: int = 1) -> bytes:

@@ -12,8 +12,8 @@ import random
 from collections import Counter
 
 from personas.models import Panel, PanelMember, Persona
-from simulations import persistence
 from simulations.models import Run, RunAction, RunEvent, RunPost, Scenario
+from simulations.runs import persistence
 from tests.analysis import peloton
 from tests.analysis.peloton import RunFixture
 

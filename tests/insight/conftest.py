@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.runs import conftest as run_fixtures
+from tests.support.fake_provider import ENABLED as FAKE_PROVIDER_KINDS
 
 # The durable-run fixtures (a fake-provider scenario), shared here as tests/runroom does.
 fake_provider_env = run_fixtures.fake_provider_env
@@ -14,11 +15,11 @@ fake_scenario = run_fixtures.fake_scenario
 @pytest.fixture
 def fake_provider(settings, monkeypatch):
     """A ProviderConfig factory for the counting fake provider (free, instant, deterministic)."""
-    settings.SIMNET_TEST_PROVIDERS = True
+    settings.SIMNET_TEST_PROVIDER_KINDS = FAKE_PROVIDER_KINDS
     monkeypatch.setenv("SIMNET_FAKE_PROVIDER", "{}")
 
     def make(organization):
-        from simulations.models import ProviderConfig
+        from simnet.providers.models import ProviderConfig
 
         return ProviderConfig.objects.create(
             organization=organization, name="fake", kind="fake", model="fake-1"

@@ -8,9 +8,11 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from personas.models import HistoryItem
+from simnet.tenancy.actors import SYSTEM
 from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
-from simulations import backtests, tasks
+from simulations import tasks
 from simulations.analysis.backtest import BASELINE
+from simulations.insight import backtests
 from simulations.models import Backtest
 from tests.analysis.peloton import AD_TEXT
 from tests.insight.backtest_panel import AD_ID, NEWS_ID, backtest_panel
@@ -47,7 +49,7 @@ def test_a_given_real_post_matches_by_id_or_by_text(panel):
 
 def test_baseline_and_fake_provider_are_scored_side_by_side(panel, fake_provider):
     backtest = backtests.backtest_create(
-        organization=panel.organization, user=None, operator=True, enqueue=False, panel=panel,
+        organization=panel.organization, actor=SYSTEM, enqueue=False, panel=panel,
         provider_config=fake_provider(panel.organization), replicates=2,
     )  # fmt: skip
     backtest = backtests.backtest_execute(backtest_id=backtest.pk)
@@ -66,7 +68,7 @@ def test_baseline_and_fake_provider_are_scored_side_by_side(panel, fake_provider
 
 def test_the_baseline_alone_is_a_backtest_too(panel):
     backtest = backtests.backtest_create(
-        organization=panel.organization, user=None, operator=True, enqueue=False, panel=panel,
+        organization=panel.organization, actor=SYSTEM, enqueue=False, panel=panel,
         provider_kind="baseline", replicates=1,
     )  # fmt: skip
     backtest = backtests.backtest_execute(backtest_id=backtest.pk)
@@ -77,19 +79,19 @@ def test_the_baseline_alone_is_a_backtest_too(panel):
 def test_a_panel_without_held_out_history_is_refused_with_the_reason(panel):
     HistoryItem.objects.filter(organization=panel.organization).update(held_out=False)
     with pytest.raises(ApplicationError, match="held-out history"):
-        backtests.backtest_create(organization=panel.organization, user=None, operator=True, panel=panel)
+        backtests.backtest_create(organization=panel.organization, actor=SYSTEM, panel=panel)
 
 
 def test_hosted_providers_need_a_configuration(panel):
     with pytest.raises(ApplicationError, match="provider configuration"):
         backtests.backtest_create(
-            organization=panel.organization, user=None, operator=True, panel=panel, provider_kind="anthropic"
+            organization=panel.organization, actor=SYSTEM, panel=panel, provider_kind="anthropic"
         )
 
 
 def test_viewers_cannot_start_backtests(panel, viewer, viewer_client, api_token_for, api_client_for):
     with pytest.raises(PermissionDeniedError):
-        backtests.backtest_create(organization=panel.organization, user=viewer, panel=panel)
+        backtests.backtest_create(organization=panel.organization, actor=viewer, panel=panel)
     response = viewer_client.post(reverse("backtest_create"), {"panel": panel.pk, "provider": "baseline"})
     assert response.status_code == 403
     client = api_client_for(api_token_for(panel.organization, role="viewer").raw_token)
@@ -148,7 +150,7 @@ def test_members_start_backtests_through_the_api(panel, api_token_for, api_clien
 def test_the_list_shows_past_backtests_per_provider(panel, fake_provider, viewer_client):
     for kind, config in (("baseline", None), ("fake", fake_provider(panel.organization))):
         backtest = backtests.backtest_create(
-            organization=panel.organization, user=None, operator=True, enqueue=False, panel=panel,
+            organization=panel.organization, actor=SYSTEM, enqueue=False, panel=panel,
             provider_kind=kind, provider_config=config, replicates=1,
         )  # fmt: skip
         backtests.backtest_execute(backtest_id=backtest.pk)

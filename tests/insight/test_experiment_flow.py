@@ -12,9 +12,9 @@ from importlib import import_module
 import pytest
 from django.urls import reverse
 
-from personas.demo import VOTERS_NAME, VOTERS_SIZE, ensure_demo_panels
-from simulations import lifecycle, stepper
+from personas.services.demo import VOTERS_NAME, VOTERS_SIZE, ensure_demo_panels
 from simulations.models import Experiment, Run, RunReportCache, RunStatus
+from simulations.runs import lifecycle, stepper
 
 REPLICATES = 10
 STEPS = 2

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from simulations import experiments
+from simulations.insight import comparison as experiments
 from simulations.models import Experiment, Run
 from tests.factories import ExperimentFactory, RunFactory, ScenarioFactory
 from tests.insight.builders import make_panel, replicate_fixture, store_fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from simulations import reports
 from simulations.analysis.exports import load_records
 from simulations.analysis.metrics import EngagementCounts
 from simulations.analysis.records import ActionRecord, PostRecord
 from simulations.analysis.sentiment import ResponseRow
+from simulations.insight import reports
 from tests.analysis import peloton
 from tests.factories import ScenarioFactory
 from tests.insight.builders import make_panel, store_fixture

@@ -11,11 +11,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from simulations import reports
+from simnet.llm.base import LLMResponse, QuotaExceeded, Usage
+from simnet.llm.wrappers import CachingProvider, InMemoryDecisionStore
+from simnet.providers.models import ProviderConfig
 from simulations.analysis.sentiment import Sentiment, Stance
-from simulations.llm.base import LLMResponse, QuotaExceeded, Usage
-from simulations.llm.wrappers import CachingProvider, InMemoryDecisionStore
-from simulations.models import ProviderConfig, Run
+from simulations.insight import reports
+from simulations.models import Run
 from tests.analysis import peloton
 from tests.factories import ScenarioFactory
 from tests.insight.builders import make_panel, store_fixture

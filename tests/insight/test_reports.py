@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from personas.models import FollowEdge, HistoryItem, Persona, SourceAccount
-from simulations import reports
+from simulations.insight import reports
 from simulations.models import RunAction, RunPost, RunReportCache
-from simulations.services import run_start
+from simulations.runs.services import run_start
 from tests.analysis import peloton
 from tests.factories import RunActionFactory, RunFactory, RunPostFactory, ScenarioFactory
 from tests.insight.builders import make_panel, store_fixture
@@ -163,7 +163,7 @@ def test_a_run_keeps_who_saw_what_so_segments_get_rates_and_the_ad_its_reach(fak
     for index, persona in enumerate(Persona.objects.for_org(tenancy.org_a).order_by("handle")):
         persona.traits = {"age_group": "under 40" if index % 2 else "40 and over"}
         persona.save(update_fields=["traits"])
-    run = drive(run_start(organization=tenancy.org_a, user=tenancy.member, scenario=fake_scenario)[0])
+    run = drive(run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=fake_scenario)[0])
     rows = list(RunAction.objects.filter(run=run))
     assert rows and all(isinstance(row.seen, list) for row in rows)
 

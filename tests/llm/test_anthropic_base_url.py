@@ -14,13 +14,16 @@ import json
 import httpx2
 import pytest
 
+from simnet.llm.anthropic_batch import custom_id
+from simnet.llm.anthropic_provider import AnthropicProvider
+from simnet.llm.base import LLMRequest, ProviderError, ProviderUnavailable, QuotaExceeded
+from simnet.providers import build as providers
+from simnet.providers.models import ProviderConfig
+from simnet.providers.services import provider_config_create
 from simnet.webhooks import addresses
-from simulations import providers
-from simulations.llm.anthropic_batch import custom_id
-from simulations.llm.anthropic_provider import AnthropicProvider
-from simulations.llm.base import LLMRequest, ProviderError, ProviderUnavailable, QuotaExceeded
-from simulations.models import ProviderConfig, RunAction, RunEvent, RunStatus
-from simulations.services import provider_config_create, run_start, scenario_create
+from simulations.models import RunAction, RunEvent, RunStatus
+from simulations.runs.services import run_start
+from simulations.scenarios.services import scenario_create
 from tests.llm import shapes
 from tests.llm.loopback import Reply
 from tests.runroom.conftest import drive
@@ -255,11 +258,11 @@ def test_a_run_never_shows_what_the_server_answered(tenancy, settings, loopback,
 def _run_on(tenancy, base_url: str):
     org = tenancy.org_a
     config = provider_config_create(
-        organization=org, user=tenancy.org_admin, name="claude", kind="anthropic",
+        organization=org, actor=tenancy.org_admin, name="claude", kind="anthropic",
         model="claude-haiku-4-5", base_url=base_url, secret="sk-test",
     )  # fmt: skip
     scenario = scenario_create(
-        organization=org, user=tenancy.member, panel=make_panel(org), name="Leak", steps=2, provider=config,
+        organization=org, actor=tenancy.member, panel=make_panel(org), name="Leak", steps=2, provider=config,
         stimuli=[{"text": "New bike, who dis?", "author_handle": "brand"}],
     )  # fmt: skip
-    return run_start(organization=org, user=tenancy.member, scenario=scenario)[0]
+    return run_start(organization=org, actor=tenancy.member, scenario=scenario)[0]

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from simulations.llm.anthropic_batch import custom_id, parse_custom_id
-from simulations.llm.anthropic_provider import AnthropicProvider
-from simulations.llm.base import LLMRequest, ProviderUnavailable, QuotaExceeded, Usage
-from simulations.llm.pricing import cost_of, price_for
+from simnet.llm.anthropic_batch import custom_id, parse_custom_id
+from simnet.llm.anthropic_provider import AnthropicProvider
+from simnet.llm.base import LLMRequest, ProviderUnavailable, QuotaExceeded, Usage
+from simnet.llm.pricing import cost_of, price_for
 from tests.llm import shapes
 from tests.llm.loopback import Reply
 

@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from simulations.llm.anthropic_provider import AnthropicProvider, cache_min_tokens
-from simulations.llm.base import LLMRequest, ProviderError, ProviderUnavailable, QuotaExceeded, Usage
-from simulations.llm.pricing import cost_of, price_for
+from simnet.llm.anthropic_provider import AnthropicProvider, cache_min_tokens
+from simnet.llm.base import LLMRequest, ProviderError, ProviderUnavailable, QuotaExceeded, Usage
+from simnet.llm.pricing import cost_of, price_for
 from tests.llm import shapes
 from tests.llm.loopback import Recorded, Reply
 

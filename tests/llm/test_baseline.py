@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from simulations.llm.base import FeedItem, LLMRequest, Situation
-from simulations.llm.baseline import BaselineProvider
+from simnet.llm.base import FeedItem, LLMRequest, Situation
+from simnet.llm.baseline import BaselineProvider
 
 TEXTS = [
     "Electric buses arrive downtown next spring",

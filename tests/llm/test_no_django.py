@@ -4,14 +4,14 @@ import subprocess
 import sys
 
 MODULES = [
-    "simulations.llm.anthropic_provider",
-    "simulations.llm.baseline",
-    "simulations.llm.offline",
-    "simulations.llm.offline_child",
-    "simulations.llm.offline_process",
-    "simulations.llm.openai_compat",
-    "simulations.llm.registry",
-    "simulations.llm.wrappers",
+    "simnet.llm.anthropic_provider",
+    "simnet.llm.baseline",
+    "simnet.llm.offline",
+    "simnet.llm.offline_child",
+    "simnet.llm.offline_process",
+    "simnet.llm.openai_compat",
+    "simnet.llm.registry",
+    "simnet.llm.wrappers",
 ]
 
 

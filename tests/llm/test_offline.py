@@ -5,13 +5,13 @@ from dataclasses import replace
 import jsonschema
 import pytest
 
+from simnet.llm import offline
+from simnet.llm.base import FeedItem, LLMRequest, Situation
+from simnet.llm.offline import bundled_model_path
+from simnet.llm.offline_process import OfflineProvider
+from simnet.llm.offline_runtime import requantized_copy
 from simulations.engine import parsing
 from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
-from simulations.llm import offline
-from simulations.llm.base import FeedItem, LLMRequest, Situation
-from simulations.llm.offline import bundled_model_path
-from simulations.llm.offline_process import OfflineProvider
-from simulations.llm.offline_runtime import requantized_copy
 
 CARD = (
     "You are Ada, a 34-year-old nurse from Leeds who loves hiking and distrusts crypto. "

@@ -9,13 +9,10 @@ import jsonschema
 import numpy as np
 import pytest
 
-from simulations.engine import parsing
-from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
-from simulations.engine.world import OUTSIDE_PREFIX
-from simulations.llm import offline_rules
-from simulations.llm.base import FeedItem, Situation
-from simulations.llm.offline_decoding import NoCopy, Sampler, Vocabulary, Written, free_answer, json_answer
-from simulations.llm.offline_rules import (
+from simnet.llm import offline_rules
+from simnet.llm.base import FeedItem, Situation
+from simnet.llm.offline_decoding import NoCopy, Sampler, Vocabulary, Written, free_answer, json_answer
+from simnet.llm.offline_rules import (
     REASON_TOKENS,
     TEXT_TOKENS,
     Choice,
@@ -25,7 +22,10 @@ from simulations.llm.offline_rules import (
     plan_for,
     schema_fields,
 )
-from simulations.llm.offline_runtime import PrefixStates
+from simnet.llm.offline_runtime import PrefixStates
+from simulations.engine import parsing
+from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
+from simulations.engine.world import OUTSIDE_PREFIX
 
 END = 0  # the end-of-generation token of the toy vocabulary
 WORDS = [' "', '",', '"}', '":', '{"', " null", "like", "post", "ignore", "reply", "mute", " nice", " hike"]

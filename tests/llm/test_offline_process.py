@@ -1,7 +1,7 @@
 """The offline model runs in a child process: its crash is an error for that call, never ours.
 
 The children here are small scripts that speak the same pipe protocol as
-``simulations.llm.offline_child``: one dies of a real SIGSEGV in native code (``ctypes.string_at(0)``)
+``simnet.llm.offline_child``: one dies of a real SIGSEGV in native code (``ctypes.string_at(0)``)
 once it has a request, the other answers. No model is loaded.
 """
 
@@ -12,21 +12,21 @@ import textwrap
 
 import pytest
 
-from simulations.llm import offline_process
-from simulations.llm.base import LLMRequest, ProviderCrashed
-from simulations.llm.offline_process import CRASH_LIMIT, OfflineProvider
+from simnet.llm import offline_process
+from simnet.llm.base import LLMRequest, ProviderCrashed
+from simnet.llm.offline_process import CRASH_LIMIT, OfflineProvider
 
 CRASHING = """
     import ctypes, sys
-    from simulations.llm.offline_process import receive
+    from simnet.llm.offline_process import receive
     receive(sys.stdin.buffer)  # load
     receive(sys.stdin.buffer)  # generate
     ctypes.string_at(0)  # SIGSEGV inside native code
 """
 ANSWERING = """
     import sys
-    from simulations.llm.base import LLMResponse
-    from simulations.llm.offline_process import ChildDied, receive, send
+    from simnet.llm.base import LLMResponse
+    from simnet.llm.offline_process import ChildDied, receive, send
     receive(sys.stdin.buffer)
     while True:
         try:

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from simulations.llm.base import LLMRequest, ProviderError, ProviderUnavailable, QuotaExceeded, Usage
-from simulations.llm.openai_compat import OpenAICompatProvider
-from simulations.llm.pricing import cost_of, price_for
+from simnet.llm.base import LLMRequest, ProviderError, ProviderUnavailable, QuotaExceeded, Usage
+from simnet.llm.openai_compat import OpenAICompatProvider
+from simnet.llm.pricing import cost_of, price_for
 from tests.llm import shapes
 from tests.llm.loopback import Recorded, Reply
 

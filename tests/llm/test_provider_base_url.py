@@ -13,12 +13,15 @@ import json
 import pytest
 from django.urls import reverse
 
+from simnet.llm.base import LLMRequest, ProviderError
+from simnet.providers import build as providers
+from simnet.providers.models import ProviderConfig
+from simnet.providers.services import provider_config_create
 from simnet.tenancy.errors import ApplicationError
 from simnet.webhooks import addresses
-from simulations import providers
-from simulations.llm.base import LLMRequest, ProviderError
-from simulations.models import ProviderConfig, RunAction, RunEvent, RunStatus
-from simulations.services import provider_config_create, run_start, scenario_create
+from simulations.models import RunAction, RunEvent, RunStatus
+from simulations.runs.services import run_start
+from simulations.scenarios.services import scenario_create
 from tests.llm import shapes
 from tests.llm.loopback import Reply
 from tests.runroom.conftest import drive
@@ -56,7 +59,12 @@ def dns(monkeypatch):
 
 def _create(org, user, base_url: str) -> ProviderConfig:
     return provider_config_create(
-        organization=org, user=user, name="vllm", kind="openai_compat", model="gpt-4o-mini", base_url=base_url
+        organization=org,
+        actor=user,
+        name="vllm",
+        kind="openai_compat",
+        model="gpt-4o-mini",
+        base_url=base_url,
     )
 
 
@@ -172,7 +180,7 @@ def _run_on(tenancy, base_url: str):
     org = tenancy.org_a
     config = _create(org, tenancy.org_admin, base_url)
     scenario = scenario_create(
-        organization=org, user=tenancy.member, panel=make_panel(org), name="Leak", steps=2, provider=config,
+        organization=org, actor=tenancy.member, panel=make_panel(org), name="Leak", steps=2, provider=config,
         stimuli=[{"text": "New bike, who dis?", "author_handle": "brand"}],
     )  # fmt: skip
-    return run_start(organization=org, user=tenancy.member, scenario=scenario)[0]
+    return run_start(organization=org, actor=tenancy.member, scenario=scenario)[0]

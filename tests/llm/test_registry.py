@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from simulations.llm import offline_process
-from simulations.llm.anthropic_provider import AnthropicProvider
-from simulations.llm.base import Provider, ProviderError
-from simulations.llm.baseline import BaselineProvider
-from simulations.llm.openai_compat import OpenAICompatProvider
-from simulations.llm.registry import PROVIDER_KINDS, build_provider
+from simnet.llm import offline_process
+from simnet.llm.anthropic_provider import AnthropicProvider
+from simnet.llm.base import Provider, ProviderError
+from simnet.llm.baseline import BaselineProvider
+from simnet.llm.openai_compat import OpenAICompatProvider
+from simnet.llm.registry import PROVIDER_KINDS, build_provider
 
 
 def test_builds_each_network_and_local_kind_with_its_settings():

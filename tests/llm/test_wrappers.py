@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from simulations.llm.base import (
+from simnet.llm.base import (
     LLMRequest,
     LLMResponse,
     Provider,
@@ -13,7 +13,7 @@ from simulations.llm.base import (
     QuotaExceeded,
     Usage,
 )
-from simulations.llm.wrappers import (
+from simnet.llm.wrappers import (
     BudgetProvider,
     CacheKey,
     CachingProvider,

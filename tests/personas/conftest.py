@@ -53,19 +53,18 @@ def imported_panel(tenancy):
 
 @pytest.fixture
 def board_panel(tenancy):
-    from personas.synthetic import panel_create_board
+    from personas.services.synthetic import panel_create_board
 
-    return panel_create_board(organization=tenancy.org_a, user=tenancy.member, role="member", name="Board")
+    return panel_create_board(organization=tenancy.org_a, actor=tenancy.member, name="Board")
 
 
 @pytest.fixture
 def population_panel(tenancy):
-    from personas.synthetic import panel_create_population
+    from personas.services.synthetic import panel_create_population
 
     return panel_create_population(
         organization=tenancy.org_a,
-        user=tenancy.member,
-        role="member",
+        actor=tenancy.member,
         n=60,
         seed=3,
         name="Voters",

@@ -21,7 +21,7 @@ class ScriptedWriter:
         self.raises: Exception | None = None  # a provider-wide failure
 
     def generate(self, requests):
-        from simulations.llm.base import LLMResponse, Usage
+        from simnet.llm.base import LLMResponse, Usage
 
         self.requests += list(requests)
         if self.raises is not None:
@@ -34,7 +34,7 @@ class ScriptedWriter:
 
 def install(monkeypatch) -> ScriptedWriter:
     """Every provider the summary service builds is one ``ScriptedWriter``; returns it."""
-    from simulations.services import persona_summaries
+    from personas import summaries as persona_summaries
 
     writer = ScriptedWriter()
     monkeypatch.setattr(persona_summaries, "provider_for", lambda config, organization_id: writer)
@@ -44,7 +44,7 @@ def install(monkeypatch) -> ScriptedWriter:
 def hosted_config(
     organization, name: str = "Team Claude", *, kind: str = "anthropic", is_default: bool = True
 ):
-    from simulations.models import ProviderConfig
+    from simnet.providers.models import ProviderConfig
 
     return ProviderConfig.objects.create(
         organization=organization, name=name, kind=kind, model="claude-haiku-4-5", is_default=is_default

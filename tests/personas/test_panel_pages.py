@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from personas.demo import BOARD_NAME, VOTERS_NAME
 from personas.models import Panel, Persona
+from personas.services.demo import BOARD_NAME, VOTERS_NAME
 from tests.factories import PanelFactory, PanelMemberFactory
 
 pytestmark = pytest.mark.django_db

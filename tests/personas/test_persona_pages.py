@@ -90,9 +90,9 @@ def test_imported_personas_are_not_edited_by_hand(member_client, imported_panel)
 
 
 def test_a_hand_written_persona_is_added_edited_and_removed(tenancy, member_client):
-    from personas.services import panel_create
+    from personas.services.panels import panel_create
 
-    panel = panel_create(organization=tenancy.org_a, user=tenancy.member, role="member", name="Focus group")
+    panel = panel_create(organization=tenancy.org_a, actor=tenancy.member, name="Focus group")
     add = reverse("persona_create", args=[panel.pk])
 
     bad = member_client.post(add, {"handle": "", "activity_rate": 2, "traits": "no colon here"})

@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from personas.models import PanelShare, Persona
+from personas.summaries import persona_summarize, persona_summary_clear
+from simnet.llm.base import ProviderError, QuotaExceeded
+from simnet.providers.spend import monthly_spend
 from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
 from simnet.tenancy.models import AuditEvent
-from simulations import persistence
-from simulations.llm.base import ProviderError, QuotaExceeded
-from simulations.services import persona_summarize, persona_summary_clear, run_start
-from simulations.services.runs import monthly_spend
+from simulations.runs import persistence
+from simulations.runs.services import run_start
 from tests.factories import RunFactory, ScenarioFactory
 from tests.personas.conftest import ESCAPED_XSS, XSS
 from tests.personas.summaries import CALL_COST, SUMMARY, hosted_config, install
@@ -45,11 +46,10 @@ def claude(org_a):
     return hosted_config(org_a)
 
 
-def summarize(persona, config, *, user, organization=None, role: str = "member"):
+def summarize(persona, config, *, actor, organization=None):
     return persona_summarize(
         organization=organization or persona.organization,
-        user=user,
-        role=role,
+        actor=actor,
         persona=persona,
         config=config,
     )
@@ -70,10 +70,10 @@ def test_a_summary_is_stored_paid_for_and_opens_the_card_of_later_runs(
 ):
     card = person.card
     before = run_start(
-        organization=org_a, user=member, scenario=ScenarioFactory(organization=org_a, panel=panel)
+        organization=org_a, actor=member, scenario=ScenarioFactory(organization=org_a, panel=panel)
     )[0]
 
-    persona = summarize(person, claude, user=member)
+    persona = summarize(person, claude, actor=member)
 
     assert persona.summary == SUMMARY
     assert persona.summary_by == "Anthropic claude-haiku-4-5 (Team Claude)"
@@ -88,7 +88,7 @@ def test_a_summary_is_stored_paid_for_and_opens_the_card_of_later_runs(
     assert event.actor == member and event.detail == {"provider": claude.pk, "cost_usd": "0.0006"}
 
     after = run_start(
-        organization=org_a, user=member, scenario=ScenarioFactory(organization=org_a, panel=panel)
+        organization=org_a, actor=member, scenario=ScenarioFactory(organization=org_a, panel=panel)
     )[0]
     cards = {p["handle"]: p["card"] for p in after.panel_snapshot["personas"]}
     assert cards["p0"] == f"In short: {SUMMARY}\n{card}"
@@ -105,9 +105,9 @@ def test_the_summary_line_keeps_the_card_within_its_budget(org_a, member, panel,
         card=f"You are Person 0.\nExamples of how you write:\n{examples}", card_tokens=500
     )
     person.refresh_from_db()
-    summarize(person, claude, user=member)
+    summarize(person, claude, actor=member)
 
-    from simulations.llm.tokens import count_tokens
+    from simnet.llm.tokens import count_tokens
 
     card = snapshot_card(panel)
     assert card.startswith(f"In short: {SUMMARY}\nYou are Person 0.\nExamples of how you write:\n- Example")
@@ -119,12 +119,12 @@ def test_the_offline_model_and_the_rule_baseline_cannot_write_one(org_a, member,
     for kind in ("offline", "baseline"):
         config = hosted_config(org_a, name=kind.title(), kind=kind, is_default=False)
         with pytest.raises(ApplicationError) as refused:
-            summarize(person, config, user=member)
+            summarize(person, config, actor=member)
         assert refused.value.code == "needs_hosted_model" and refused.value.status == 400
         assert "needs a hosted language model" in refused.value.message
         assert "runs use the deterministic card" in refused.value.message
     with pytest.raises(ApplicationError, match="Choose the provider"):
-        summarize(person, None, user=member)
+        summarize(person, None, actor=member)
     assert writer.requests == [] and untouched(person)
 
 
@@ -147,17 +147,17 @@ def test_a_failing_provider_stores_nothing_and_says_why(
     else:
         writer.raises = failure
     with pytest.raises(ApplicationError) as refused:
-        summarize(person, claude, user=member)
+        summarize(person, claude, actor=member)
     assert (refused.value.code, refused.value.status) == (code, status)
     assert says in refused.value.message and "Nothing was saved" in refused.value.message
     assert len(writer.requests) == 1 and untouched(person)
 
 
 def test_a_failed_rewrite_keeps_the_summary_there_was(member, person, claude, writer):
-    summarize(person, claude, user=member)
+    summarize(person, claude, actor=member)
     writer.raises = QuotaExceeded("no credit")
     with pytest.raises(ApplicationError):
-        summarize(person, claude, user=member)
+        summarize(person, claude, actor=member)
     person.refresh_from_db()
     assert person.summary == SUMMARY and person.summary_cost_usd == CALL_COST
 
@@ -168,19 +168,19 @@ def test_a_summary_is_refused_when_it_could_exceed_the_months_budget(org_a, memb
     RunFactory(scenario=ScenarioFactory(organization=org_a), cost_usd=Decimal("4.9995"))  # $0.0005 left
 
     with pytest.raises(ApplicationError) as refused:
-        summarize(person, claude, user=member)
+        summarize(person, claude, actor=member)
 
     assert (refused.value.code, refused.value.status) == ("quota_exceeded", 402)
     assert "$0.00 is left of this month's budget" in refused.value.message
     assert writer.requests == [] and untouched(person)
     org_a.monthly_budget_usd = Decimal("6.00")
     org_a.save()
-    assert summarize(person, claude, user=member).summary == SUMMARY
+    assert summarize(person, claude, actor=member).summary == SUMMARY
 
 
 def test_viewers_cannot_write_or_remove_a_summary(viewer, viewer_client, panel, person, claude, writer):
     with pytest.raises(PermissionDeniedError):
-        summarize(person, claude, user=viewer, role="viewer")
+        summarize(person, claude, actor=viewer)
     for name in ("persona_summarize", "persona_summary_clear"):
         response = viewer_client.post(reverse(name, args=[panel.pk, person.pk]), {"provider": claude.pk})
         assert response.status_code == 403, name
@@ -192,10 +192,10 @@ def test_another_organizations_persona_and_provider_are_not_found(
 ):
     theirs = hosted_config(org_b, name="B's Claude")
     with pytest.raises(ApplicationError) as refused:
-        summarize(person, theirs, user=outsider, organization=org_b, role="owner")
+        summarize(person, theirs, actor=outsider, organization=org_b)
     assert refused.value.status == 404
     with pytest.raises(ApplicationError) as refused:
-        summarize(person, theirs, user=member)  # A's persona, B's provider
+        summarize(person, theirs, actor=member)  # A's persona, B's provider
     assert refused.value.status == 404
     for name in ("persona_summarize", "persona_summary_clear"):
         response = outsider_client.post(reverse(name, args=[panel.pk, person.pk]), {"provider": theirs.pk})
@@ -216,23 +216,23 @@ def test_the_persona_of_a_panel_shared_with_another_organization_stays_read_only
     )
     assert response.status_code == 404
     with pytest.raises(ApplicationError) as refused:
-        summarize(person, theirs, user=outsider, organization=org_b, role="owner")
+        summarize(person, theirs, actor=outsider, organization=org_b)
     assert refused.value.status == 404
     assert writer.requests == [] and untouched(person)
 
 
 def test_removing_the_summary_gives_runs_the_card_alone_and_keeps_its_cost_counted(
-    org_a, member, panel, person, claude, writer
+    org_a, member, viewer, panel, person, claude, writer
 ):
-    summarize(person, claude, user=member)
-    persona = persona_summary_clear(organization=org_a, user=member, role="member", persona=person)
+    summarize(person, claude, actor=member)
+    persona = persona_summary_clear(organization=org_a, actor=member, persona=person)
 
     assert (persona.summary, persona.summary_by) == ("", "")
     assert snapshot_card(panel) == person.card
     assert monthly_spend(org_a) == CALL_COST  # it was paid this month
     assert AuditEvent.objects.filter(organization=org_a, action="persona.summary_cleared").count() == 1
     with pytest.raises(PermissionDeniedError):
-        persona_summary_clear(organization=org_a, user=member, role="viewer", persona=person)
+        persona_summary_clear(organization=org_a, actor=viewer, persona=person)
 
 
 def test_monthly_spend_counts_this_months_summaries_and_a_new_month_starts_over(
@@ -246,12 +246,12 @@ def test_monthly_spend_counts_this_months_summaries_and_a_new_month_starts_over(
     )
     assert monthly_spend(org_a) == Decimal("1.25")
 
-    summarize(person, claude, user=member)
+    summarize(person, claude, actor=member)
     assert monthly_spend(org_a) == Decimal("1.25") + CALL_COST
-    summarize(person, claude, user=member)  # written again: paid again
+    summarize(person, claude, actor=member)  # written again: paid again
     assert monthly_spend(org_a) == Decimal("1.25") + 2 * CALL_COST
 
-    summarize(other, claude, user=member)
+    summarize(other, claude, actor=member)
     other.refresh_from_db()
     assert other.summary_cost_usd == CALL_COST  # last month's $0.50 is not this month's spend
     assert monthly_spend(org_a) == Decimal("1.25") + 3 * CALL_COST
@@ -321,15 +321,15 @@ def test_the_page_offers_the_hosted_models_default_first_and_explains_refusals(
 
 
 def test_a_new_card_drops_the_summary_written_from_the_old_one(org_a, member, panel, person, claude, writer):
-    from personas.services import persona_update
+    from personas.services.panels import persona_update
 
-    person = persona_update(panel=panel, persona=person, organization=org_a, role="member")  # a built card
-    summarize(person, claude, user=member)
+    person = persona_update(panel=panel, persona=person, organization=org_a, actor=member)  # a built card
+    summarize(person, claude, actor=member)
     person.refresh_from_db()
-    same = persona_update(panel=panel, persona=person, organization=org_a, role="member")
+    same = persona_update(panel=panel, persona=person, organization=org_a, actor=member)
     assert same.summary == SUMMARY  # the card came out the same: the summary still describes it
     edited = persona_update(
-        panel=panel, persona=person, organization=org_a, role="member", bio="Now a triathlon coach."
+        panel=panel, persona=person, organization=org_a, actor=member, bio="Now a triathlon coach."
     )
     edited.refresh_from_db()
     assert "triathlon" in edited.card and edited.summary == "" and edited.summary_by == ""

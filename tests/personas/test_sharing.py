@@ -75,20 +75,23 @@ def test_the_other_organization_can_never_edit_it(shared, tenancy, outsider_clie
 
 
 def test_the_services_refuse_edits_from_the_other_organization_too(shared, tenancy):
-    from personas import services
+    from personas.services import panels as services
     from simnet.tenancy.errors import ApplicationError
 
     maria = shared.memberships.get(persona__handle="maria").persona
     calls = [
         lambda: services.panel_update(
-            panel=shared, organization=tenancy.org_b, role="owner", name="Hijacked"
+            panel=shared, organization=tenancy.org_b, actor=tenancy.outsider, name="Hijacked"
         ),
-        lambda: services.panel_delete(panel=shared, organization=tenancy.org_b, role="owner"),
+        lambda: services.panel_delete(panel=shared, organization=tenancy.org_b, actor=tenancy.outsider),
         lambda: services.persona_remove(
-            panel=shared, persona=maria, organization=tenancy.org_b, role="owner"
+            panel=shared, persona=maria, organization=tenancy.org_b, actor=tenancy.outsider
         ),
         lambda: services.panel_share(
-            panel=shared, organization=tenancy.org_b, role="owner", organization_slug="organization-b"
+            panel=shared,
+            organization=tenancy.org_b,
+            actor=tenancy.outsider,
+            organization_slug="organization-b",
         ),
     ]
     for call in calls:
@@ -124,21 +127,23 @@ def test_the_other_organization_can_copy_it_with_its_history_and_edit_the_copy(
 
 
 def test_the_other_organization_can_run_a_simulation_on_it(shared, tenancy):
-    from simulations import stepper
-    from simulations.models import ProviderConfig, Run, RunAction, RunStatus
-    from simulations.services import run_start, scenario_create
+    from simnet.providers.models import ProviderConfig
+    from simulations.models import Run, RunAction, RunStatus
+    from simulations.runs import stepper
+    from simulations.runs.services import run_start
+    from simulations.scenarios.services import scenario_create
 
     baseline = ProviderConfig.objects.create(organization=tenancy.org_b, name="rules", kind="baseline")
     scenario = scenario_create(
         organization=tenancy.org_b,
-        user=tenancy.outsider,
+        actor=tenancy.outsider,
         panel=shared,
         name="Bus ad",
         steps=2,
         provider=baseline,
         stimuli=[{"text": "Ride the new express bus!"}],
     )
-    [run] = run_start(organization=tenancy.org_b, user=tenancy.outsider, scenario=scenario)
+    [run] = run_start(organization=tenancy.org_b, actor=tenancy.outsider, scenario=scenario)
     for _ in range(10):
         stepper.advance(run_id=run.pk)
         run = Run.unscoped.get(pk=run.pk)

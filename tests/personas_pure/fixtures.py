@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scraping.records import AccountRecord, HistoryKind, HistoryRecord
+from scraping.sources.records import AccountRecord, HistoryKind, HistoryRecord
 
 POST, REPLY, QUOTE = HistoryKind.POST, HistoryKind.REPLY, HistoryKind.QUOTE
 REPOST, LIKE = HistoryKind.REPOST, HistoryKind.LIKE

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from personas.boards import BioParseError, BoardMember, board_card, default_board, parse_bios
-from simulations.llm.tokens import count_tokens
+from personas.build.boards import BioParseError, BoardMember, board_card, default_board, parse_bios
+from simnet.llm.tokens import count_tokens
 
 BIOS = """
 Margaret Chen — Chair and CEO

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from personas.cards import EXAMPLES_HEADING, SUMMARY_MAX_SHARE, card_with_summary
-from simulations.llm.tokens import count_tokens
+from personas.build.cards import EXAMPLES_HEADING, SUMMARY_MAX_SHARE, card_with_summary
+from simnet.llm.tokens import count_tokens
 
 SUMMARY = "Maria is a nurse who rides the bus. She cares about transit and writes short, warm posts."
 HEAD = "You are Maria (@maria).\nBio: Nurse and cyclist."

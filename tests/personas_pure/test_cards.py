@@ -8,16 +8,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from personas.cards import (
+from personas.build.cards import (
     PersonaIdentity,
     build_card,
     build_synthetic_card,
     fit_to_tokens,
     select_examples,
 )
-from personas.profiling import derive_profile, split_history
-from scraping.records import AccountRecord, HistoryKind, HistoryRecord
-from simulations.llm.tokens import count_tokens
+from personas.build.profiling import derive_profile, split_history
+from scraping.sources.records import AccountRecord, HistoryKind, HistoryRecord
+from simnet.llm.tokens import count_tokens
 from tests.personas_pure.fixtures import ACCOUNT, HISTORY
 
 START = datetime(2024, 1, 1, tzinfo=UTC)

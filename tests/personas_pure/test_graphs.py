@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from personas.graphs import follow_graph_from_imports, graph_summary, synthetic_follow_graph
-from scraping.records import AccountBundle, AccountRecord, FollowRecord
+from personas.build.graphs import follow_graph_from_imports, graph_summary, synthetic_follow_graph
+from scraping.sources.records import AccountBundle, AccountRecord, FollowRecord
 
 
 def bundle(pid: str, handle: str, following=(), followers=(), platform: str = "bluesky") -> AccountBundle:

@@ -7,16 +7,16 @@ import sys
 from pathlib import Path
 
 PURE_MODULES = (
-    "personas.text",
-    "personas.stances",
-    "personas.propensities",
-    "personas.profiling",
-    "personas.cards",
-    "personas.population_data",
-    "personas.persona_traits",
-    "personas.sampling",
-    "personas.graphs",
-    "personas.boards",
+    "personas.build.text",
+    "personas.build.stances",
+    "personas.build.propensities",
+    "personas.build.profiling",
+    "personas.build.cards",
+    "personas.build.population_data",
+    "personas.build.persona_traits",
+    "personas.build.sampling",
+    "personas.build.graphs",
+    "personas.build.boards",
 )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from personas.profiling import (
+from personas.build.profiling import (
     ProfileResult,
     derive_profile,
     online_chance_per_step,
@@ -16,8 +16,8 @@ from personas.profiling import (
     split_history,
     term_background,
 )
-from personas.propensities import FeedExposure
-from scraping.records import AccountRecord, HistoryKind, HistoryRecord
+from personas.build.propensities import FeedExposure
+from scraping.sources.records import AccountRecord, HistoryKind, HistoryRecord
 from tests.personas_pure.fixtures import ACCOUNT, HISTORY
 
 # First timed training item 1 March 09:00, last 15 March 20:00: 14 days and 11 hours.

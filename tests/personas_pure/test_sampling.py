@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from personas.population_data import SourceUnavailable, available_sources, load_source
-from personas.sampling import (
+from personas.build.population_data import SourceUnavailable, available_sources, load_source
+from personas.build.sampling import (
     SamplingError,
     integer_targets,
     marginals,
@@ -20,7 +20,7 @@ from personas.sampling import (
     source_fields,
     source_marginals,
 )
-from simulations.llm.tokens import count_tokens
+from simnet.llm.tokens import count_tokens
 
 ANES_QUOTAS = {
     "age_group": {"18-29": 0.25, "30-44": 0.25, "45-64": 0.30, "65+": 0.20},

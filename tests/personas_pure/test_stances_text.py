@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from personas.stances import find_stance_evidence, stance_hints
-from personas.text import content_terms, guess_language, hashtags, mentions
+from personas.build.stances import find_stance_evidence, stance_hints
+from personas.build.text import content_terms, guess_language, hashtags, mentions
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ fake_scenario = run_fixtures.fake_scenario
 
 def drive(run, steps: int | None = None):
     """Take steps of ``run`` in this process (no worker); returns the fresh run."""
-    from simulations import stepper
     from simulations.models import Run, RunStatus
+    from simulations.runs import stepper
 
     for _ in range(steps if steps is not None else 100):
         stepper.advance(run_id=run.pk)
@@ -27,9 +27,9 @@ def drive(run, steps: int | None = None):
 
 @pytest.fixture
 def started_run(fake_scenario, tenancy):
-    from simulations.services import run_start
+    from simulations.runs.services import run_start
 
-    return run_start(organization=tenancy.org_a, user=tenancy.member, scenario=fake_scenario)[0]
+    return run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=fake_scenario)[0]
 
 
 @pytest.fixture
@@ -40,8 +40,9 @@ def finished_run(started_run):
 @pytest.fixture
 def roundtable_scenario(tenancy, fake_provider_env):
     from personas.models import PanelMember
-    from simulations.models import ProviderConfig, Scenario
-    from simulations.services import scenario_create
+    from simnet.providers.models import ProviderConfig
+    from simulations.models import Scenario
+    from simulations.scenarios.services import scenario_create
 
     org = tenancy.org_a
     panel = make_panel(org, size=4, name="Board")
@@ -50,6 +51,6 @@ def roundtable_scenario(tenancy, fake_provider_env):
     PanelMember.objects.filter(panel=panel, pk=chair.pk).update(role="Chair", is_chair=True)
     provider = ProviderConfig.objects.create(organization=org, name="fake", kind="fake", model="fake-1")
     return scenario_create(
-        organization=org, user=tenancy.member, panel=panel, name="Board review", steps=12,
+        organization=org, actor=tenancy.member, panel=panel, name="Board review", steps=12,
         format=Scenario.Format.ROUNDTABLE, agenda=["Approve the holiday ad"], provider=provider,
     )  # fmt: skip

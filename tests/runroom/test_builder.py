@@ -8,7 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from simulations.models import Experiment, ProviderConfig, Run, Scenario, Stimulus
+from simnet.providers.models import ProviderConfig
+from simulations.models import Experiment, Run, Scenario, Stimulus
 from tests.runroom.conftest import make_panel
 
 pytestmark = pytest.mark.django_db

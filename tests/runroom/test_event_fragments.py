@@ -13,11 +13,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from simulations import stepper
-from simulations.event_render import render_event
-from simulations.llm.base import LLMResponse
+from simnet.llm.base import LLMResponse
 from simulations.models import Run, RunEvent
-from simulations.services import run_inject, run_start
+from simulations.runs import stepper
+from simulations.runs.event_render import render_event
+from simulations.runs.services import run_inject, run_start
 from tests.runroom.conftest import drive
 from tests.runroom.html import collect, inserted_ids, oob_targets
 
@@ -46,7 +46,7 @@ def test_feed_run_fragments_all_find_their_targets(started_run, member_client, t
     page = member_client.get(reverse("run_detail", args=[started_run.pk])).content.decode()
     first_paint_seq = Run.unscoped.get(pk=started_run.pk).last_event_seq
     drive(started_run, steps=1)
-    run_inject(run=started_run, user=tenancy.member, text="Injected while live", author_handle="you")
+    run_inject(run=started_run, actor=tenancy.member, text="Injected while live", author_handle="you")
     drive(started_run)
     events = RunEvent.objects.filter(run=started_run, seq__gt=first_paint_seq).order_by("seq")
     kinds = _replay(page, events)
@@ -106,7 +106,7 @@ def test_counters_status_and_progress_fragments_replace_by_id(finished_run):
 def test_roundtable_fragments_find_their_targets_and_end_with_minutes(
     roundtable_scenario, tenancy, member_client
 ):
-    run = run_start(organization=tenancy.org_a, user=tenancy.member, scenario=roundtable_scenario)[0]
+    run = run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=roundtable_scenario)[0]
     page = member_client.get(reverse("run_detail", args=[run.pk])).content.decode()
     first_paint_seq = Run.unscoped.get(pk=run.pk).last_event_seq
     run = drive(run)
@@ -120,7 +120,7 @@ def test_roundtable_fragments_find_their_targets_and_end_with_minutes(
 
 
 def test_unknown_kind_renders_an_activity_line(started_run):
-    from simulations.events import append_event
+    from simulations.runs.events import append_event
 
     event = append_event(started_run, "something_new", {"x": 1})
     fragment = render_event(event, as_html=True)
@@ -143,7 +143,7 @@ def test_post_text_is_escaped_in_fragments(finished_run):
 def test_live_transcript_lines_match_the_first_paint_votes_included(
     roundtable_scenario, tenancy, member_client
 ):
-    run = drive(run_start(organization=tenancy.org_a, user=tenancy.member, scenario=roundtable_scenario)[0])
+    run = drive(run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=roundtable_scenario)[0])
     page = member_client.get(reverse("run_detail", args=[run.pk])).content.decode()
 
     def line(html: str, key: str) -> str:

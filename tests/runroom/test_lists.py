@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from simulations.models import Experiment, ProviderConfig, Run, RunAction, RunStatus
+from simnet.providers.models import ProviderConfig
+from simulations.models import Experiment, Run, RunAction, RunStatus
 from tests.runroom.conftest import drive, make_panel
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +148,8 @@ def test_a_run_of_a_shared_panel_is_listed_for_the_organization_that_ran_it(
     tenancy, member_client, fake_provider_env
 ):
     from personas.models import PanelShare
-    from simulations.services import run_start, scenario_create
+    from simulations.runs.services import run_start
+    from simulations.scenarios.services import scenario_create
 
     shared = make_panel(tenancy.org_b, size=3, name="Shared")
     PanelShare.objects.create(organization=tenancy.org_b, panel=shared, shared_with=tenancy.org_a)
@@ -155,10 +157,10 @@ def test_a_run_of_a_shared_panel_is_listed_for_the_organization_that_ran_it(
         organization=tenancy.org_a, name="fake", kind="fake", model="fake-1"
     )
     scenario = scenario_create(
-        organization=tenancy.org_a, user=tenancy.member, panel=shared, name="On a shared panel", steps=1,
+        organization=tenancy.org_a, actor=tenancy.member, panel=shared, name="On a shared panel", steps=1,
         provider=provider, stimuli=[{"text": "Hello", "author_handle": "brand"}],
     )  # fmt: skip
-    run = drive(run_start(organization=tenancy.org_a, user=tenancy.member, scenario=scenario)[0])
+    run = drive(run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=scenario)[0])
     assert run.status == RunStatus.COMPLETED
     assert "On a shared panel" in member_client.get(reverse("run_list")).content.decode()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from simulations.engine import DEMO_AGENDA, RoundtableConfig, World, WorldConfig, demo_board, run
-from simulations.llm.base import LLMRequest, LLMResponse
-from simulations.room import minutes_so_far
+from simnet.llm.base import LLMRequest, LLMResponse
+from simulations.engine import DEMO_AGENDA, RoundtableConfig, WorldConfig, create_world, demo_board, run
+from simulations.runs.room import minutes_so_far
 
 CONFIG = WorldConfig(
     seed=4, format="roundtable", roundtable=RoundtableConfig(agenda=DEMO_AGENDA[:1], discussion_turns=2)
@@ -28,7 +28,7 @@ class NobodyVotes:
 
 
 def test_minutes_wait_for_a_vote_or_the_end_of_the_meeting() -> None:
-    world = World.create(demo_board(), CONFIG)
+    world = create_world(demo_board(), CONFIG)
     run(world, NobodyVotes(), 1)  # the chair opens: nothing to minute yet
     assert minutes_so_far(world) is None
     run(world, NobodyVotes(), 20)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from simulations.models import Interview, Run, RunEvent, RunPost, RunStatus, Stimulus
-from simulations.services import run_start
+from simulations.runs.services import run_start
 from tests.runroom.conftest import drive
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +213,7 @@ def test_an_unknown_filter_is_ignored(finished_run, member_client):
 
 
 def test_roundtable_room_shows_transcript_speakers_and_minutes(roundtable_scenario, tenancy, member_client):
-    run = drive(run_start(organization=tenancy.org_a, user=tenancy.member, scenario=roundtable_scenario)[0])
+    run = drive(run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=roundtable_scenario)[0])
     html = member_client.get(_url("run_detail", run)).content.decode()
     assert 'id="transcript"' in html and 'id="feed"' not in html
     assert "Agenda item 1: Approve the holiday ad" in html and "Chair" in html
@@ -268,12 +268,12 @@ def test_a_handle_opens_the_personas_page(finished_run, member_client):
 
 
 def test_the_concurrency_limit_holds_a_run_back_and_says_so(fake_scenario, tenancy, member_client):
-    from simulations import stepper
+    from simulations.runs import stepper
 
     tenancy.org_a.max_concurrent_runs = 1
     tenancy.org_a.save()
     first, second = run_start(
-        organization=tenancy.org_a, user=tenancy.member, scenario=fake_scenario, seeds=[1, 2]
+        organization=tenancy.org_a, actor=tenancy.member, scenario=fake_scenario, seeds=[1, 2]
     )
     drive(first, steps=1)
     assert stepper.advance(run_id=second.pk) == "waiting for a free slot"

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.support.fake_provider import ENABLED as FAKE_PROVIDER_KINDS
+
 
 def make_panel(organization, size: int = 6, name: str = "Runs panel"):
     from personas.models import FollowEdge, Panel, PanelMember, Persona
@@ -32,7 +34,7 @@ def make_panel(organization, size: int = 6, name: str = "Runs panel"):
 @pytest.fixture
 def fake_provider_env(tmp_path, monkeypatch, settings):
     """Turn on the counting fake provider; returns a function to (re)configure it."""
-    settings.SIMNET_TEST_PROVIDERS = True
+    settings.SIMNET_TEST_PROVIDER_KINDS = FAKE_PROVIDER_KINDS
     log = tmp_path / "fake-calls.log"
 
     def configure(**options):
@@ -46,14 +48,14 @@ def fake_provider_env(tmp_path, monkeypatch, settings):
 
 @pytest.fixture
 def fake_scenario(tenancy, fake_provider_env):
-    from simulations.models import ProviderConfig
-    from simulations.services import scenario_create
+    from simnet.providers.models import ProviderConfig
+    from simulations.scenarios.services import scenario_create
 
     org = tenancy.org_a
     provider = ProviderConfig.objects.create(organization=org, name="fake", kind="fake", model="fake-1")
     return scenario_create(
         organization=org,
-        user=tenancy.member,
+        actor=tenancy.member,
         panel=make_panel(org),
         name="Holiday ad",
         steps=4,

@@ -21,11 +21,12 @@ from itertools import pairwise
 import pytest
 from django.utils import timezone
 
-from simnet.testing import start_qcluster
-from simulations import stepper
 from simulations.models import ACTIVE_STATUSES, Run, RunAction, RunStatus
-from simulations.services import run_start
-from simulations.test_providers import logged_requests
+from simulations.runs import stepper
+from simulations.runs.services import run_start
+from tests.support.fake_provider import ENABLED_ENV as FAKE_PROVIDER_KINDS_ENV
+from tests.support.fake_provider import logged_requests
+from tests.support.subprocess_env import start_qcluster
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -59,7 +60,7 @@ class Watchdog:
 
 def _worker_env(log) -> dict:
     return {
-        "SIMNET_TEST_PROVIDERS": "1",
+        "SIMNET_TEST_PROVIDER_KINDS": FAKE_PROVIDER_KINDS_ENV,
         "SIMNET_FAKE_PROVIDER": json.dumps({"log": str(log), "delay_s": ANSWER_DELAY_S}),
         "SIMNET_LEASE_SECONDS": str(LEASE_SECONDS),
         "SIMNET_AGENT_BATCH": "1",
@@ -137,7 +138,7 @@ def _kill_mid_step(run_id: int, log, watchdog: Watchdog) -> list[Kill]:
 
 def _kill_test(scenario, user, log, settings_override):
     settings_override.SIMNET_LEASE_SECONDS = LEASE_SECONDS
-    run = run_start(organization=scenario.organization, user=user, scenario=scenario)[0]
+    run = run_start(organization=scenario.organization, actor=user, scenario=scenario)[0]
     watchdog = Watchdog()
     kills = _kill_mid_step(run.pk, log, watchdog)
     worker = start_qcluster(**_worker_env(log))

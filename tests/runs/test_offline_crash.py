@@ -8,16 +8,16 @@ import textwrap
 
 import pytest
 
-from simulations import stepper
-from simulations.llm import offline_process
+from simnet.llm import offline_process
 from simulations.models import Interview, Run, RunAction, RunStatus
-from simulations.services import run_start
+from simulations.runs import stepper
+from simulations.runs.services import run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SEGFAULT_ON_FIRST_REQUEST = """
     import ctypes, sys
-    from simulations.llm.offline_process import receive
+    from simnet.llm.offline_process import receive
     receive(sys.stdin.buffer)
     receive(sys.stdin.buffer)
     ctypes.string_at(0)
@@ -42,7 +42,7 @@ def offline_scenario(fake_scenario):
 def test_a_crashing_model_records_errors_then_pauses_the_run_with_a_reason(
     offline_scenario, tenancy, crashing_model
 ):
-    run = run_start(organization=tenancy.org_a, user=tenancy.member, scenario=offline_scenario)[0]
+    run = run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=offline_scenario)[0]
 
     outcomes = [stepper.advance(run_id=run.pk) for _ in range(4)]
 
@@ -62,7 +62,7 @@ def test_a_crashing_model_records_errors_then_pauses_the_run_with_a_reason(
 def test_an_interview_on_a_crashing_model_answers_with_an_error_and_the_server_lives(
     offline_scenario, tenancy, crashing_model, client_for
 ):
-    run = run_start(organization=tenancy.org_a, user=tenancy.member, scenario=offline_scenario)[0]
+    run = run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=offline_scenario)[0]
     persona = run.panel_snapshot["personas"][0]
     viewer = client_for(tenancy.viewer)
 

@@ -2,7 +2,7 @@
 
 A run that ends frees its concurrency slot (the runs waiting for one are queued) and gets its
 report stored, whether its last step completed it or a user cancelled it. No code outside
-``simulations/lifecycle.py`` writes a final status.
+``simulations/runs/lifecycle.py`` writes a final status.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pytest
 from django.conf import settings
 
 from simnet.tenancy.errors import ApplicationError
-from simulations import lifecycle, queue, stepper
 from simulations.models import Run, RunEvent, RunReportCache, RunStatus
-from simulations.services import run_cancel, run_pause, run_start
+from simulations.runs import lifecycle, queue, stepper
+from simulations.runs.services import run_cancel, run_pause, run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +44,7 @@ def _run_as_a_worker(queued: list[tuple[str, tuple]]) -> None:
 
 
 def _start(scenario, user) -> Run:
-    return run_start(organization=scenario.organization, user=user, scenario=scenario)[0]
+    return run_start(organization=scenario.organization, actor=user, scenario=scenario)[0]
 
 
 def _complete(run: Run, user) -> None:
@@ -53,7 +53,7 @@ def _complete(run: Run, user) -> None:
 
 
 def _cancel(run: Run, user) -> None:
-    run_cancel(run=Run.unscoped.get(pk=run.pk), user=user)
+    run_cancel(run=Run.unscoped.get(pk=run.pk), actor=user)
 
 
 @pytest.mark.parametrize("end", [_complete, _cancel], ids=["completed", "cancelled by a user"])
@@ -85,17 +85,30 @@ def test_a_cancel_that_loses_the_race_to_a_completion_leaves_the_run_completed(f
     events = RunEvent.objects.filter(run=run).count()
 
     with pytest.raises(ApplicationError):
-        run_cancel(run=stale, user=tenancy.member)
+        run_cancel(run=stale, actor=tenancy.member)
 
     run.refresh_from_db()
     assert run.status == RunStatus.COMPLETED and RunEvent.objects.filter(run=run).count() == events
 
 
+def test_pausing_a_queued_run_goes_through_the_lifecycle_and_its_follow_ups(fake_scenario, tenancy, monkeypatch):
+    sent = []
+    monkeypatch.setattr(lifecycle, "emit", lambda **kwargs: sent.append(kwargs["event"]))
+    woken = []
+    monkeypatch.setattr(lifecycle, "_start_waiting_runs", woken.append)
+    run = _start(fake_scenario, tenancy.member)
+
+    run = run_pause(run=run, actor=tenancy.member)
+
+    assert run.status == RunStatus.PAUSED and run.status_reason == "Paused by a user."
+    assert sent == ["run.paused"] and woken == [run.organization_id]
+
+
 def test_a_paused_run_can_be_cancelled(fake_scenario, tenancy):
-    run = run_pause(run=_start(fake_scenario, tenancy.member), user=tenancy.member)
+    run = run_pause(run=_start(fake_scenario, tenancy.member), actor=tenancy.member)
     assert run.status == RunStatus.PAUSED
 
-    assert run_cancel(run=run, user=tenancy.member).status == RunStatus.CANCELLED
+    assert run_cancel(run=run, actor=tenancy.member).status == RunStatus.CANCELLED
 
 
 # --- No code outside lifecycle writes a final status.
@@ -103,7 +116,7 @@ def test_a_paused_run_can_be_cancelled(fake_scenario, tenancy):
 FINAL_NAMES = {status.name for status in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED)}
 WRITERS = {"update", "create", "get_or_create", "update_or_create"}
 APP_PACKAGES = ("simnet", "personas", "scraping", "simulations")
-OWNER = Path(settings.BASE_DIR) / "simulations" / "lifecycle.py"
+OWNER = Path(settings.BASE_DIR) / "simulations" / "runs" / "lifecycle.py"
 
 
 def _is_final_constant(node: ast.expr) -> bool:

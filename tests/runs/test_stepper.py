@@ -7,16 +7,16 @@ import threading
 import pytest
 from django.db import connection
 
-from simulations import stepper
 from simulations.models import Run, RunAction, RunEvent, RunPost, RunStatus
-from simulations.services import run_resume, run_start
-from simulations.test_providers import logged_requests
+from simulations.runs import stepper
+from simulations.runs.services import run_resume, run_start
+from tests.support.fake_provider import logged_requests
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _start(scenario, user):
-    return run_start(organization=scenario.organization, user=user, scenario=scenario)[0]
+    return run_start(organization=scenario.organization, actor=user, scenario=scenario)[0]
 
 
 def _drive(run_id: int, limit: int = 50) -> Run:
@@ -79,7 +79,7 @@ def test_quota_error_pauses_with_a_message_and_resume_continues(fake_scenario, t
     assert run.status == RunStatus.PAUSED and "quota" in run.status_reason.lower()
     paused_at = run.next_step
     fake_provider_env(log=str(log))  # the account has credit again
-    run_resume(run=run, user=tenancy.member)
+    run_resume(run=run, actor=tenancy.member)
     run = _drive(run.pk)
     assert run.status == RunStatus.COMPLETED and paused_at < 4
     assert RunAction.objects.filter(run=run).count() == 24
@@ -107,14 +107,14 @@ def test_a_step_past_its_time_slice_continues_in_a_new_task_from_the_cached_answ
 
 def test_a_post_injected_while_paused_is_stored_even_when_nobody_is_online(fake_scenario, tenancy):
     from personas.models import Persona
-    from simulations.services import run_inject, run_pause
+    from simulations.runs.services import run_inject, run_pause
 
     Persona.objects.for_org(tenancy.org_a).update(activity_rate=0.0)  # nobody ever reads a feed
     run = _start(fake_scenario, tenancy.member)
     stepper.advance(run_id=run.pk)
-    run_pause(run=Run.unscoped.get(pk=run.pk), user=tenancy.member)
-    run_inject(run=Run.unscoped.get(pk=run.pk), user=tenancy.member, text="Half price today only")
-    run = _drive(run_resume(run=Run.unscoped.get(pk=run.pk), user=tenancy.member).pk)
+    run_pause(run=Run.unscoped.get(pk=run.pk), actor=tenancy.member)
+    run_inject(run=Run.unscoped.get(pk=run.pk), actor=tenancy.member, text="Half price today only")
+    run = _drive(run_resume(run=Run.unscoped.get(pk=run.pk), actor=tenancy.member).pk)
 
     assert run.status == RunStatus.COMPLETED and not RunAction.objects.filter(run=run).exists()
     injected = RunPost.objects.get(run=run, is_stimulus=True, text="Half price today only")

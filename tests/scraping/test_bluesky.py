@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from scraping.records import HistoryKind
 from scraping.sources.base import collect_batches
 from scraping.sources.bluesky import iter_bluesky_batches, normalize_bluesky_actor
 from scraping.sources.errors import AccountNotFound, RateLimited, SourceUnavailable
+from scraping.sources.records import HistoryKind
 from tests.scraping.loopback import Reply
 from tests.scraping.platforms import ALICE_DID, BOB_DID, bsky_post, loopback_settings, serve_bluesky_account
 

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scraping.records import (
+from scraping.sources import CONNECTORS
+from scraping.sources.base import Batch, collect_batches
+from scraping.sources.checkpoint import ImportState, StageState
+from scraping.sources.errors import BadResponse, RateLimited, RequestRejected, SourceUnavailable
+from scraping.sources.http import HttpSettings, JsonApi, epoch_rate_limit_reader
+from scraping.sources.mastodon.html_text import html_to_text
+from scraping.sources.records import (
     AccountBundle,
     AccountRecord,
     FollowRecord,
@@ -16,12 +22,6 @@ from scraping.records import (
     HistoryRecord,
     ImportFailed,
 )
-from scraping.sources import CONNECTORS
-from scraping.sources.base import Batch, collect_batches
-from scraping.sources.checkpoint import ImportState, StageState
-from scraping.sources.errors import BadResponse, RateLimited, RequestRejected, SourceUnavailable
-from scraping.sources.http import HttpSettings, JsonApi, epoch_rate_limit_reader
-from scraping.sources.mastodon.html_text import html_to_text
 from tests.scraping.loopback import LoopbackServer, Reply
 from tests.scraping.platforms import loopback_settings
 

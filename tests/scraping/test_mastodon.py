@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from scraping.records import HistoryKind
 from scraping.sources.base import collect_batches
 from scraping.sources.errors import AccountNotFound, AuthFailed, RateLimited, SourceError
 from scraping.sources.mastodon import iter_mastodon_batches, parse_mastodon_address
 from scraping.sources.mastodon.client import next_max_id
+from scraping.sources.records import HistoryKind
 from tests.scraping.loopback import Reply
 from tests.scraping.platforms import loopback_settings, masto_status, serve_mastodon_account
 

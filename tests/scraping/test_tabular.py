@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scraping.records import HistoryKind
 from scraping.sources.errors import RowErrors, UploadRejected
+from scraping.sources.records import HistoryKind
 from scraping.sources.tabular import ALLOWED_COLUMNS, SCHEMA_DOC, TEMPLATE_CSV, TabularLimits, parse_tabular
 
 HEADER = "handle,kind,item_id,text,created_at"

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from scraping.records import HistoryKind, ImportFailed
 from scraping.sources.base import ImportCaps, collect_batches
 from scraping.sources.errors import AccountNotFound, AuthFailed, BadResponse, RateLimited, SourceUnavailable
+from scraping.sources.records import HistoryKind, ImportFailed
 from scraping.sources.x_api import iter_x_api_batches, normalize_x_username
 from tests.scraping.loopback import Reply
 from tests.scraping.platforms import X_USER_ID, loopback_settings, serve_x_account, x_rate_headers, x_tweet

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scraping.records import HistoryKind
 from scraping.sources.errors import UploadRejected
+from scraping.sources.records import HistoryKind
 from scraping.sources.x_archive import ArchiveLimits, parse_x_archive
 from tests.scraping.archive_builder import (
     ACCOUNT_EMAIL,

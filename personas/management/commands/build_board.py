@@ -7,7 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from personas.management.commands._common import organization_by_slug
-from personas.synthetic import SYSTEM_ROLE, panel_create_board
+from personas.services.synthetic import panel_create_board
+from simnet.tenancy.actors import SYSTEM
 from simnet.tenancy.errors import ApplicationError
 
 
@@ -28,9 +29,7 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {bios}: {exc}") from None
         try:
-            panel = panel_create_board(
-                organization=organization, user=None, role=SYSTEM_ROLE, name=name, bios=text
-            )
+            panel = panel_create_board(organization=organization, actor=SYSTEM, name=name, bios=text)
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         members = panel.memberships.select_related("persona").order_by("-is_chair", "pk")

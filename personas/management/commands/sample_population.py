@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from personas.build.population_data import load_source
 from personas.management.commands._common import organization_by_slug
-from personas.population_data import load_source
 from personas.selectors import panel_trait_charts
-from personas.synthetic import SYSTEM_ROLE, panel_create_population, parse_quota_text
+from personas.services.synthetic import panel_create_population, parse_quota_text
+from simnet.tenancy.actors import SYSTEM
 from simnet.tenancy.errors import ApplicationError
 
 
@@ -34,8 +35,7 @@ class Command(BaseCommand):
             quotas = dict(parse_quota_text(text) for text in quota)
             panel = panel_create_population(
                 organization=organization,
-                user=None,
-                role=SYSTEM_ROLE,
+                actor=SYSTEM,
                 n=n,
                 seed=seed,
                 source=source,

@@ -9,12 +9,12 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from personas.models import Panel
-from personas.synthetic import SYSTEM_ROLE
 from scraping.connectors import is_network
 from scraping.models import ImportJob
 from scraping.runner import import_run
 from scraping.services import import_start
 from scraping.sources import CONNECTORS
+from simnet.tenancy.actors import SYSTEM
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.models import Organization
 
@@ -75,8 +75,7 @@ class Command(BaseCommand):
     def _start(self, organization, connector: str, opts: dict, credential: str, panel) -> ImportJob:
         arguments = {
             "organization": organization,
-            "user": None,
-            "role": SYSTEM_ROLE,
+            "actor": SYSTEM,
             "connector": connector,
             "params": {
                 "account": opts["handle"] or "",

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
-from scraping.records import AccountRecord
 from scraping.sources.base import DEFAULT_CAPS, Batch, ImportCaps, ProgressCallback
 from scraping.sources.bluesky import parse
 from scraping.sources.errors import AccountNotFound, Checkpoint, RequestRejected, SourceError
 from scraping.sources.http import Clock, HttpSettings, JsonApi, Sleep, epoch_rate_limit_reader, utc_now
 from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, history_stages, run_client
+from scraping.sources.records import AccountRecord
 
 SOURCE = "bluesky"
 BLUESKY_PUBLIC_APPVIEW = "https://public.api.bsky.app"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scraping.records import AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 from scraping.sources.errors import BadResponse
 from scraping.sources.paging import AccountLookup, Page
+from scraping.sources.records import AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 from scraping.sources.values import as_dict, as_list, as_str, optional_count, optional_iso_datetime
 
 _REPOST = "app.bsky.feed.defs#reasonRepost"

@@ -18,7 +18,6 @@ from functools import partial
 
 import httpx
 
-from scraping.records import AccountRecord
 from scraping.sources.base import DEFAULT_CAPS, Batch, ImportCaps, ProgressCallback
 from scraping.sources.errors import AccountNotFound, Checkpoint, RequestRejected, SourceError
 from scraping.sources.http import (
@@ -32,6 +31,7 @@ from scraping.sources.http import (
 )
 from scraping.sources.mastodon import parse
 from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, history_stages, run_client
+from scraping.sources.records import AccountRecord
 
 SOURCE = "mastodon"
 _ADDRESS = re.compile(r"^@?(?P<user>[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@(?P<domain>[^@/\s]+)$")

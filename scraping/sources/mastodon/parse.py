@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scraping.records import AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 from scraping.sources.errors import BadResponse
 from scraping.sources.mastodon.html_text import html_to_text
 from scraping.sources.paging import AccountLookup, Page
+from scraping.sources.records import AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 from scraping.sources.values import as_dict, as_list, as_str, optional_count, optional_iso_datetime
 
 _LOCAL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -16,9 +16,15 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from scraping.records import MAX_ITEM_TEXT_CHARS, AccountBundle, AccountRecord, HistoryKind, HistoryRecord
 from scraping.sources.base import ProgressCallback, report
 from scraping.sources.errors import RowErrors, UploadRejected
+from scraping.sources.records import (
+    MAX_ITEM_TEXT_CHARS,
+    AccountBundle,
+    AccountRecord,
+    HistoryKind,
+    HistoryRecord,
+)
 from scraping.sources.tabular.schema import ALLOWED_COLUMNS, COUNT_COLUMNS, KINDS, REQUIRED_COLUMNS
 from scraping.sources.textcodec import decode_utf8_text
 from scraping.sources.uploads import UploadSource, read_upload

@@ -11,7 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from scraping.records import MAX_ITEM_TEXT_CHARS, HistoryKind
+from scraping.sources.records import MAX_ITEM_TEXT_CHARS, HistoryKind
 from scraping.sources.values import MAX_COUNT
 
 

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
-from scraping.records import AccountRecord
 from scraping.sources.base import DEFAULT_CAPS, Batch, ImportCaps, ProgressCallback
 from scraping.sources.errors import AccountNotFound, AuthFailed, Checkpoint, RequestRejected, SourceError
 from scraping.sources.http import Clock, HttpSettings, JsonApi, Sleep, epoch_rate_limit_reader, utc_now
 from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, history_stages, run_client
+from scraping.sources.records import AccountRecord
 from scraping.sources.x_api import parse
 
 SOURCE = "x_api"

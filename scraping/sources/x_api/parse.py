@@ -12,9 +12,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from scraping.records import AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 from scraping.sources.errors import AccountNotFound, BadResponse, SourceError
 from scraping.sources.paging import AccountLookup, Page
+from scraping.sources.records import AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 from scraping.sources.values import as_dict, as_list, as_str, optional_count, optional_iso_datetime
 
 TIMELINE_LIMIT = 3200  # the user tweets endpoint only reaches back this many posts

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from scraping.records import AccountBundle
 from scraping.sources.base import ProgressCallback, report
 from scraping.sources.errors import UploadRejected
+from scraping.sources.records import AccountBundle
 from scraping.sources.uploads import UploadSource
 from scraping.sources.x_archive.parse import ArchiveFile, bundle_from_archive
 from scraping.sources.x_archive.safezip import (

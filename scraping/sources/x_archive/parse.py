@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from scraping.records import AccountBundle, AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 from scraping.sources.errors import UploadRejected
+from scraping.sources.records import AccountBundle, AccountRecord, FollowRecord, HistoryKind, HistoryRecord
 from scraping.sources.values import as_dict, as_list, as_str, optional_count, optional_iso_datetime
 
 STATUS_URL = re.compile(

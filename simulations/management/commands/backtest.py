@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from personas.models import Panel
+from simnet.llm.registry import PROVIDER_KINDS
+from simnet.providers.models import ProviderConfig
+from simnet.tenancy.actors import SYSTEM
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.models import Organization
-from simulations import backtests
-from simulations.llm.registry import PROVIDER_KINDS
-from simulations.models import Backtest, ProviderConfig
+from simulations.insight import backtests
+from simulations.models import Backtest
 
 
 class Command(BaseCommand):
@@ -64,8 +66,7 @@ class Command(BaseCommand):
         try:
             backtest = backtests.backtest_create(
                 organization=organization,
-                user=None,
-                operator=True,
+                actor=SYSTEM,
                 enqueue=False,
                 panel=panel,
                 provider_kind=config.kind if config else opts["provider"],

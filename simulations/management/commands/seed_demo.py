@@ -6,12 +6,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from personas.demo import ensure_demo_panels
 from personas.models import Panel
+from personas.services.demo import ensure_demo_panels
 from simnet.tenancy.models import Membership, User
 from simnet.tenancy.services import user_signup
 from simulations.models import Scenario
-from simulations.services import scenario_create
+from simulations.scenarios.services import scenario_create
 
 DEMO_EMAIL = "demo@simnet.localhost"
 DEMO_PASSWORD = "simnet-demo-2026"
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             if user is None:
                 user, _ = user_signup(email=DEMO_EMAIL, password=password, name="Demo User", organization_name=DEMO_ORG)
             organization = Membership.objects.filter(user=user).order_by("created_at").first().organization
-            ensure_demo_panels(organization=organization, user=user)
+            ensure_demo_panels(organization=organization, actor=user)
             self._ensure_scenarios(organization, user)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Sign in at {settings.SITE_URL}/login/ as {DEMO_EMAIL} with password {password}")
@@ -55,11 +55,11 @@ class Command(BaseCommand):
             raise CommandError("The demo panels were not created; see the error above.")
         if "Holiday ad (demo)" not in existing:
             scenario_create(
-                organization=organization, user=user, panel=voters, name="Holiday ad (demo)", steps=6,
+                organization=organization, actor=user, panel=voters, name="Holiday ad (demo)", steps=6,
                 stimuli=[{"text": HOLIDAY_AD, "author_handle": "FitBikeCo", "boost": 0.6, "step": 0}],
             )
         if "Board review (demo)" not in existing:
             scenario_create(
-                organization=organization, user=user, panel=board, name="Board review (demo)",
+                organization=organization, actor=user, panel=board, name="Board review (demo)",
                 format=Scenario.Format.ROUNDTABLE, steps=12, agenda=BOARD_AGENDA,
             )

@@ -8,19 +8,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from personas.models import Panel
+from simnet.llm.file_store import FileDecisionStore
+from simnet.llm.registry import PROVIDER_KINDS, build_provider
+from simnet.llm.wrappers import CachingProvider, MeteredProvider
+from simnet.providers.build import offline_settings
 from simnet.tenancy.models import Organization
-from simulations import persistence
 from simulations.engine.config import RoundtableConfig, WorldConfig
 from simulations.engine.demo import DEMO_AGENDA, demo_board, demo_panel
+from simulations.engine.formats import create_world
 from simulations.engine.minutes import build_minutes, format_minutes, format_transcript
 from simulations.engine.runner import run
 from simulations.engine.stimuli import Stimulus
 from simulations.engine.timeline import format_timeline
-from simulations.engine.world import World
-from simulations.file_decision_store import FileDecisionStore
-from simulations.llm.registry import PROVIDER_KINDS, build_provider
-from simulations.llm.wrappers import CachingProvider, MeteredProvider
-from simulations.providers import offline_settings
+from simulations.runs import persistence
 
 DEFAULT_STIMULUS = "This holiday, give the gift that changes everything. A year later, she'll thank you."
 
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         stimuli = [] if fmt == "roundtable" else [
             Stimulus(id="s1", text=opts["stimulus"], at_step=0, author_handle=opts["author"], boost=opts["boost"])
         ]
-        world = World.create(snapshot, config, stimuli)
+        world = create_world(snapshot, config, stimuli)
         provider = self._provider(opts)
         store = None if opts["no_cache"] else FileDecisionStore(opts["cache"])
         metered = MeteredProvider(CachingProvider(provider, store=store) if store else provider)

@@ -1,0 +1,245 @@
+"""Behaviour added by wrapping (Concordia's ``retry_wrapper`` idea): each wrapper is a Provider
+around any Provider, so providers stay small and every behaviour is tested once.
+
+A typical stack, outermost first::
+
+    BudgetProvider(MeteredProvider(CachingProvider(RetryingProvider(provider), store)), limit_usd=5)
+
+Caching sits outside retries (a hit never waits) and metering outside caching (hits are recorded,
+at zero cost).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from simnet.llm.base import (
+    ZERO_USAGE,
+    LLMRequest,
+    LLMResponse,
+    Provider,
+    ProviderUnavailable,
+    QuotaExceeded,
+    Usage,
+)
+
+
+class _Wrapper:
+    """Passes the wrapped provider's identity through, so caches and meters name the real one."""
+
+    def __init__(self, inner: Provider) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+
+class RetryingProvider(_Wrapper):
+    """Asks again, with exponential backoff, for the answers that failed transiently.
+
+    Only ``retryable`` per-request errors and ``ProviderUnavailable`` are retried, at most
+    ``max_attempts`` times in all; other errors are final. The usage of every attempt is added to
+    the answer that is returned, so what was spent is never lost.
+    """
+
+    def __init__(
+        self,
+        inner: Provider,
+        *,
+        max_attempts: int = 3,
+        backoff_s: float = 2.0,
+        max_backoff_s: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(inner)
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.max_attempts = max_attempts
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self._sleep = sleep
+
+    def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
+        answers: list[LLMResponse | None] = [None] * len(requests)
+        pending = list(range(len(requests)))
+        unavailable: ProviderUnavailable | None = None
+        for attempt in range(self.max_attempts):
+            if attempt:
+                self._sleep(min(self.backoff_s * 2 ** (attempt - 1), self.max_backoff_s))
+            try:
+                fresh = self.inner.generate([requests[i] for i in pending])
+            except ProviderUnavailable as err:
+                unavailable = err
+                continue
+            for index, answer in zip(pending, fresh):
+                earlier = answers[index]
+                answers[index] = (
+                    answer if earlier is None else replace(answer, usage=earlier.usage + answer.usage)
+                )
+            pending = [i for i in pending if _should_retry(answers[i])]
+            if not pending:
+                break
+        if unavailable is not None and any(answer is None for answer in answers):
+            raise unavailable
+        return [answer for answer in answers if answer is not None]
+
+
+def _should_retry(answer: LLMResponse | None) -> bool:
+    return answer is not None and answer.error is not None and answer.retryable
+
+
+# -- decision cache ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """What makes two calls the same call. ``prompt_sha256`` covers system, user, schema and
+    max_tokens (a different output budget can give a different answer)."""
+
+    provider: str
+    model: str
+    prompt_sha256: str
+    seed: int
+    temperature: float
+
+    @classmethod
+    def for_request(cls, provider: str, model: str, request: LLMRequest) -> CacheKey:
+        prompt = json.dumps(
+            [request.system, request.user, request.schema, request.max_tokens], sort_keys=True
+        )
+        digest = hashlib.sha256(prompt.encode()).hexdigest()
+        return cls(provider, model, digest, request.seed, request.temperature)
+
+    @property
+    def digest(self) -> str:
+        """One string for the whole key (a database primary key)."""
+        material = f"{self.provider}|{self.model}|{self.prompt_sha256}|{self.seed}|{self.temperature!r}"
+        return hashlib.sha256(material.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedDecision:
+    text: str
+    data: Mapping[str, Any] | None
+
+
+class DecisionStore(Protocol):
+    def get(self, key: CacheKey) -> CachedDecision | None: ...
+
+    def set(self, key: CacheKey, decision: CachedDecision) -> None: ...
+
+
+class InMemoryDecisionStore:
+    def __init__(self) -> None:
+        self._items: dict[CacheKey, CachedDecision] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: CacheKey) -> CachedDecision | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def set(self, key: CacheKey, decision: CachedDecision) -> None:
+        with self._lock:
+            self._items[key] = decision
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class CachingProvider(_Wrapper):
+    """Serves a decision already paid for instead of paying again (a retried step, a rerun with
+    the same seed). Only successful answers are stored; hits come back ``cached=True``, free."""
+
+    def __init__(self, inner: Provider, store: DecisionStore | None = None) -> None:
+        super().__init__(inner)
+        self.store: DecisionStore = store if store is not None else InMemoryDecisionStore()
+
+    def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
+        keys = [CacheKey.for_request(self.name, self.model, request) for request in requests]
+        answers: list[LLMResponse | None] = []
+        for request, key in zip(requests, keys):
+            hit = self.store.get(key)
+            answers.append(
+                None
+                if hit is None
+                else LLMResponse(key=request.key, text=hit.text, data=hit.data, usage=ZERO_USAGE, cached=True)
+            )
+        misses = [i for i, answer in enumerate(answers) if answer is None]
+        if misses:
+            for index, answer in zip(misses, self.inner.generate([requests[i] for i in misses])):
+                if answer.error is None:
+                    self.store.set(keys[index], CachedDecision(text=answer.text, data=answer.data))
+                answers[index] = answer
+        return [answer for answer in answers if answer is not None]
+
+
+# -- metering and budget ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    key: str
+    provider: str
+    model: str
+    usage: Usage
+    cached: bool
+    error: str | None
+
+
+class MeteredProvider(_Wrapper):
+    """Adds up what calls cost (``total``) and keeps one record a call until ``drain()``."""
+
+    def __init__(self, inner: Provider) -> None:
+        super().__init__(inner)
+        self._total = ZERO_USAGE
+        self._records: list[CallRecord] = []
+        self._lock = threading.Lock()
+
+    @property
+    def total(self) -> Usage:
+        with self._lock:
+            return self._total
+
+    def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
+        responses = self.inner.generate(requests)
+        records = [CallRecord(r.key, self.name, self.model, r.usage, r.cached, r.error) for r in responses]
+        with self._lock:
+            for record in records:
+                self._total = self._total + record.usage
+            self._records.extend(records)
+        return responses
+
+    def drain(self) -> list[CallRecord]:
+        """The records since the last drain (the totals keep counting)."""
+        with self._lock:
+            records, self._records = self._records, []
+        return records
+
+
+class BudgetProvider(_Wrapper):
+    """Refuses to start a batch once ``limit_usd`` is spent, raising ``QuotaExceeded`` so the run
+    pauses. The batch that crosses the limit is allowed to finish, so the overshoot is at most
+    one batch."""
+
+    def __init__(self, inner: Provider, *, limit_usd: float, spent_usd: float = 0.0) -> None:
+        super().__init__(inner)
+        self.limit_usd = limit_usd
+        self.spent_usd = spent_usd
+
+    def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
+        if self.spent_usd >= self.limit_usd:
+            raise QuotaExceeded(f"budget of ${self.limit_usd:.2f} reached (spent ${self.spent_usd:.4f})")
+        responses = self.inner.generate(requests)
+        self.spent_usd += sum(response.usage.cost_usd for response in responses)
+        return responses

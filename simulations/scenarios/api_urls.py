@@ -1,0 +1,11 @@
+"""Scenario and experiment endpoints under /api/v1/."""
+
+from rest_framework.routers import SimpleRouter
+
+from simulations.scenarios import api
+
+router = SimpleRouter()
+router.register("scenarios", api.ScenarioViewSet, basename="api_scenario")
+router.register("experiments", api.ExperimentViewSet, basename="api_experiment")
+
+urlpatterns = router.urls

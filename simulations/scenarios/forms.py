@@ -1,0 +1,173 @@
+"""Input shapes for the simulation pages.
+
+Forms check shape and scope (choices come from the caller's organization only); the rules
+(quota, role, panel visibility, valid recommender...) live in ``services`` and come back as
+``ApplicationError``, which views attach to the form with ``simnet.web.submit_form``.
+"""
+
+from __future__ import annotations
+
+import random
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.urls import reverse
+
+from personas.models import Panel, Persona
+from simnet.providers.models import ProviderConfig
+from simulations.engine.recommenders import RECOMMENDERS
+from simulations.models import Scenario
+from simulations.scenarios.experiments import MAX_VARIANTS
+
+MAX_STIMULI = 20
+OFFLINE_LABEL = "Offline model (SmolLM2-135M, on this server) — free"
+
+
+def fresh_seed() -> int:
+    """A seed for a new scenario form (the user may type their own to reproduce a run)."""
+    return random.SystemRandom().randrange(1, 100_000)
+
+
+class PanelChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, panel: Panel) -> str:
+        shared = "" if panel.organization_id == self.organization_id else " (shared with you)"
+        return f"{panel.name}{shared}"
+
+
+class ScenarioForm(forms.Form):
+    """Everything of a scenario except its stimuli (a formset) and, for experiments, variants."""
+
+    name = forms.CharField(
+        max_length=160, required=False, widget=forms.TextInput(attrs={"placeholder": "Untitled scenario"})
+    )
+    panel = PanelChoiceField(queryset=Panel.objects.none(), empty_label=None)
+    format = forms.ChoiceField(choices=Scenario.Format.choices, initial=Scenario.Format.FEED)
+    agenda = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Roundtable only: one agenda item per line.",
+    )
+    steps = forms.IntegerField(initial=6, validators=[MinValueValidator(1), MaxValueValidator(500)])
+    minutes_per_step = forms.IntegerField(
+        initial=60, label="Minutes per step", validators=[MinValueValidator(1), MaxValueValidator(1440)]
+    )
+    recommender = forms.ChoiceField(choices=[(name, name) for name in sorted(RECOMMENDERS)], initial="mix")
+    feed_size = forms.IntegerField(initial=5, validators=[MinValueValidator(1), MaxValueValidator(20)])
+    memory_tokens = forms.IntegerField(
+        initial=120, label="Memory (tokens)", validators=[MinValueValidator(0), MaxValueValidator(4000)]
+    )
+    provider = forms.ModelChoiceField(
+        queryset=ProviderConfig.objects.none(), required=False, empty_label=OFFLINE_LABEL
+    )
+    seed = forms.IntegerField(validators=[MinValueValidator(0), MaxValueValidator(2**31)])
+    budget_usd = forms.DecimalField(
+        required=False, min_value=0, max_digits=10, decimal_places=2, label="Budget ($)",
+        help_text="Per run. Empty: what is left of this month's budget.",
+    )  # fmt: skip
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        panels = self.fields["panel"]
+        panels.queryset = Panel.objects.visible_to(organization).order_by("name", "id")
+        panels.organization_id = organization.pk
+        panels.widget.attrs.update(
+            {"hx-get": reverse("scenario_create"), "hx-target": "#panel-handles", "hx-swap": "outerHTML"}
+        )
+        self.fields["provider"].queryset = ProviderConfig.objects.for_org(organization).order_by("name", "id")
+        self.fields["seed"].initial = fresh_seed()
+
+    def clean(self):
+        data = super().clean()
+        data["agenda_items"] = [
+            line.strip() for line in (data.get("agenda") or "").splitlines() if line.strip()
+        ]
+        return data
+
+    def scenario_kwargs(self) -> dict:
+        """The keyword arguments of ``scenario_create`` (except stimuli) from the cleaned data."""
+        data = self.cleaned_data
+        return {
+            "panel": data["panel"],
+            "name": data["name"],
+            "format": data["format"],
+            "steps": data["steps"],
+            "minutes_per_step": data["minutes_per_step"],
+            "recommender": data["recommender"],
+            "feed_size": data["feed_size"],
+            "memory_tokens": data["memory_tokens"],
+            "provider": data["provider"],
+            "seed": data["seed"],
+            "budget_usd": data["budget_usd"],
+            "agenda": data["agenda_items"],
+        }
+
+
+class StimulusForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Post text")
+    image = forms.ImageField(required=False, help_text="Optional; shown with the post in the run room.")
+    author = forms.CharField(
+        max_length=128,
+        required=False,
+        help_text="A persona's handle, or any outside name.",
+        widget=forms.TextInput(attrs={"list": "panel-handles", "placeholder": "FitBikeCo"}),
+    )
+    step = forms.IntegerField(initial=0, min_value=0, max_value=500, help_text="Published at this step.")
+    boost = forms.FloatField(
+        initial=0.0, min_value=0.0, max_value=1.0, help_text="Share of feeds it is pushed into (0–1).",
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+    )  # fmt: skip
+
+    def stimulus(self, panel: Panel) -> dict:
+        """The ``scenario_create`` stimulus dict; the author resolves to a panel persona by handle."""
+        data = self.cleaned_data
+        handle = (data.get("author") or "").strip().lstrip("@")
+        persona = None
+        if handle:
+            persona = Persona.objects.filter(panel_memberships__panel=panel, handle__iexact=handle).first()
+        return {
+            "text": data["text"],
+            "author_persona": persona,
+            "author_handle": "" if persona else (handle or "brand"),
+            "step": data.get("step") or 0,
+            "boost": data.get("boost") or 0.0,
+            "image": data.get("image"),
+        }
+
+
+StimulusFormSet = forms.formset_factory(StimulusForm, extra=1, max_num=MAX_STIMULI, validate_max=True)
+
+
+class VariantForm(forms.Form):
+    label = forms.CharField(max_length=40)
+    stimulus_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Stimulus text",
+        help_text="Replaces the text of every stimulus above in this variant.",
+    )  # fmt: skip
+
+
+VariantFormSet = forms.formset_factory(
+    VariantForm, extra=0, min_num=2, validate_min=True, max_num=MAX_VARIANTS, validate_max=True
+)
+
+
+class ReplicatesForm(forms.Form):
+    replicates = forms.IntegerField(
+        initial=1, validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text="Runs of the same scenario with consecutive seeds.",
+    )  # fmt: skip
+
+
+class ExperimentForm(forms.Form):
+    experiment_name = forms.CharField(max_length=160, required=False, label="Experiment name")
+    replicates = forms.IntegerField(
+        initial=5, validators=[MinValueValidator(2), MaxValueValidator(100)], label="Replicates per variant",
+        help_text="Every variant runs with the same seeds (a paired comparison).",
+    )  # fmt: skip
+
+
+
+
+
+
+
+

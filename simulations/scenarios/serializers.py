@@ -1,0 +1,227 @@
+"""Shapes of the scenario and experiment API (/api/v1/scenarios, /api/v1/experiments).
+
+Serializers check shape and scope only: every related id resolves inside the caller's
+organization (``ScopedPrimaryKeyRelatedField``; panels also when shared with it), so a
+foreign id is a field error that reveals nothing. Business rules (roles, quota, budgets,
+an empty panel ...) stay in ``services`` and come back as ``ApplicationError``.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from personas.models import Panel, PanelMember
+from simnet.providers.models import ProviderConfig
+from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
+from simulations.engine.recommenders import RECOMMENDERS
+from simulations.insight.comparison import experiment_comparison, experiment_status_counts
+from simulations.models import Experiment, Scenario, Stimulus
+from simulations.runs.serializers import MAX_SEED, MAX_TEXT, EstimateSerializer
+from simulations.scenarios.experiments import MAX_VARIANTS
+
+MAX_STIMULI = 20
+
+
+class VisiblePanelField(ScopedPrimaryKeyRelatedField):
+    """A panel of the caller's organization or one shared with it (read-only there)."""
+
+    def get_queryset(self):
+        organization = self.context.get("organization")
+        if organization is None:
+            raise serializers.ValidationError("No organization in context.")
+        return Panel.objects.visible_to(organization)
+
+
+# --- providers ------------------------------------------------------------------------------------
+
+
+# --- scenarios ------------------------------------------------------------------------------------
+
+
+class StimulusSerializer(serializers.ModelSerializer):
+    author_persona = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        source="author_persona_id",
+        help_text="Id of a persona of the scenario's panel who posts it; otherwise author_handle.",
+    )
+    author_handle = serializers.CharField(
+        required=False, allow_blank=True, max_length=128, help_text="An outside account, e.g. `PelotonBrand`."
+    )
+    text = serializers.CharField(max_length=MAX_TEXT)
+    step = serializers.IntegerField(
+        min_value=0, max_value=500, default=0, help_text="Published at this step."
+    )
+    boost = serializers.FloatField(
+        min_value=0.0, max_value=1.0, default=0.0, help_text="Share of feeds it is pushed into."
+    )
+    image = serializers.ImageField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Stimulus
+        fields = ("id", "text", "author_handle", "author_persona", "step", "boost", "image")
+        read_only_fields = ("id", "image")
+
+
+class ScenarioSerializer(serializers.ModelSerializer):
+    panel = VisiblePanelField(queryset=Panel.objects.all(), help_text="Your panel or one shared with you.")
+    provider = ScopedPrimaryKeyRelatedField(
+        queryset=ProviderConfig.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="One of your provider configurations; null: the offline model.",
+    )
+    name = serializers.CharField(max_length=160, required=False, allow_blank=True, default="")
+    recommender = serializers.ChoiceField(choices=sorted(RECOMMENDERS), default="mix")
+    steps = serializers.IntegerField(min_value=1, max_value=500, default=10)
+    minutes_per_step = serializers.IntegerField(min_value=1, max_value=1440, default=60)
+    feed_size = serializers.IntegerField(min_value=1, max_value=20, default=5)
+    memory_tokens = serializers.IntegerField(min_value=0, max_value=4000, default=120)
+    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, default=1)
+    budget_usd = serializers.DecimalField(
+        max_digits=10, decimal_places=4, min_value=0, required=False, allow_null=True, default=None,
+        help_text="Per run. Null: what is left of this month's budget.",
+    )  # fmt: skip
+    budget_tokens = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    agenda = serializers.ListField(
+        child=serializers.CharField(max_length=500),
+        max_length=20,
+        required=False,
+        default=list,
+        help_text="Roundtable only: the agenda items.",
+    )
+    stimuli = StimulusSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=MAX_STIMULI,
+        help_text="Feed format: what is posted.",
+    )
+
+    class Meta:
+        model = Scenario
+        fields = (
+            "id", "name", "panel", "format", "steps", "minutes_per_step", "recommender", "feed_size",
+            "memory_tokens", "provider", "seed", "budget_usd", "budget_tokens", "agenda", "stimuli",
+            "created_at",
+        )  # fmt: skip
+        read_only_fields = ("id", "created_at")
+
+    def validate(self, data: dict) -> dict:
+        """Persona authors must belong to the panel; resolved to personas for the service."""
+        panel = data["panel"]
+        wanted = {s["author_persona_id"] for s in data["stimuli"] if s.get("author_persona_id") is not None}
+        members = PanelMember.objects.filter(panel=panel, persona_id__in=wanted).select_related("persona")
+        personas = {m.persona_id: m.persona for m in members}
+        errors = {}
+        for index, stimulus in enumerate(data["stimuli"]):
+            persona_id = stimulus.pop("author_persona_id", None)
+            if persona_id is None:
+                continue
+            if persona_id not in personas:
+                errors[f"stimuli.{index}.author_persona"] = ["Not a persona of this panel."]
+            stimulus["author_persona"] = personas.get(persona_id)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+# --- experiments ----------------------------------------------------------------------------------
+
+
+class VariantOverridesSerializer(serializers.Serializer):
+    recommender = serializers.ChoiceField(choices=sorted(RECOMMENDERS), required=False)
+    feed_size = serializers.IntegerField(min_value=1, max_value=20, required=False)
+    steps = serializers.IntegerField(min_value=1, max_value=500, required=False)
+
+
+class VariantSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=80)
+    stimulus_text = serializers.CharField(
+        max_length=MAX_TEXT, required=False, allow_blank=True, default="",
+        help_text="Replaces the text of the scenario's stimuli; blank keeps them.",
+    )  # fmt: skip
+    overrides = VariantOverridesSerializer(required=False)
+
+
+class ExperimentCreateSerializer(serializers.Serializer):
+    scenario = ScopedPrimaryKeyRelatedField(queryset=Scenario.objects.all())
+    name = serializers.CharField(max_length=160, required=False, allow_blank=True, default="")
+    variants = VariantSerializer(many=True, min_length=2, max_length=MAX_VARIANTS)
+    replicates = serializers.IntegerField(
+        min_value=2, max_value=100, default=10, help_text="Runs per variant."
+    )
+
+
+class ExperimentProgressSerializer(serializers.Serializer):
+    runs = serializers.IntegerField()
+    finished = serializers.IntegerField()
+    share = serializers.FloatField()
+
+
+class ExperimentSerializer(serializers.ModelSerializer):
+    variants = VariantSerializer(many=True, read_only=True)
+    status = serializers.CharField(read_only=True, help_text="running or completed.")
+    progress = serializers.SerializerMethodField()
+    comparison_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Experiment
+        fields = (
+            "id", "name", "scenario", "variants", "replicates", "status", "budget_usd", "progress",
+            "comparison_url", "created_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(ExperimentProgressSerializer)
+    def get_progress(self, experiment: Experiment) -> dict:
+        total, finished = experiment.run_count, experiment.finished_count
+        return {"runs": total, "finished": finished, "share": finished / total if total else 0.0}
+
+    def get_comparison_url(self, experiment: Experiment) -> str:
+        return reverse("api_experiment_comparison", kwargs={"experiment_id": experiment.pk})
+
+
+class VariantProgressSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    runs = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    left_out = serializers.IntegerField(help_text="Failed or cancelled runs, left out of the comparison.")
+    waiting = serializers.IntegerField()
+
+
+class ExperimentStatusSerializer(ExperimentProgressSerializer):
+    completed = serializers.IntegerField()
+    variants = VariantProgressSerializer(many=True)
+
+
+class ExperimentDetailSerializer(ExperimentSerializer):
+    progress = serializers.SerializerMethodField()
+    estimate = serializers.SerializerMethodField()
+    comparison = serializers.SerializerMethodField()
+
+    class Meta(ExperimentSerializer.Meta):
+        fields = (*ExperimentSerializer.Meta.fields, "estimate", "comparison")
+        read_only_fields = fields
+
+    @extend_schema_field(ExperimentStatusSerializer)
+    def get_progress(self, experiment: Experiment) -> dict:
+        return experiment_status_counts(experiment)
+
+    @extend_schema_field(EstimateSerializer(allow_null=True))
+    def get_estimate(self, experiment: Experiment) -> dict | None:
+        return (experiment.result or {}).get("estimate")
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "additionalProperties": True,
+            "description": "Once completed: intervals per variant, tests, Holm-adjusted p-values and the "
+            "verdict (the comparison endpoint's document); null while runs are still going.",
+        }
+    )
+    def get_comparison(self, experiment: Experiment) -> dict | None:
+        return experiment_comparison(experiment) if experiment.status == "completed" else None

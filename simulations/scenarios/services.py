@@ -1,0 +1,88 @@
+"""Writes of scenarios: a panel, a format, stimuli and a provider, checked and stored for runs to start from."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from personas.models import Panel
+from simnet.providers.models import ProviderConfig
+from simnet.tenancy import roles
+from simnet.tenancy.access import require_role
+from simnet.tenancy.actors import Actor, actor_role, actor_user
+from simnet.tenancy.errors import ApplicationError
+from simulations.engine.recommenders import RECOMMENDERS
+from simulations.models import Scenario, Stimulus
+
+
+def scenario_create(
+    *,
+    organization,
+    actor: Actor | None,
+    panel: Panel,
+    name: str,
+    format: str = Scenario.Format.FEED,
+    steps: int = 10,
+    minutes_per_step: int = 60,
+    recommender: str = "mix",
+    feed_size: int = 5,
+    memory_tokens: int = 120,
+    provider: ProviderConfig | None = None,
+    seed: int = 1,
+    budget_usd=None,
+    budget_tokens: int | None = None,
+    agenda: list[str] | None = None,
+    stimuli: list[dict] | None = None,
+) -> Scenario:
+    """A scenario on a panel the organization owns or that was shared with it."""
+    require_role(actor_role(organization, actor), roles.WRITE, "create scenarios")
+    if not Panel.objects.visible_to(organization).filter(pk=panel.pk).exists():
+        raise ApplicationError("That panel does not exist.", code="not_found", status=404)
+    if provider is not None and provider.organization_id != organization.pk:
+        raise ApplicationError("That provider does not exist.", code="not_found", status=404)
+    errors: dict[str, list[str]] = {}
+    if not 1 <= steps <= 500:
+        errors["steps"] = ["Choose between 1 and 500 steps."]
+    if recommender not in RECOMMENDERS:
+        errors["recommender"] = [f"Choose one of: {', '.join(sorted(RECOMMENDERS))}."]
+    if not 1 <= feed_size <= 20:
+        errors["feed_size"] = ["A feed shows between 1 and 20 posts."]
+    if format == Scenario.Format.ROUNDTABLE and not [a for a in (agenda or []) if a.strip()]:
+        errors["agenda"] = ["A roundtable needs at least one agenda item."]
+    if format == Scenario.Format.FEED and not (stimuli or []):
+        errors["stimuli"] = ["Add the content the community should react to."]
+    if errors:
+        raise ApplicationError("The scenario has problems; see the fields.", code="invalid", fields=errors)
+    with transaction.atomic():
+        scenario = Scenario.objects.create(
+            organization=organization,
+            panel=panel,
+            name=name.strip() or "Untitled scenario",
+            format=format,
+            steps=steps,
+            minutes_per_step=minutes_per_step,
+            recommender=recommender,
+            feed_size=feed_size,
+            memory_tokens=memory_tokens,
+            provider=provider,
+            seed=seed,
+            budget_usd=budget_usd,
+            budget_tokens=budget_tokens,
+            agenda=[a.strip() for a in (agenda or []) if a.strip()],
+            created_by=actor_user(actor),
+        )
+        for item in stimuli or []:
+            Stimulus.objects.create(
+                organization=organization,
+                scenario=scenario,
+                text=item["text"],
+                author_handle=item.get("author_handle", "") if not item.get("author_persona") else "",
+                author_persona=item.get("author_persona"),
+                step=item.get("step", 0),
+                boost=item.get("boost", 0.0),
+                image=item.get("image"),
+            )
+    return scenario
+
+
+
+
