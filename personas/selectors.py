@@ -12,9 +12,9 @@ from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
 
-from personas.build.graphs import graph_summary
-from personas.build.population_data import SourceUnavailable
-from personas.build.sampling import source_fields, source_marginals
+from personas.builders.graphs import graph_summary
+from personas.builders.population_data import SourceUnavailable
+from personas.builders.sampling import source_fields, source_marginals
 from personas.models import FollowEdge, HistoryItem, Panel, PanelMember, PanelShare, Persona
 from simnet.tenancy.access import get_for_org
 

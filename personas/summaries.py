@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from personas.build.summary_prompt import summary_request, tidy_summary
+from personas.builders.summary_prompt import summary_request, tidy_summary
 from personas.models import Persona
 from simnet.llm.base import LLMRequest, ProviderError, QuotaExceeded, Usage
 from simnet.llm.pricing import cost_of, price_for

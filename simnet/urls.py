@@ -1,5 +1,5 @@
 """Top-level URLs. Every customer page and endpoint derives the organization from the
-credential; tests/test_isolation.py walks this tree and proves cross-organization 404s."""
+credential; tests/simnet/test_isolation.py walks this tree and proves cross-organization 404s."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView

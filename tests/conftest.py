@@ -32,6 +32,9 @@ from typing import Any
 
 import pytest
 
+# Fixtures every test area shares: runs on the counting fake provider, API token clients.
+pytest_plugins = ["tests.support.runs", "tests.support.api"]
+
 
 @dataclass(frozen=True)
 class Tenancy:
@@ -180,3 +183,17 @@ def _fresh_cache(request):
         from django.core.cache import cache
 
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    """Tests create and sign in users by the hundred; a slow hash proves nothing there."""
+    settings.PASSWORD_HASHERS = ["tests.support.hashers.FewIterationsPBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects
+def pytest_collection_modifyitems(items):
+    """Browser and real-model tests start servers or load a model: ``-m "not slow"`` skips them too."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("offline_model"):
+            item.add_marker(pytest.mark.slow)

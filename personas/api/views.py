@@ -29,7 +29,7 @@ from personas.api.serializers import (
     PersonaSummaryRequestSerializer,
     PopulationCreateSerializer,
 )
-from personas.build.boards import BoardMember
+from personas.builders.boards import BoardMember
 from personas.models import Panel, Persona
 from personas.services import panels as services
 from personas.services import synthetic

@@ -34,9 +34,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from personas.build.cards import build_card
-from personas.build.graphs import follow_graph_from_imports
-from personas.build.profiling import (
+from personas.builders.cards import build_card
+from personas.builders.graphs import follow_graph_from_imports
+from personas.builders.profiling import (
     ProfileResult,
     derive_profile,
     online_chance_per_step,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from personas.build.boards import BoardMember, board_card
-from personas.build.cards import build_synthetic_card
+from personas.builders.boards import BoardMember, board_card
+from personas.builders.cards import build_synthetic_card
 from personas.models import (
     FollowEdge,
     HistoryItem,

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 
-from personas.build.boards import BioParseError, BoardMember, board_card, default_board, parse_bios
-from personas.build.graphs import synthetic_follow_graph
-from personas.build.population_data import SourceUnavailable, available_sources
-from personas.build.sampling import (
+from personas.builders.boards import BioParseError, BoardMember, board_card, default_board, parse_bios
+from personas.builders.graphs import synthetic_follow_graph
+from personas.builders.population_data import SourceUnavailable, available_sources
+from personas.builders.sampling import (
     SampledPersona,
     SamplingError,
     sample_population,

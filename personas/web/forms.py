@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django import forms
 
-from personas.build.boards import BoardMember
-from personas.build.population_data import available_sources
-from personas.build.sampling import source_fields, source_marginals
+from personas.builders.boards import BoardMember
+from personas.builders.population_data import available_sources
+from personas.builders.sampling import source_fields, source_marginals
 from personas.models import Persona
 from personas.services.panels import persona_values
 from personas.services.synthetic import DEFAULT_AVG_FOLLOWING, DEFAULT_HOMOPHILY, MAX_POPULATION

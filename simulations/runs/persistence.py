@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
-from personas.build.cards import card_with_summary
+from personas.builders.cards import card_with_summary
 from personas.models import FollowEdge, Panel
 from personas.models import Persona as PersonaRow
 from personas.services.importer import DEFAULT_CARD_BUDGET

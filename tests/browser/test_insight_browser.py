@@ -137,9 +137,9 @@ def test_a_new_user_runs_an_experiment_on_the_demo_panel_and_reads_the_compariso
 
 
 def test_a_backlash_report_draws_every_chart(live_server_url, browser_page):
-    from tests.analysis import peloton
     from tests.factories import ScenarioFactory
-    from tests.insight.builders import make_panel, store_fixture
+    from tests.support import peloton
+    from tests.support.run_rows import make_panel, store_fixture
 
     page = browser_page
     organization = _owner("insight-report@example.com")
@@ -162,7 +162,7 @@ def test_a_backlash_report_draws_every_chart(live_server_url, browser_page):
 
 def test_a_clear_difference_draws_every_interval_and_says_which_is_better(live_server_url, browser_page):
     from tests.factories import ExperimentFactory, ScenarioFactory
-    from tests.insight.builders import make_panel, replicate_fixture, store_fixture
+    from tests.support.run_rows import make_panel, replicate_fixture, store_fixture
 
     page = browser_page
     organization = _owner("insight-compare@example.com")

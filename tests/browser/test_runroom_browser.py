@@ -15,7 +15,7 @@ import re
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.runs.conftest import make_panel
+from tests.support.runs import make_panel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

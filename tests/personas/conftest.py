@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser_page, chromium_path, live_server_url, server_env  # noqa: F401  (re-exported)
-
 # Imported text is data: every field a customer's file can fill carries markup that must come out escaped.
 XSS = "<script>alert('x')</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
@@ -36,7 +34,7 @@ def imported_csv() -> bytes:
 def imported_panel(tenancy):
     """A panel made by importing ``imported_csv`` as a member of organization A would."""
     from personas.models import Panel
-    from tests.imports.helpers import run, start, upload
+    from tests.support.imports import run, start, upload
 
     job = run(
         start(

@@ -21,7 +21,7 @@ from simulations.runs.services import run_start
 from tests.factories import RunFactory, ScenarioFactory
 from tests.personas.conftest import ESCAPED_XSS, XSS
 from tests.personas.summaries import CALL_COST, SUMMARY, hosted_config, install
-from tests.runs.conftest import make_panel
+from tests.support.runs import make_panel
 
 pytestmark = pytest.mark.django_db
 

@@ -1,3 +1,6 @@
+"""Fixtures for connector and import tests: a loopback server, a clock that sleeps instantly, and
+(for every test here) media in a temp dir and fast HTTP retries."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -5,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.scraping.loopback import LoopbackServer
+from tests.scraping.sources.loopback import LoopbackServer
+
+
+@pytest.fixture(autouse=True)
+def _import_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORT_HTTP = {"timeout_seconds": 5.0, "backoff_seconds": 0.0, "max_backoff_seconds": 0.0}
 
 
 class FakeClock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from personas.build.population_data import load_source
+from personas.builders.population_data import load_source
 from personas.management.commands._common import organization_by_slug
 from personas.selectors import panel_trait_charts
 from personas.services.synthetic import panel_create_population, parse_quota_text
