@@ -19,9 +19,22 @@ from typing import Any
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from personas.builders.propensities import DEFAULT_EXPOSURE, FeedExposure, online_chance, propensities_from_daily
+from personas.builders.propensities import (
+    DEFAULT_EXPOSURE,
+    FeedExposure,
+    online_chance,
+    propensities_from_daily,
+)
 from personas.builders.stances import StanceEvidence, StanceHint, stance_hints
-from personas.builders.text import EMOJI_RE, SHOUT_RE, content_terms, guess_language, hashtags, mentions, top_counts
+from personas.builders.text import (
+    EMOJI_RE,
+    SHOUT_RE,
+    content_terms,
+    guess_language,
+    hashtags,
+    mentions,
+    top_counts,
+)
 from scraping.sources.records import AccountRecord, HistoryKind, HistoryRecord
 
 KINDS = tuple(kind.value for kind in HistoryKind)  # post, reply, quote, repost, like

@@ -36,7 +36,12 @@ from personas.builders.persona_traits import (
     voice_for,
 )
 from personas.builders.population_data import PopulationSource, load_source
-from personas.builders.propensities import DEFAULT_EXPOSURE, FeedExposure, online_chance, propensities_from_daily
+from personas.builders.propensities import (
+    DEFAULT_EXPOSURE,
+    FeedExposure,
+    online_chance,
+    propensities_from_daily,
+)
 
 RAKING_MAX_ITERATIONS = 500
 RAKING_TOLERANCE = 1e-9

@@ -9,9 +9,9 @@ checks against.
 
 from __future__ import annotations
 
+from simnet.llm.base import LLMRequest
 from simnet.llm.seeds import decision_seed
 from simnet.llm.text import sentence_ends
-from simnet.llm.base import LLMRequest
 
 SUMMARY_RULES = (
     "You describe people who take part in a social-network simulation. Read the persona card "
