@@ -2,11 +2,11 @@
 
 from django.urls import include, path
 
-from simnet.tenancy import api as tenancy_api
+from simnet.accounts import api as accounts_api
 
 urlpatterns = [
-    path("organization/", tenancy_api.OrganizationView.as_view(), name="api_organization"),
-    path("", include("simnet.tenancy.api_urls")),
+    path("organization/", accounts_api.OrganizationView.as_view(), name="api_organization"),
+    path("", include("simnet.accounts.api_urls")),
     path("webhooks/", include("simnet.webhooks.api_urls")),
     path("", include("personas.api.urls")),
     path("", include("scraping.api_urls")),

@@ -10,7 +10,7 @@ from simnet.api import docs as api_docs
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("health/", health.health, name="health"),
-    path("", include("simnet.tenancy.urls")),
+    path("", include("simnet.accounts.urls")),
     path("settings/webhooks/", include("simnet.webhooks.urls")),
     path("panels/", include("personas.web.urls")),
     path("imports/", include("scraping.urls")),

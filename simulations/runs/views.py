@@ -1,6 +1,6 @@
 """Runs list, the live run room with its steering controls, and experiments.
 
-Thin, like simnet/tenancy/views.py: validate, call one service or selector, render. Every view
+Thin, like simnet/accounts/views.py: validate, call one service or selector, render. Every view
 that takes an id looks the object up in the caller's organization first (404 otherwise) and
 only then checks the method, so a foreign id is a 404 whatever the method. HTMX requests get
 the page's named partial; every form also works as a plain POST followed by a redirect.

@@ -58,8 +58,8 @@ PLANTED = [
     ),
     (
         "simnet/api/planted.py",
-        "from simnet.tenancy import members_api",
-        "simnet.api is not allowed to import simnet.tenancy.members_api",
+        "from simnet.accounts import members_api",
+        "simnet.api is not allowed to import simnet.accounts",
     ),
 ]
 

@@ -25,11 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from simnet.tenancy import roles, selectors, services
-from simnet.tenancy.access import require_role
-from simnet.tenancy.audit import client_ip
-from simnet.tenancy.errors import ApplicationError
-from simnet.tenancy.forms import (
+from simnet.accounts.forms import (
     ApiTokenForm,
     AuditFilterForm,
     InvitationForm,
@@ -39,6 +35,10 @@ from simnet.tenancy.forms import (
     SignupForm,
     roles_up_to,
 )
+from simnet.tenancy import roles, selectors, services
+from simnet.tenancy.access import require_role
+from simnet.tenancy.audit import client_ip
+from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.middleware import SESSION_KEY
 from simnet.tenancy.mixins import org_view
 from simnet.tenancy.roles import Role

@@ -3,8 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from simnet.tenancy import views
-from simnet.tenancy.forms import EmailAuthenticationForm
+from simnet.accounts import views
+from simnet.accounts.forms import EmailAuthenticationForm
 
 urlpatterns = [
     # accounts

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from simnet.tenancy.members_api import InvitationViewSet, MemberViewSet
+from simnet.accounts.members_api import InvitationViewSet, MemberViewSet
 
 router = SimpleRouter()
 router.register("members", MemberViewSet, basename="api_member")

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from simnet.accounts.views import AUDIT_PAGE_SIZE
 from simnet.tenancy.audit import Actions
-from simnet.tenancy.views import AUDIT_PAGE_SIZE
 from tests.factories import AuditEventFactory
 
 pytestmark = pytest.mark.django_db
