@@ -1,4 +1,4 @@
-"""Panel and persona API routes; the lead includes this module under /api/v1/."""
+"""Panel and persona API routes; included by simnet/api_urls.py under /api/v1/."""
 
 from rest_framework.routers import SimpleRouter
 

@@ -1,0 +1,1 @@
+"""Writes on personas and panels: panels, synthetic panels, imported accounts, demo panels."""

@@ -1,3 +1,5 @@
+"""Panel and persona pages; included under /panels/."""
+
 from django.urls import path
 
 from personas.web import panels as views

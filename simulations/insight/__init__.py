@@ -1,0 +1,1 @@
+"""Reading simulations: run reports and exports, experiment comparisons, backtests."""

@@ -1,4 +1,4 @@
-"""Reads for the simulation pages; every function is given the organization explicitly."""
+"""Reads of runs: the list, the room, interviews; every function is given the organization explicitly."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Runs list, the live run room with its steering controls, and experiments.
+"""Runs list and the live run room with its steering controls.
 
 Thin, like simnet/accounts/views.py: validate, call one service or selector, render. Every view
 that takes an id looks the object up in the caller's organization first (404 otherwise) and

@@ -1,0 +1,1 @@
+"""Building simulations: scenarios, stimuli and experiments, the builder pages and their API."""

@@ -1,4 +1,4 @@
-"""Simulations API (/api/v1/…): provider configurations, scenarios and experiments.
+"""Scenario and experiment endpoints (/api/v1/scenarios/…, /api/v1/experiments/…).
 
 Runs and their rows are in ``run_api``. Every view derives the organization from the
 credential (``OrganizationScopedMixin``), resolves related ids inside it (serializers) and

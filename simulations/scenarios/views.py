@@ -1,4 +1,4 @@
-"""The scenario builder (single runs, replicates, experiments), its estimate, and provider settings.
+"""The scenario builder (runs, replicates, experiments), its estimate, experiment pages, stimulus images.
 
 Start creates the scenario and its runs in one transaction: a run refused for quota leaves no
 orphan scenario behind, and the runs' tasks are enqueued only once everything is committed.

@@ -42,6 +42,18 @@ def test_a_misspelt_production_flag_stops_the_settings_from_loading():
     assert spelt.stdout.split() == ["False", "True"]
 
 
+def test_production_refuses_test_provider_kinds():
+    production = {"SIMNET_PRODUCTION": "1", "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "a.example"}
+    kinds = "fake=tests.support.fake_provider.counting_fake_provider"
+    refused = _settings_in_subprocess("", **production, SIMNET_TEST_PROVIDER_KINDS=kinds)
+    assert refused.returncode != 0 and "SIMNET_TEST_PROVIDER_KINDS is for tests" in refused.stderr
+    development = _settings_in_subprocess(
+        "print(settings.SIMNET_TEST_PROVIDER_KINDS)", SIMNET_TEST_PROVIDER_KINDS=kinds
+    )
+    assert development.returncode == 0, development.stderr  # positive control: allowed outside production
+    assert "counting_fake_provider" in development.stdout
+
+
 @pytest.mark.parametrize("word", sorted(TRUE_WORDS | FALSE_WORDS))
 @pytest.mark.parametrize("spelling", [str.lower, str.upper, str.title, lambda w: f" {w} "])
 def test_every_known_spelling_reads_as_what_it_says(monkeypatch, word, spelling):
