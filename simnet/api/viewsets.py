@@ -12,7 +12,7 @@ from simnet.tenancy.mixins import OrganizationScopedMixin
 class ScopedJsonViewSet(
     NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin, viewsets.GenericViewSet
 ):
-    # What every simulations viewset shares: JSON bodies and lookups scoped to the caller's
+    # What every organization-scoped viewset shares: JSON bodies and lookups scoped to the caller's
     # organization (404 before 405). No docstring: each subclass's is its OpenAPI description.
 
     parser_classes = (JSONParser,)

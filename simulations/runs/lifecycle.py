@@ -5,10 +5,11 @@ the step commits only if the lease is still ours and ``next_step`` is still the 
 computed, so a stale or duplicated task can never commit twice. Everything here is a
 single UPDATE; nothing holds a database transaction open while an LLM is thinking.
 
-A run stops in one place: ``finish()`` for every ending (completed, failed, cancelled) and
-``pause()`` for every pause, so each does the same follow-ups whoever stops it: the
-organization's runs waiting for a concurrency slot are woken, webhooks hear of it and, when
-the run ended, its report is stored and its experiment checked for completion.
+A run stops in one place: ``finish()`` for every ending (completed, failed, cancelled), and
+``pause()`` or ``pause_waiting()`` (a queued run no worker holds) for every pause, so each does
+the same follow-ups whoever stops it: the organization's runs waiting for a concurrency slot
+are woken, webhooks hear of it and, when the run ended, its report is stored and its
+experiment checked for completion.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import pytest
 
 from simnet.providers.models import ProviderConfig
 from simnet.tenancy.models import AuditEvent
+from tests.factories import BacktestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,15 @@ def test_delete_is_refused_while_an_unfinished_run_uses_the_provider(admin_api, 
     assert admin_api.delete(f"{PROVIDERS}{provider.pk}/").status_code == 204
     assert not ProviderConfig.objects.for_org(org_a).filter(pk=provider.pk).exists()
     assert AuditEvent.objects.for_org(org_a).filter(action="provider.deleted").count() == 1
+
+
+def test_delete_is_refused_while_a_queued_backtest_uses_the_provider(admin_api, org_a):
+    provider = ProviderConfig.objects.create(organization=org_a, name="Rules", kind="baseline")
+    backtest = BacktestFactory(organization=org_a, provider_config=provider, status="queued")
+    refused = admin_api.delete(f"{PROVIDERS}{provider.pk}/")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "provider_in_use"
+    backtest.__class__.objects.for_org(org_a).filter(pk=backtest.pk).update(status="completed")
+    assert admin_api.delete(f"{PROVIDERS}{provider.pk}/").status_code == 204
 
 
 def test_another_organizations_provider_is_a_404(token_client, org_b):
