@@ -10,6 +10,7 @@ STAMP   := .venv/.installed-$(shell cat pyproject.toml package.json scripts/inst
 .PHONY: run test bench install system-deps test-sqlite test-postgres test-redis lint
 
 install: $(STAMP) static/vendor/.stamp
+	$(PY) scripts/public_data.py
 
 # llama.cpp is built for this CPU and checked with one real decode; a build that crashes here is
 # replaced by a more portable one (scripts/install_llama.py says how, and caches each per CPU).

@@ -1,4 +1,5 @@
-"""``python -m bench`` prints a table; ``python -m bench --json`` prints the same figures as JSON."""
+"""``python -m bench`` prints a table; ``python -m bench --json`` prints the same figures as JSON;
+``--fidelity`` prints the honest backtest on the demo data instead of the speeds."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from typing import Any
 
 from bench.engine_bench import SIZES, measure_overhead, measure_prompts, measure_snapshot
+from bench.fidelity import measure_fidelity
 from bench.offline_bench import OfflineFigures, measure_offline
 
 WARMUP_AND_STEPS = {100: (4, 8), 1_000: (3, 4), 10_000: (2, 2)}
@@ -78,8 +80,11 @@ def collect() -> tuple[dict[str, Any], list[str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--fidelity", action="store_true", help="the honest backtest on the demo data instead of the speeds"
+    )
     args = parser.parse_args(argv)
-    figures, lines = collect()
+    figures, lines = measure_fidelity() if args.fidelity else collect()
     print(json.dumps(figures, indent=2) if args.json else "\n".join(lines))
     return 0
 

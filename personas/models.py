@@ -94,6 +94,8 @@ class HistoryItem(TenantModel):
     reply_count = models.PositiveIntegerField(null=True, blank=True)
     quote_count = models.PositiveIntegerField(null=True, blank=True)
     media = models.JSONField(default=list, blank=True)
+    community = models.CharField(max_length=128, blank=True)  # a subreddit on forum platforms
+    score = models.IntegerField(null=True, blank=True)  # net votes on forum platforms; may be negative
     held_out = models.BooleanField(default=False)
 
     class Meta:

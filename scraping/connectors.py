@@ -19,16 +19,25 @@ from pathlib import Path
 
 from django.conf import settings
 
-from scraping.sources import CONNECTORS, Batch, HttpSettings, ImportCaps, ProgressCallback, SourceError
+from scraping.sources import (
+    CONNECTORS,
+    Batch,
+    HttpSettings,
+    ImportCaps,
+    ProgressCallback,
+    SourceError,
+    UploadRejected,
+)
 from scraping.sources.bluesky import BLUESKY_PUBLIC_APPVIEW, iter_bluesky_batches, normalize_bluesky_actor
 from scraping.sources.mastodon import iter_mastodon_batches, parse_mastodon_address
 from scraping.sources.records import AccountBundle
+from scraping.sources.reddit import normalize_reddit_username, parse_reddit_upload
 from scraping.sources.tabular import TabularLimits, parse_tabular
 from scraping.sources.x_api import X_API_BASE_URL, iter_x_api_batches, normalize_x_username
 from scraping.sources.x_archive import ArchiveLimits, parse_x_archive
 from simnet.tenancy.errors import ApplicationError
 
-TABULAR_MAX_BYTES = 50 * 1024**2  # CSV/JSONL are read into memory whole; archives are read entry by entry
+TABULAR_MAX_BYTES = 50 * 1024**2  # CSV/JSON(L) are read into memory whole; archives are read entry by entry
 
 
 def normalized_account(connector: str, text: str) -> str:
@@ -44,6 +53,16 @@ def normalized_account(connector: str, text: str) -> str:
     try:
         return normalizers[connector](text)
     except SourceError as exc:
+        raise ApplicationError(str(exc), code="account_invalid", fields={"account": [str(exc)]}) from None
+
+
+def file_account(connector: str, text: str) -> str:
+    """The optional account a file import is for: a lone Reddit export CSV does not name its owner."""
+    if connector != "reddit" or not text.strip():
+        return ""
+    try:
+        return normalize_reddit_username(text)
+    except UploadRejected as exc:
         raise ApplicationError(str(exc), code="account_invalid", fields={"account": [str(exc)]}) from None
 
 
@@ -88,15 +107,32 @@ def open_batches(
 
 
 def parse_file(
-    *, connector: str, path: Path, filename: str, progress: ProgressCallback | None = None
+    *,
+    connector: str,
+    path: Path,
+    filename: str,
+    account: str = "",
+    progress: ProgressCallback | None = None,
 ) -> list[AccountBundle]:
-    """Every account of an uploaded file, all-or-nothing (``UploadRejected`` otherwise)."""
+    """Every account of an uploaded file, all-or-nothing (``UploadRejected`` otherwise).
+
+    ``account`` is the owner the customer typed for a file that does not name one (a Reddit CSV).
+    """
     limit = settings.IMPORT_MAX_UPLOAD_BYTES
     if connector == "x_archive":
         return [parse_x_archive(path, limits=ArchiveLimits(max_upload_bytes=limit), progress=progress)]
     if connector == "tabular":
         limits = TabularLimits(max_bytes=min(limit, TABULAR_MAX_BYTES))
         return parse_tabular(path, filename=filename, limits=limits, progress=progress)
+    if connector == "reddit":
+        return parse_reddit_upload(
+            path,
+            filename=filename,
+            handle=account,
+            archive_limits=ArchiveLimits(max_upload_bytes=limit),
+            max_text_bytes=min(limit, TABULAR_MAX_BYTES),
+            progress=progress,
+        )
     raise ValueError(f"{connector!r} is not a file connector")
 
 

@@ -280,6 +280,7 @@ def _run_file(job: ImportJob, echo: Echo | None) -> str:
         connector=job.connector,
         path=upload_file_path(job.upload_path),
         filename=job.upload_name,
+        account=job.params.get("account", ""),
         progress=progress,
     )
     _publish(job, bundles, progress)

@@ -19,7 +19,7 @@ from personas.services.importer import (
     STAGE_CHUNK_ROWS,
     batch_discard,
 )
-from scraping.connectors import is_network, normalized_account
+from scraping.connectors import file_account, is_network, normalized_account
 from scraping.models import ImportJob, ImportStagedItem
 from scraping.sources import CONNECTORS
 from scraping.storage import delete_upload, store_upload
@@ -102,7 +102,8 @@ def import_start(
 ) -> ImportJob:
     """Validate, store the upload and the (encrypted) credential, create the job, queue it on commit.
 
-    ``params`` may hold ``account`` (network connectors), ``holdout_percent`` and ``card_budget``.
+    ``params`` may hold ``account`` (network connectors; optional for a Reddit upload, whose CSVs do not
+    name their owner), ``holdout_percent`` and ``card_budget``.
     ``base_url`` is for operator tools only (``manage.py import_account``), never for customer input.
     """
     require_role(actor_role(organization, actor), roles.WRITE, "import accounts")
@@ -124,6 +125,8 @@ def import_start(
             stored_params["base_url"] = base_url
     else:
         _check_upload(connector, upload)
+        if account := file_account(connector, str(params.get("account") or "")):
+            stored_params["account"] = account
     if panel is not None and panel.organization_id != organization.pk:
         raise ApplicationError("That panel does not exist.", code="not_found", status=404)
     panel_name = (panel_name or "").strip()[:120]

@@ -15,10 +15,21 @@ from django.utils import timezone
 from simnet.tenancy.scoping import TenantModel
 
 
+class Policy(models.TextChoices):
+    """Who decides what agents do. Hybrid: a reaction model learned from the panel's history
+    decides who acts and how, a language model writes only the words; llm: the language model
+    decides everything; rules: the rule baseline, no model at all."""
+
+    HYBRID = "hybrid", "Hybrid: learned reactions, model-written words"
+    LLM = "llm", "Language model decides everything"
+    RULES = "rules", "Rule baseline (no language model)"
+
+
 class Scenario(TenantModel):
     class Format(models.TextChoices):
         FEED = "feed", "Social feed"
         ROUNDTABLE = "roundtable", "Roundtable meeting"
+        FORUM = "forum", "Threaded forum"
 
     name = models.CharField(max_length=160)
     panel = models.ForeignKey("personas.Panel", on_delete=models.PROTECT, related_name="scenarios")
@@ -35,6 +46,8 @@ class Scenario(TenantModel):
     budget_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
     budget_tokens = models.PositiveBigIntegerField(null=True, blank=True)
     agenda = models.JSONField(default=list, blank=True)  # roundtable: agenda items
+    # Blank: hybrid for a panel with imported personas, else llm (runs.policy.default_policy).
+    policy = models.CharField(max_length=12, choices=Policy.choices, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -46,6 +59,15 @@ class Scenario(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def communities(self) -> list[str]:
+        """A forum's communities (``settings["forum"]``); empty for other formats."""
+        return list((self.settings or {}).get("forum", {}).get("communities", []))
+
+    @property
+    def forum_sort(self) -> str:
+        return (self.settings or {}).get("forum", {}).get("sort", "")
 
 
 class Stimulus(TenantModel):
@@ -69,6 +91,22 @@ class Stimulus(TenantModel):
 
     class Meta:
         ordering = ["step", "id"]
+
+
+class FittedModel(TenantModel):
+    """A learnt model runs use, stored once as JSON (never a pickle) and shared by every run that
+    froze it: the replicates of one start share one; kept out of the run row, which every step reads."""
+
+    kind = models.CharField(max_length=20)  # "reactions"
+    digest = models.CharField(max_length=64)  # sha256 of the JSON: same data, same row
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "digest"], name="fitted_model_digest")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} model {self.digest[:12]}"
 
 
 class RunStatus(models.TextChoices):
@@ -101,6 +139,10 @@ class Run(TenantModel):
         default=dict, blank=True
     )  # the engine's world (without the panel) before next_step
     panel_snapshot = models.JSONField(default=dict, blank=True)  # personas + follows, frozen at start
+    policy = models.CharField(max_length=12, choices=Policy.choices, blank=True)  # the one used, set at start
+    policy_model = models.ForeignKey(  # the hybrid's reaction model, frozen at start
+        "FittedModel", on_delete=models.RESTRICT, null=True, blank=True, related_name="runs"
+    )
     last_event_seq = models.PositiveBigIntegerField(default=0)
     input_tokens = models.PositiveBigIntegerField(default=0)
     output_tokens = models.PositiveBigIntegerField(default=0)
@@ -193,6 +235,8 @@ class RunPost(TenantModel):
     quotes = models.PositiveIntegerField(default=0)
     replies = models.PositiveIntegerField(default=0)
     impressions = models.PositiveIntegerField(default=0)
+    downvotes = models.PositiveIntegerField(default=0)  # forum only; the likes are its upvotes
+    community = models.CharField(max_length=64, blank=True)  # forum only: the thread's community
 
     class Meta:
         ordering = ["step", "id"]
@@ -304,7 +348,17 @@ class Backtest(TenantModel):
     provider_config = models.ForeignKey(
         "providers.ProviderConfig", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    class Mode(models.TextChoices):
+        REACTIONS = "reactions", "Who reacts to posts after one cut-off, and how"
+        ENGAGEMENT = "engagement", "One account's post engagement, each post predicted from the ones before"
+
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.HELD_OUT)
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.REACTIONS)
+    cutoff = models.DateTimeField(null=True, blank=True)  # reactions: one cut-off for the whole panel
+    account = models.ForeignKey(
+        "personas.SourceAccount", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )  # engagement: the account whose posts are forecast
+    last_n = models.PositiveIntegerField(default=200)  # engagement: rolling origins (the last N posts)
     stimulus_text = models.TextField(blank=True)
     stimulus_author = models.CharField(max_length=128, blank=True)
     target_id = models.CharField(max_length=128, blank=True)  # the real post's platform id, if known

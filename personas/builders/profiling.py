@@ -46,10 +46,14 @@ TOPIC_MIN_DOCS = 2
 TOP_N = 10
 
 
+AUTHORED_KINDS = (HistoryKind.POST, HistoryKind.REPLY, HistoryKind.QUOTE, HistoryKind.REPOST)
+
+
 @dataclass(frozen=True)
 class HistorySplit:
     training: tuple[HistoryRecord, ...]
     holdout: tuple[HistoryRecord, ...]
+    reactions: int = 0  # of the holdout: older items held out because they react to a held-out post
 
 
 @dataclass(frozen=True)
@@ -126,10 +130,21 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def split_history(
-    history: Sequence[HistoryRecord], *, holdout_fraction: float = 0.2, holdout_days: float | None = None
+    history: Sequence[HistoryRecord],
+    *,
+    holdout_fraction: float = 0.2,
+    holdout_days: float | None = None,
+    held_targets: frozenset[str] = frozenset(),
 ) -> HistorySplit:
     """Hold out the newest items: the last ``holdout_days`` before the newest item if given,
-    else the newest ``floor(holdout_fraction * timed items)``. Items without a time always train."""
+    else the newest ``floor(holdout_fraction * timed items)``. Items without a time train,
+    unless they react to a held-out post.
+
+    A reply, quote, repost or like of a held-out post (one of ``held_targets``, the held-out
+    post ids of other accounts on the same platform, or one of this history's own held-out
+    items) is held out too, whatever its time: a backtest asks how people react to that post,
+    so the reaction is a label and must not be in the card or the propensities it is scored against.
+    """
     if not 0 <= holdout_fraction < 1:
         raise ValueError("holdout_fraction must be in [0, 1)")
     if holdout_days is not None and holdout_days <= 0:
@@ -142,7 +157,32 @@ def split_history(
     else:
         n_held = math.floor(holdout_fraction * len(timed))
     cut = len(timed) - n_held
-    return HistorySplit(training=tuple(timed[:cut]) + tuple(untimed), holdout=tuple(timed[cut:]))
+    ordered = [*timed, *untimed]
+    held = set(range(cut, len(timed)))
+    reactions = _reactions_to_held(ordered, held, held_targets)
+    return HistorySplit(
+        training=tuple(r for i, r in enumerate(ordered) if i not in held and i not in reactions),
+        holdout=tuple(r for i, r in enumerate(ordered) if i in held or i in reactions),
+        reactions=len(reactions),
+    )
+
+
+def _reactions_to_held(
+    ordered: Sequence[HistoryRecord], held: set[int], held_targets: frozenset[str]
+) -> set[int]:
+    """Indexes of unheld items that react to a held-out post, followed through reply chains."""
+    held_ids = set(held_targets) | {ordered[i].platform_id for i in held if ordered[i].kind in AUTHORED_KINDS}
+    reactions: set[int] = set()
+    while True:
+        found = {
+            i
+            for i, r in enumerate(ordered)
+            if i not in held and i not in reactions and r.target_id and r.target_id in held_ids
+        }
+        if not found:
+            return reactions
+        reactions |= found
+        held_ids |= {ordered[i].platform_id for i in found if ordered[i].kind in AUTHORED_KINDS}
 
 
 def derive_profile(
@@ -154,18 +194,24 @@ def derive_profile(
     active_coverage: float = 0.8,
     background: Mapping[str, int] | None = None,
     background_docs: int = 0,
+    held_targets: frozenset[str] = frozenset(),
 ) -> ProfileResult:
     """Profile ``account`` from the training part of ``history``.
 
     ``background`` (term -> number of documents containing it, over ``background_docs``
     documents of other accounts) makes topics *distinctive*: a term everybody uses scores low.
     Without it topics are ranked by how many of the person's own items mention them.
+    ``held_targets``: held-out posts of other accounts (see ``split_history``).
     """
-    split = split_history(history, holdout_fraction=holdout_fraction, holdout_days=holdout_days)
+    split = split_history(
+        history, holdout_fraction=holdout_fraction, holdout_days=holdout_days, held_targets=held_targets
+    )
     train = split.training
     how = f"last {holdout_days:g} days" if holdout_days else f"{holdout_fraction:.0%} of timed items"
+    newest = len(split.holdout) - split.reactions
+    reactions = f" and {split.reactions} reactions to held-out posts" if split.reactions else ""
     explain = {
-        "holdout": f"held out the newest {len(split.holdout)} timed items ({how}); {len(train)} items train"
+        "holdout": f"held out the newest {newest} timed items ({how}){reactions}; {len(train)} items train"
     }
     kind_counts = {kind: sum(1 for r in train if r.kind == kind) for kind in KINDS}
     total = len(train)

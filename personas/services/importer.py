@@ -19,6 +19,11 @@ Re-importing an account adds what is new (unique constraints + ``ignore_conflict
 re-derives its profile and card from *all* its history, so two imports of the same person
 merge instead of duplicating. The held-out flags of items an earlier import stored are
 updated while staging, just before the publish.
+
+Before anything is written, ``resolve_targets`` gives replies, quotes, reposts and likes the text
+and author of the post they react to when the organization has that post (an X archive has only
+its id), and the split holds out every reaction to a held-out post of any account on the same
+platform: a backtest scores how people react to that post, so the reactions are its labels.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ from django.utils import timezone
 from personas.builders.cards import build_card
 from personas.builders.graphs import follow_graph_from_imports
 from personas.builders.profiling import (
+    AUTHORED_KINDS,
+    OWN_TEXT_KINDS,
+    HistorySplit,
     ProfileResult,
     derive_profile,
     online_chance_per_step,
@@ -138,6 +146,8 @@ def _history_row(batch: ImportBatch, account: SourceAccount, r: HistoryRecord) -
         reply_count=r.reply_count,
         quote_count=r.quote_count,
         media=list(r.media),
+        community=_fit(HistoryItem, "community", r.community),
+        score=r.score,
     )
 
 
@@ -174,6 +184,8 @@ def history_record(item: HistoryItem) -> HistoryRecord:
         reply_count=item.reply_count,
         quote_count=item.quote_count,
         media=tuple(item.media or ()),
+        community=item.community,
+        score=item.score,
     )
 
 
@@ -230,15 +242,37 @@ class _PreparedAccount:
     held_out_changes: dict[bool, list[int]]  # flag -> ids of already stored items whose flag changes
 
 
-def _prepare_account(
-    batch: ImportBatch, bundle: AccountBundle, options: ImportOptions, background
-) -> _PreparedAccount:
-    """The account's new rows and its persona, derived from its stored history plus the bundle's."""
+@dataclass
+class _LoadedAccount:
+    """An account's stored history and the bundle's new rows, before anything is derived from them."""
+
+    bundle: AccountBundle
+    account: SourceAccount
+    stored: list[HistoryItem]
+    new: list[HistoryItem]
+    records: list[HistoryRecord]  # of stored + new, once targets are resolved
+
+    @property
+    def items(self) -> list[HistoryItem]:
+        return self.stored + self.new
+
+
+def _load_account(batch: ImportBatch, bundle: AccountBundle) -> _LoadedAccount:
     account = _staged_account(batch, bundle.account)
     stored = list(HistoryItem.objects.filter(account=account))
-    items = stored + _new_history_rows(batch, account, bundle, stored)
-    records = [history_record(item) for item in items]
-    split = split_history(records, holdout_fraction=options.holdout_fraction)
+    return _LoadedAccount(bundle, account, stored, _new_history_rows(batch, account, bundle, stored), [])
+
+
+def _prepare_account(
+    batch: ImportBatch,
+    loaded: _LoadedAccount,
+    split: HistorySplit,
+    held_targets: frozenset[str],
+    options: ImportOptions,
+    background,
+) -> _PreparedAccount:
+    """The account's new rows and its persona, derived from its stored history plus the bundle's."""
+    bundle, account, items, records = loaded.bundle, loaded.account, loaded.items, loaded.records
     changes = _mark_held_out(items, {(r.kind.value, r.platform_id) for r in split.holdout})
     identity = SourceAccount(
         pk=account.pk,
@@ -253,12 +287,13 @@ def _prepare_account(
         holdout_fraction=options.holdout_fraction,
         background=background[0] if background else None,
         background_docs=background[1] if background else 0,
+        held_targets=held_targets,
     )
     card = build_card(profile, record, split.training, budget_tokens=options.card_budget)
     staged = StagedAccount(
         account.pk, bundle.account, _persona_fields(identity, profile), card.text, card.tokens
     )
-    rows = [*items[len(stored) :], *_follow_rows(batch, account, bundle)]
+    rows = [*loaded.new, *_follow_rows(batch, account, bundle)]
     return _PreparedAccount(staged, rows, changes)
 
 
@@ -285,6 +320,114 @@ def _mark_held_out(items: list[HistoryItem], held: set[tuple[str, str]]) -> dict
             changes[flag].append(item.pk)
         item.held_out = flag
     return changes
+
+
+REACTION_KINDS = tuple(kind.value for kind in HistoryKind if kind is not HistoryKind.POST)
+
+
+def resolve_targets(organization_id: int, items: Sequence[HistoryItem]) -> list[HistoryItem]:
+    """Fill the empty ``target_text``/``target_author`` of ``items``' reactions; returns those still without text.
+
+    The post a reaction points at is found among ``items`` themselves (one import's rows, their
+    ``account`` set) or among the organization's published history on the same platform: an own
+    post, reply or quote gives its text and its account's handle, a like stored under the post's
+    own id gives the text it carries. One query per platform and ``STAGE_CHUNK_ROWS`` missing posts.
+    """
+    wanted = [
+        item
+        for item in items
+        if item.kind in REACTION_KINDS and item.target_id and not (item.target_text and item.target_author)
+    ]
+    by_platform: dict[str, list[HistoryItem]] = {}
+    for item in wanted:
+        by_platform.setdefault(item.account.platform, []).append(item)
+    for platform, reactions in by_platform.items():
+        known = _known_posts(
+            (i.platform_id, i.kind, i.text, i.target_id, i.target_text, i.target_author, i.account.handle)
+            for i in items
+            if i.account.platform == platform
+        )
+        missing = sorted({r.target_id for r in reactions} - known.keys())
+        for start in range(0, len(missing), STAGE_CHUNK_ROWS):
+            rows = HistoryItem.objects.filter(
+                organization_id=organization_id,
+                account__platform=platform,
+                platform_id__in=missing[start : start + STAGE_CHUNK_ROWS],
+            ).values_list(
+                "platform_id", "kind", "text", "target_id", "target_text", "target_author", "account__handle"
+            )
+            known = {**_known_posts(rows), **known}
+        for reaction in reactions:
+            text, author = known.get(reaction.target_id, ("", ""))
+            reaction.target_text = reaction.target_text or text
+            reaction.target_author = reaction.target_author or _fit(HistoryItem, "target_author", author)
+    return [item for item in wanted if not item.target_text]
+
+
+def _known_posts(rows) -> dict[str, tuple[str, str]]:
+    """post id -> (text, author handle), from rows of (platform_id, kind, text, target_id, target_text,
+    target_author, account handle): the post itself, or a like that carries it under its own id."""
+    own_text = {kind.value for kind in OWN_TEXT_KINDS}
+    known: dict[str, tuple[str, str]] = {}
+    for platform_id, kind, text, target_id, target_text, target_author, handle in rows:
+        if kind in own_text and text:
+            known[platform_id] = (text, handle)
+        elif target_id == platform_id and target_text and platform_id not in known:
+            known[platform_id] = (target_text, target_author)
+    return known
+
+
+def _note_unresolved(loaded: Sequence[_LoadedAccount], unresolved: Sequence[HistoryItem]) -> None:
+    """Tell the customer, in each bundle's notes, how many reactions lack the text they react to."""
+    per_account = Counter(item.account.pk for item in unresolved)
+    for account in loaded:
+        count = per_account[account.account.pk]
+        note = (
+            f"{count:,} of @{account.account.handle}'s replies, quotes, reposts and likes keep only the id "
+            "of the post they react to: that post was neither in this import nor in an earlier one."
+        )
+        if count and note not in account.bundle.notes:
+            account.bundle.notes.append(note)
+
+
+def _split_accounts(
+    batch: ImportBatch, loaded: Sequence[_LoadedAccount], options: ImportOptions
+) -> tuple[dict[str, frozenset[str]], list[HistorySplit]]:
+    """Per platform the ids of held-out posts, and each account's split that holds out reactions to them.
+
+    Starts from the held-out posts other published accounts have (one query per platform) and
+    adds the accounts of this import until no split holds out anything new (reply chains).
+    """
+    accounts = [account.account.pk for account in loaded]
+    base = {
+        platform: frozenset(
+            HistoryItem.objects.filter(
+                organization_id=batch.organization_id, account__platform=platform, held_out=True
+            )
+            .exclude(account_id__in=accounts)
+            .exclude(kind=HistoryKind.LIKE.value)
+            .values_list("platform_id", flat=True)
+        )
+        for platform in {account.account.platform for account in loaded}
+    }
+    held = base
+    while True:
+        splits = [
+            split_history(
+                account.records,
+                holdout_fraction=options.holdout_fraction,
+                held_targets=held[account.account.platform],
+            )
+            for account in loaded
+        ]
+        grown = {platform: set(ids) for platform, ids in base.items()}
+        for account, split in zip(loaded, splits, strict=True):
+            grown[account.account.platform] |= {
+                r.platform_id for r in split.holdout if r.kind in AUTHORED_KINDS
+            }
+        if all(grown[platform] == held[platform] for platform in held):
+            return held, splits
+        held = {platform: frozenset(ids) for platform, ids in grown.items()}
 
 
 def _persona_fields(identity: SourceAccount, profile: ProfileResult) -> dict:
@@ -329,10 +472,16 @@ def bundles_stage(
     """Write ``bundles`` into ``batch`` in chunks of ``STAGE_CHUNK_ROWS`` rows (see the module docstring).
 
     ``skip_rows``: rows an earlier attempt already committed (its last ``on_chunk`` count).
+    How many reactions still lack their post's text is added to each bundle's ``notes``.
     """
+    loaded = [_load_account(batch, bundle) for bundle in bundles]
+    _note_unresolved(loaded, resolve_targets(batch.organization_id, [i for a in loaded for i in a.new]))
+    for account in loaded:
+        account.records = [history_record(item) for item in account.items]
+    held, splits = _split_accounts(batch, loaded, options)
     prepared = [
-        _prepare_account(batch, bundle, options, background)
-        for bundle, background in zip(bundles, _backgrounds(bundles), strict=True)
+        _prepare_account(batch, account, split, held[account.account.platform], options, background)
+        for account, split, background in zip(loaded, splits, _backgrounds(bundles), strict=True)
     ]
     rows = [row for account in prepared for row in account.rows]
     for start in range(skip_rows, len(rows), STAGE_CHUNK_ROWS):

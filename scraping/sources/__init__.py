@@ -1,6 +1,6 @@
 """Connectors that turn outside data into neutral records (``scraping.sources.records``); no Django here.
 
-File connectors (``x_archive``, ``tabular``) parse an upload in one call and return bundles,
+File connectors (``x_archive``, ``tabular``, ``reddit``) parse an upload in one call and return bundles,
 all-or-nothing. Network connectors (``x_api``, ``bluesky``, ``mastodon``) yield :class:`Batch`
 objects, each with the checkpoint to store alongside it, so an interrupted import resumes.
 ``CONNECTORS`` lists them for the import page.
@@ -82,6 +82,18 @@ CONNECTORS = MappingProxyType(
                 input="file",
                 input_help="One row per post, reply, quote, repost or like; see the template.",
                 file_types=(".csv", ".jsonl", ".ndjson"),
+                accounts="many",
+            ),
+            ConnectorInfo(
+                name="reddit",
+                label="Reddit export or API JSON",
+                input="file",
+                input_help=(
+                    "Your Reddit data export (.zip, or its posts.csv / comments.csv with your username typed "
+                    "below), or JSON saved from Reddit's API: a listing, or a thread (/comments/<id>.json) "
+                    "whose participants all become personas."
+                ),
+                file_types=(".zip", ".csv", ".json"),
                 accounts="many",
             ),
         )

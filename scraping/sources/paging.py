@@ -23,6 +23,7 @@ class Page:
     history: list[HistoryRecord] = field(default_factory=list)
     following: list[FollowRecord] = field(default_factory=list)
     next_cursor: str | None = None  # None: the endpoint has no more pages
+    notes: list[str] = field(default_factory=list)  # what the customer should know about this page
 
     def __len__(self) -> int:
         return len(self.history) + len(self.following)
@@ -152,6 +153,7 @@ def _run_stage(
             stage_state.done = True
             notes.append(skipped.note)
         else:
+            notes.extend(page.notes)
             page = _within_cap(page, stage, stage_state, notes)
             _advance(stage_state, page)
         state.notes.extend(notes)

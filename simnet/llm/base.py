@@ -74,7 +74,10 @@ class Situation:
     # ("like", "repost", "quote", "reply", "post", "follow") -> probability per seen item / step.
     propensities: Mapping[str, float] = field(default_factory=dict)
     traits: Mapping[str, Any] = field(default_factory=dict)
-    format: str = "feed"  # feed | roundtable
+    format: str = "feed"  # feed | roundtable | forum
+    # Who the agent is (name, handle, card) without the answer rules: what a writer needs to
+    # write words in the persona's voice when another policy made the decision.
+    voice: str = ""
 
 
 @dataclass(frozen=True)

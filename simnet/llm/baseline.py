@@ -1,15 +1,20 @@
 """A calibrated statistical policy: no model, no network, instant, reproducible.
 
 It answers from the structured ``Situation`` alone. Propensities are per seen feed item (like,
-repost, quote, reply, follow) or per step (post), as learnt from the persona's history, and the
-policy is built so the expected rate of each item action per seen item equals that propensity:
+repost, quote, reply, follow) or per step (post), as learnt from the persona's history:
 
-    P(action a this step) = p_a * (eligible items)          (post: p_post)
-    P(target = item i | a) = w_i / sum(w),  w_i = 1 - tilt + 2 * tilt * relevance_i
+    P(action a on item i this step) = p_a * w_i,  w_i = 1 - tilt + 2 * tilt * relevance_i
+    P(post this step) = p_post
 
-so a relevant item is likelier to be the one liked, while the per-item total stays p_a. One
-decision per step caps the step total at 1; when the propensities ask for more, all are scaled
-down together (and the calibration then cannot hold).
+so a post that matches the reader's interests is engaged with more (up to (1 + tilt) * p_a, an
+unrelated one down to (1 - tilt) * p_a) and two posts get different predictions; averaged over
+items of mean relevance 0.5 the rate per seen item is p_a. One decision per step caps the step
+total at 1; when the propensities ask for more, all are scaled down together (and the
+calibration then cannot hold).
+
+On a forum (``Situation.format == "forum"``) the item actions are upvote (at the like rate),
+reply and downvote (its own propensity, else a share of the like rate, weighted towards the
+posts *least* relevant to the reader).
 
 It is the yardstick an LLM run is compared with, and a free stand-in for load and engine tests.
 """
@@ -27,6 +32,8 @@ from typing import Any
 from simnet.llm.base import FeedItem, LLMRequest, LLMResponse, Situation, Usage
 
 ITEM_ACTIONS = ("like", "repost", "quote", "reply", "follow")
+FORUM_ACTIONS = ("upvote", "downvote", "reply")
+DOWNVOTE_SHARE = 0.25  # downvotes per upvote when a persona has no downvote propensity
 
 # Used only when a situation carries no propensities at all (a persona with no history):
 # modest rates of a typical lurking account, per seen item (post: per step).
@@ -78,44 +85,58 @@ class BaselineProvider:
 def decide(situation: Situation, rng: random.Random, relevance_tilt: float = 0.5) -> dict[str, Any]:
     """One decision in the engine's shape: ``{"action", "target", "text", "reason"}``."""
     propensities = situation.propensities or FALLBACK_PROPENSITIES
-    candidates = {action: _eligible(action, situation) for action in ITEM_ACTIONS}
-    chances = {
-        action: _clamp(propensities.get(action, 0.0)) * len(candidates[action]) for action in ITEM_ACTIONS
-    }
-    chances["post"] = _clamp(propensities.get("post", 0.0))
-    total = sum(chances.values())
-    if total > 1.0:
-        chances = {action: chance / total for action, chance in chances.items()}
+    chances = [
+        (action, index, rate * _weight(action, situation.feed[index].relevance, relevance_tilt))
+        for action, rate in _item_rates(situation, propensities).items()
+        for index in _eligible(action, situation)
+    ]
+    chances.append(("post", None, _clamp(propensities.get("post", 0.0))))
+    total = sum(chance for _, _, chance in chances)
+    scale = 1.0 / total if total > 1.0 else 1.0
+    per_action: dict[str, float] = {}
+    for action, _, chance in chances:
+        per_action[action] = per_action.get(action, 0.0) + chance * scale
 
     draw = rng.random()
-    for action, chance in chances.items():
-        if draw < chance:
-            return _act(action, chance, candidates.get(action, []), situation, rng, relevance_tilt)
-        draw -= chance
+    for action, index, chance in chances:
+        if draw < chance * scale:
+            return _act(action, per_action[action], index, situation, rng)
+        draw -= chance * scale
     return {
         "action": "ignore",
         "target": None,
         "text": None,
-        "reason": f"nothing prompted a reaction ({1 - sum(chances.values()):.0%} of steps)",
+        "reason": f"nothing prompted a reaction ({1 - total * scale:.0%} of steps)",
     }
 
 
+def _item_rates(situation: Situation, propensities: Mapping[str, float]) -> dict[str, float]:
+    """Each item action's propensity per seen item, in the situation's format's action names."""
+    if situation.format != "forum":
+        return {action: _clamp(propensities.get(action, 0.0)) for action in ITEM_ACTIONS}
+    like = _clamp(propensities.get("like", 0.0))
+    return {
+        "upvote": like,
+        "downvote": _clamp(propensities.get("downvote", DOWNVOTE_SHARE * like)),
+        "reply": _clamp(propensities.get("reply", 0.0)),
+    }
+
+
+def _weight(action: str, relevance: float, relevance_tilt: float) -> float:
+    """How much more (or less) than the propensity this item draws: one voted down is an unrelated one."""
+    fit = _clamp(relevance)
+    if action == "downvote":
+        fit = 1.0 - fit
+    return 1 - relevance_tilt + 2 * relevance_tilt * fit
+
+
 def _act(
-    action: str,
-    chance: float,
-    candidates: list[int],
-    situation: Situation,
-    rng: random.Random,
-    relevance_tilt: float,
+    action: str, chance: float, index: int | None, situation: Situation, rng: random.Random
 ) -> dict[str, Any]:
     reason = f"calibrated baseline: {action} chance {chance:.1%} this step"
-    if action == "post":
+    if index is None:
         topic = _post_topic(situation)
         return {"action": "post", "target": None, "text": _templated("post", topic, rng), "reason": reason}
-    weights = [
-        1 - relevance_tilt + 2 * relevance_tilt * _clamp(situation.feed[i].relevance) for i in candidates
-    ]
-    index = rng.choices(candidates, weights=weights)[0] if sum(weights) > 0 else rng.choice(candidates)
     item = situation.feed[index]
     text = _templated(action, _topic(item.text), rng) if action in TEXT_TEMPLATES else None
     return {"action": action, "target": f"P{index + 1}", "text": text, "reason": reason}

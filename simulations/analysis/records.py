@@ -27,6 +27,7 @@ class ActionKind(StrEnum):
     QUOTE = "quote"
     REPOST = "repost"
     LIKE = "like"
+    DOWNVOTE = "downvote"  # a forum vote against; not engagement
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
     MUTE = "mute"

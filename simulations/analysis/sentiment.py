@@ -27,6 +27,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+from scipy.spatial.distance import jensenshannon
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from simulations.analysis.lexicon import (
@@ -41,6 +43,9 @@ from simulations.analysis.records import RESPONSE_KINDS, PersonaRecord, PostKind
 
 VADER_POSITIVE = 0.05
 VADER_NEGATIVE = -0.05
+# Five tone bins of the VADER compound score: very negative .. very positive. Three labels
+# (negative/neutral/positive) hide a shift from "mildly annoyed" to "furious".
+FIVE_BIN_EDGES = (-1, -0.6, -0.2, 0.2, 0.6, 1)
 
 
 class Sentiment(StrEnum):
@@ -336,3 +341,24 @@ def negative_share_by_segment(
         )
         for seg in sorted(segments)
     ]
+
+
+def five_bins(texts: Sequence[str], classifier: SentimentClassifier | None = None) -> tuple[float, ...]:
+    """Shares of ``texts`` whose compound score falls in each ``FIVE_BIN_EDGES`` bin (sum 1).
+
+    Raises ValueError for no texts: a distribution of nothing cannot be compared.
+    """
+    if not texts:
+        raise ValueError("five_bins needs at least one text")
+    scores = [label.score for label in (classifier or default_classifier()).classify(texts)]
+    counts, _ = np.histogram(np.clip(scores, -1, 1), bins=FIVE_BIN_EDGES)
+    return tuple(float(c) for c in counts / counts.sum())
+
+
+def js_divergence(p: Sequence[float], q: Sequence[float]) -> float:
+    """Jensen-Shannon divergence, base 2: 0 for the same shares, 1 for disjoint ones.
+
+    The divergence (the squared distance) is used because it is the quantity with the
+    information meaning (bits); ``backtest`` reports the distance, its square root.
+    """
+    return float(jensenshannon(p, q, base=2) ** 2)

@@ -25,7 +25,8 @@ class ActionType(StrEnum):
     REPLY = "reply"
     QUOTE = "quote"
     REPOST = "repost"
-    LIKE = "like"
+    LIKE = "like"  # a forum shows it as "upvote"
+    DOWNVOTE = "downvote"
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
     MUTE = "mute"
@@ -44,6 +45,7 @@ class Outcome(StrEnum):
 class CreatePost:
     type: ClassVar[ActionType] = ActionType.POST
     text: str
+    community: str | None = None  # a forum thread's community
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ class Repost:
 @dataclass(frozen=True)
 class Like:
     type: ClassVar[ActionType] = ActionType.LIKE
+    post_id: str
+
+
+@dataclass(frozen=True)
+class Downvote:
+    type: ClassVar[ActionType] = ActionType.DOWNVOTE
     post_id: str
 
 
@@ -102,7 +110,7 @@ class Ignore:
     type: ClassVar[ActionType] = ActionType.IGNORE
 
 
-Action = CreatePost | Reply | Quote | Repost | Like | Follow | Unfollow | Mute | Report | Ignore
+Action = CreatePost | Reply | Quote | Repost | Like | Downvote | Follow | Unfollow | Mute | Report | Ignore
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,10 @@ def _others_post(world: World, agent_id: str, post_id: str) -> str | None:
 
 
 def _valid_post(world: World, agent_id: str, action: CreatePost) -> str | None:
+    if action.community is not None and (
+        world.forum is None or action.community not in world.forum.communities
+    ):
+        return f"no community {action.community}"
     return _text(action.text)
 
 
@@ -185,6 +197,12 @@ def _valid_repost(world: World, agent_id: str, action: Repost) -> str | None:
 def _valid_like(world: World, agent_id: str, action: Like) -> str | None:
     if action.post_id in world.agents[agent_id].liked:
         return f"already liked {action.post_id}"
+    return _others_post(world, agent_id, action.post_id)
+
+
+def _valid_downvote(world: World, agent_id: str, action: Downvote) -> str | None:
+    if action.post_id in world.agents[agent_id].downvoted:
+        return f"already downvoted {action.post_id}"
     return _others_post(world, agent_id, action.post_id)
 
 
@@ -226,7 +244,7 @@ def _always(world: World, agent_id: str, action: Ignore) -> str | None:
 
 # --- appliers: change the world, return the post written (if any) ------------------------------------
 def _apply_post(world: World, agent_id: str, action: CreatePost, step: int) -> Post:
-    post = world.add_post(agent_id, PostKind.POST, action.text, step)
+    post = world.add_post(agent_id, PostKind.POST, action.text, step, community=action.community)
     world.note_engagement(agent_id, post)
     return post
 
@@ -256,10 +274,24 @@ def _apply_repost(world: World, agent_id: str, action: Repost, step: int) -> Pos
 
 
 def _apply_like(world: World, agent_id: str, action: Like, step: int) -> None:
-    target = world.posts[action.post_id]
+    """A like; on a forum an upvote, which replaces the agent's downvote of the post if any."""
+    target, agent = world.posts[action.post_id], world.agents[agent_id]
+    if target.id in agent.downvoted:
+        del agent.downvoted[target.id]
+        target.downvotes -= 1
     target.likes += 1
-    world.agents[agent_id].liked[target.id] = None
+    agent.liked[target.id] = None
     world.note_engagement(agent_id, target)
+
+
+def _apply_downvote(world: World, agent_id: str, action: Downvote, step: int) -> None:
+    """A downvote replaces the agent's upvote of the post if any; it says nothing about interests."""
+    target, agent = world.posts[action.post_id], world.agents[agent_id]
+    if target.id in agent.liked:
+        del agent.liked[target.id]
+        target.likes -= 1
+    target.downvotes += 1
+    agent.downvoted[target.id] = None
 
 
 def _apply_report(world: World, agent_id: str, action: Report, step: int) -> None:
@@ -289,6 +321,7 @@ DISPATCH: dict[type, Handler[Any]] = {
     Quote: Handler(_valid_reply, _apply_quote),
     Repost: Handler(_valid_repost, _apply_repost),
     Like: Handler(_valid_like, _apply_like),
+    Downvote: Handler(_valid_downvote, _apply_downvote),
     Report: Handler(_valid_report, _apply_report),
     Follow: Handler(_valid_follow, _apply_follow),
     Unfollow: Handler(_valid_unfollow, _apply_unfollow),
@@ -301,6 +334,7 @@ PAST_TENSE = {
     ActionType.QUOTE: "quoted",
     ActionType.REPOST: "reposted",
     ActionType.LIKE: "liked",
+    ActionType.DOWNVOTE: "downvoted",
     ActionType.FOLLOW: "followed",
     ActionType.UNFOLLOW: "unfollowed",
     ActionType.MUTE: "muted",

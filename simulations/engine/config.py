@@ -9,7 +9,8 @@ from typing import Any
 
 from simulations.engine.clock import DEFAULT_START, SimClock
 
-FORMAT_NAMES = ("feed", "roundtable")
+FORMAT_NAMES = ("feed", "roundtable", "forum")
+FORUM_SORTS = ("hot", "new", "top")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,50 @@ class RoundtableConfig:
     discussion_turns: int = 0
     chair_id: str | None = None
     context_utterances: int = 4
+
+
+@dataclass(frozen=True)
+class ForumConfig:
+    """A threaded forum: communities of threads, replies nested under replies, up and down votes.
+
+    ``sort`` orders threads and replies (hot: score against age, as Reddit; new; top: score).
+    ``max_depth``: deepest reply level shown (the root post is depth 0).
+    ``thread_items``: posts and comments one agent reads a step.
+    ``stimulus_communities``: stimulus id -> community it is posted in (default: the first one).
+    """
+
+    communities: tuple[str, ...] = ("general",)
+    sort: str = "hot"
+    max_depth: int = 6
+    thread_items: int = 8
+    stimulus_communities: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.communities or len(set(self.communities)) != len(self.communities):
+            raise ValueError("a forum needs at least one community, each named once")
+        if self.sort not in FORUM_SORTS:
+            raise ValueError(f"unknown forum sort {self.sort!r}; expected one of {FORUM_SORTS}")
+        if self.max_depth < 1 or self.thread_items < 1:
+            raise ValueError("max_depth and thread_items must be at least 1")
+        unknown = set(self.stimulus_communities.values()) - set(self.communities)
+        if unknown:
+            raise ValueError(f"stimuli placed in unknown communities: {sorted(unknown)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "communities": list(self.communities),
+            "sort": self.sort,
+            "max_depth": self.max_depth,
+            "thread_items": self.thread_items,
+            "stimulus_communities": dict(self.stimulus_communities),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ForumConfig:
+        values = dict(data)
+        values["communities"] = tuple(values.get("communities", cls.communities))
+        values["stimulus_communities"] = dict(values.get("stimulus_communities", {}))
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -52,6 +97,7 @@ class WorldConfig:
     candidate_window: int = 400
     seen_window: int = 100
     roundtable: RoundtableConfig = RoundtableConfig()
+    forum: ForumConfig = ForumConfig()
 
     def __post_init__(self) -> None:
         if self.format not in FORMAT_NAMES:
@@ -70,6 +116,7 @@ class WorldConfig:
         data["start"] = self.start.isoformat()
         data["recommender_options"] = dict(self.recommender_options)
         data["roundtable"]["agenda"] = list(self.roundtable.agenda)
+        data["forum"] = self.forum.to_dict()
         return data
 
     @classmethod
@@ -80,4 +127,5 @@ class WorldConfig:
         meeting["agenda"] = tuple(meeting.get("agenda", ()))
         values["roundtable"] = RoundtableConfig(**meeting)
         values["recommender_options"] = dict(values.get("recommender_options", {}))
+        values["forum"] = ForumConfig.from_dict(values.get("forum", {}))
         return cls(**values)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from simulations.engine.actions import ActionResult
 from simulations.engine.config import WorldConfig
 from simulations.engine.feed_format import FeedFormat
+from simulations.engine.forum import ForumFormat
 from simulations.engine.persona import PanelSnapshot
 from simulations.engine.roundtable import RoundtableFormat
 from simulations.engine.stimuli import Stimulus
@@ -35,7 +36,7 @@ class Format(Protocol):
         ...
 
 
-FORMATS: dict[str, Format] = {"feed": FeedFormat(), "roundtable": RoundtableFormat()}
+FORMATS: dict[str, Format] = {"feed": FeedFormat(), "roundtable": RoundtableFormat(), "forum": ForumFormat()}
 
 
 def create_world(

@@ -35,7 +35,14 @@ class Post:
     replies: int = 0
     impressions: int = 0
     reports: int = 0
+    downvotes: int = 0  # forum only; upvotes are the likes
+    community: str | None = None  # forum only: the community of the thread
     vector: SparseVector = field(default_factory=dict)
+
+    @property
+    def score(self) -> int:
+        """A forum post's net votes."""
+        return self.likes - self.downvotes
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -19,7 +19,7 @@ from simnet.llm.seeds import decision_seed
 from simnet.llm.tokens import count_tokens, trim_to_tokens
 from simulations.engine.memory import memory_entry
 from simulations.engine.persona import Persona
-from simulations.engine.schemas import DECISION_SCHEMA
+from simulations.engine.schemas import DECISION_SCHEMA, FORUM_SCHEMA
 from simulations.engine.world import World
 
 TEXT_BUDGET_STEP = 4
@@ -29,6 +29,14 @@ FEED_RULES = (
     "post reply quote repost like follow unfollow mute report ignore. target: a feed id like P2, or @handle to "
     "follow unfollow mute; null for post and ignore. text: your own short words for post reply quote, else null. "
     "Answer with one JSON object with keys action target text reason (a few words)."
+)
+
+
+FORUM_RULES = (
+    "Rules: stay in character. Most people only read: ignore unless something moves you. Pick one action: "
+    "post reply upvote downvote ignore. target: a thread id like P2 for reply upvote downvote (you may change "
+    "your vote); for post the community (r/name) or null. text: your own short words for post and reply, else "
+    "null. Answer with one JSON object with keys action target text reason (a few words)."
 )
 
 
@@ -51,15 +59,25 @@ def prompt_tokens(request: LLMRequest) -> PromptTokens:
     return PromptTokens(count_tokens(request.system), count_tokens(request.user))
 
 
+def persona_voice(persona: Persona) -> str:
+    """Who the persona is, without the answer rules: what a writer needs for words in its voice."""
+    return f"You are {persona.name} (@{persona.handle}).\n{persona.card}"
+
+
 def feed_prefix_text(persona: Persona) -> str:
     return f"You are {persona.name} (@{persona.handle}) on a social network.\n{persona.card}\n{FEED_RULES}"
+
+
+def forum_prefix_text(persona: Persona) -> str:
+    return f"You are {persona.name} (@{persona.handle}) on a discussion forum.\n{persona.card}\n{FORUM_RULES}"
 
 
 def feed_prefix(world: World, persona: Persona) -> str:
     """The persona's stable prefix, built once per world and reused at every step."""
     prefix = world.prefixes.get(persona.id)
     if prefix is None:
-        prefix = world.prefixes[persona.id] = feed_prefix_text(persona)
+        text = forum_prefix_text if world.config.format == "forum" else feed_prefix_text
+        prefix = world.prefixes[persona.id] = text(persona)
     return prefix
 
 
@@ -119,13 +137,31 @@ def _piece_tokens(text: str) -> int:
     return count_tokens(text)
 
 
-def feed_suffix(world: World, agent_id: str, step: int, lines: Sequence[str]) -> str:
+def render_forum_item(world: World, index: int, item: FeedItem, depth: int, score: int) -> str:
+    """``P3 r/general @ann (score 4, 2 replies): text``; a comment is indented by its depth and
+    drops the community. The text gets what the header leaves of ``feed_item_tokens``."""
+    post = world.posts[item.post_id]
+    place = f" r/{post.community}" if depth == 0 else ""
+    replies = f", {item.replies} {'reply' if item.replies == 1 else 'replies'}" if item.replies else ""
+    header = f"{'  ' * depth}P{index}{place} @{item.author_handle} (score {score}{replies}):"
+    budget = world.config.feed_item_tokens - _piece_tokens(header.strip())
+    return f"{header} {excerpt(world, item.post_id, budget // TEXT_BUDGET_STEP * TEXT_BUDGET_STEP)}"
+
+
+def feed_suffix(
+    world: World,
+    agent_id: str,
+    step: int,
+    lines: Sequence[str],
+    heading: str = "Feed",
+    ask: str = "Your action?",
+) -> str:
     parts = [f"Step {step}, {world.clock.label(step)}."]
     memory = world.agents[agent_id].memory.render()
     if memory:
         parts.append(f"Memory: {memory}")
-    parts.append("Feed:\n" + "\n".join(lines) if lines else "Feed: empty.")
-    parts.append("Your action?")
+    parts.append(f"{heading}:\n" + "\n".join(lines) if lines else f"{heading}: empty.")
+    parts.append(ask)
     return "\n".join(parts)
 
 
@@ -140,13 +176,32 @@ def situation_traits(persona: Persona) -> dict[str, object]:
 def feed_request(
     world: World, agent_id: str, step: int, items: Sequence[FeedItem], notes: Sequence[Sequence[str]]
 ) -> LLMRequest:
-    persona = world.personas[agent_id]
     lines = [render_item(world, i + 1, item, notes[i]) for i, item in enumerate(items)]
+    return _turn_request(world, agent_id, step, items, feed_suffix(world, agent_id, step, lines), "feed")
+
+
+def forum_request(
+    world: World, agent_id: str, step: int, items: Sequence[FeedItem], depths: Sequence[int]
+) -> LLMRequest:
+    """A forum turn: the threads of the agent's communities, comments nested under their parents."""
+    scores = [world.posts[item.post_id].score for item in items]
+    lines = [render_forum_item(world, i + 1, item, depths[i], scores[i]) for i, item in enumerate(items)]
+    communities = world.forum.members.get(agent_id, []) if world.forum else []
+    ask = f"Your communities: {', '.join('r/' + c for c in communities)}. Your action?"
+    user = feed_suffix(world, agent_id, step, lines, "Threads", ask)
+    return _turn_request(world, agent_id, step, items, user, "forum")
+
+
+def _turn_request(
+    world: World, agent_id: str, step: int, items: Sequence[FeedItem], user: str, format_name: str
+) -> LLMRequest:
+    """A feed or forum decision: the persona's stable prefix, this step's suffix, the situation as data."""
+    persona = world.personas[agent_id]
     return LLMRequest(
         key=agent_id,
         system=feed_prefix(world, persona),
-        user=feed_suffix(world, agent_id, step, lines),
-        schema=DECISION_SCHEMA,
+        user=user,
+        schema=FORUM_SCHEMA if format_name == "forum" else DECISION_SCHEMA,
         max_tokens=world.config.max_output_tokens,
         seed=decision_seed(world.config.seed, agent_id, step),
         temperature=world.config.temperature,
@@ -156,6 +211,7 @@ def feed_request(
             feed=tuple(items),
             propensities=dict(persona.propensities),
             traits=situation_traits(persona),
-            format="feed",
+            format=format_name,
+            voice=persona_voice(persona),
         ),
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 FEED_ACTIONS = ("post", "reply", "quote", "repost", "like", "follow", "unfollow", "mute", "report", "ignore")
 MEETING_ACTIONS = ("speak", "pass", "vote")
+FORUM_ACTIONS = ("post", "reply", "upvote", "downvote", "ignore")
 POSITIONS = ("for", "against", "abstain")
 
 DECISION_SCHEMA: dict[str, Any] = {
@@ -35,5 +36,17 @@ MEETING_SCHEMA: dict[str, Any] = {
         "reason": {"type": "string"},
     },
     "required": ["action", "target", "text", "position", "reason"],
+    "additionalProperties": False,
+}
+
+FORUM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "action": {"type": "string", "enum": list(FORUM_ACTIONS)},
+        "target": {"type": ["string", "null"]},
+        "text": {"type": ["string", "null"]},
+        "reason": {"type": "string"},
+    },
+    "required": ["action", "target", "text", "reason"],
     "additionalProperties": False,
 }

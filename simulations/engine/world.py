@@ -44,6 +44,7 @@ class AgentState:
     liked: dict[str, None] = field(default_factory=dict)
     reposted: dict[str, None] = field(default_factory=dict)
     reported: dict[str, None] = field(default_factory=dict)
+    downvoted: dict[str, None] = field(default_factory=dict)  # forum: one vote per post, up (liked) or down
     profile_cache: SparseVector | None = None  # derived, never stored
 
     def to_state(self) -> dict[str, Any]:
@@ -55,6 +56,7 @@ class AgentState:
             "liked": list(self.liked),
             "reposted": list(self.reposted),
             "reported": list(self.reported),
+            "downvoted": list(self.downvoted),
         }
 
     @classmethod
@@ -67,6 +69,31 @@ class AgentState:
             liked=dict.fromkeys(state["liked"]),
             reposted=dict.fromkeys(state["reposted"]),
             reported=dict.fromkeys(state["reported"]),
+            downvoted=dict.fromkeys(state.get("downvoted", ())),  # absent in states stored before forums
+        )
+
+
+@dataclass
+class ForumState:
+    """A forum's communities, which ones each agent reads, and each one's threads (root posts, oldest first)."""
+
+    communities: list[str]
+    members: dict[str, list[str]]  # agent id -> communities it reads
+    threads: dict[str, list[str]]  # community -> root post ids
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "communities": list(self.communities),
+            "members": {pid: list(names) for pid, names in self.members.items()},
+            "threads": {name: list(ids) for name, ids in self.threads.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> ForumState:
+        return cls(
+            communities=list(state["communities"]),
+            members={pid: list(names) for pid, names in state["members"].items()},
+            threads={name: list(ids) for name, ids in state["threads"].items()},
         )
 
 
@@ -116,6 +143,7 @@ class World:
         self.boosts: list[Boost] = []
         self.spent: Usage = ZERO_USAGE
         self.meeting: MeetingState | None = None
+        self.forum: ForumState | None = None
         self.embed = embed
         self.prefixes: dict[str, str] = {}  # derived: prompt prefix per persona
         self.excerpts: dict[tuple[str, int], str] = {}  # derived: (post id, token budget) -> cut text
@@ -161,6 +189,7 @@ class World:
             "boosts": [b.to_dict() for b in self.boosts],
             "spent": asdict(self.spent),
             "meeting": self.meeting.to_state() if self.meeting else None,
+            "forum": self.forum.to_state() if self.forum else None,
         }
         if include_panel:
             state["personas"] = [p.to_dict() for p in self.personas.values()]
@@ -196,6 +225,8 @@ class World:
         world.boosts = [Boost.from_dict(b) for b in state["boosts"]]
         world.spent = usage_from_dict(state["spent"])
         world.meeting = MeetingState.from_state(state["meeting"]) if state["meeting"] else None
+        forum = state.get("forum")  # absent in states stored before forums
+        world.forum = ForumState.from_state(forum) if forum else None
         return world
 
     # --- identities ------------------------------------------------------------------------------
@@ -226,7 +257,9 @@ class World:
         *,
         parent: Post | None = None,
         stimulus_id: str | None = None,
+        community: str | None = None,
     ) -> Post:
+        """A new post; a reply stays in its parent's community, a root post in a community opens a thread."""
         post = Post(
             id=f"p{self.next_post_seq}",
             seq=self.next_post_seq,
@@ -239,9 +272,12 @@ class World:
             is_stimulus=stimulus_id is not None,
             stimulus_id=stimulus_id,
             vector=self.terms.add(text) if text else {},
+            community=parent.community if parent else community,
         )
         self.next_post_seq += 1
         self._index(post)
+        if parent is None and post.community is not None and self.forum is not None:
+            self.forum.threads[post.community].append(post.id)
         return post
 
     def _index(self, post: Post) -> None:
@@ -339,7 +375,13 @@ class World:
 
     def _publish(self, stimulus: Stimulus) -> Post:
         author = stimulus.author_id or self.outside_account(stimulus.author_handle or "")
-        post = self.add_post(author, PostKind.POST, stimulus.text, self.next_step, stimulus_id=stimulus.id)
+        community = None
+        if self.forum is not None:
+            placed = self.config.forum.stimulus_communities
+            community = placed.get(stimulus.id, self.forum.communities[0])
+        post = self.add_post(
+            author, PostKind.POST, stimulus.text, self.next_step, stimulus_id=stimulus.id, community=community
+        )
         if stimulus.boost > 0:
             until = None if stimulus.boost_steps is None else self.next_step + stimulus.boost_steps - 1
             self.boosts.append(Boost(post.id, stimulus.boost, until))

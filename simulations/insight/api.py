@@ -13,14 +13,15 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from personas.models import Panel
+from personas.models import Panel, SourceAccount
 from simnet.api.idempotency import idempotent
 from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
 from simnet.api.schema import IDEMPOTENCY_KEY_PARAMETER, error_responses
 from simnet.providers.models import ProviderConfig
+from simnet.tenancy import roles
 from simnet.tenancy.actors import request_actor
 from simnet.tenancy.mixins import OrganizationScopedMixin, ScopedPrimaryKeyRelatedField
-from simulations.insight import backtests, comparison, reports
+from simulations.insight import backtests, comparison, forecast, reports
 from simulations.models import Backtest, Experiment, Run
 from simulations.runs.serializers import MAX_SEED
 
@@ -30,11 +31,13 @@ class RunReportView(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin
     lookup_url_kwarg = "run_id"
 
     @extend_schema(
-        summary="A run's report: engagement, cascades, segments, sentiment, themes, backlash, diagnostics",
+        summary="A run's report: engagement, cascades, segments, sentiment, themes, backlash, diagnostics, "
+        "and for stimuli by imported personas their real account's forecast",
         responses={200: OpenApiTypes.OBJECT, **error_responses(404)},
     )
     def get(self, request, run_id: int):
-        return Response(reports.run_report_data(self.get_object()))
+        run = self.get_object()
+        return Response({**reports.run_report_data(run), "forecasts": forecast.run_stimulus_forecasts(run)})
 
 
 class RunExportView(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin, generics.GenericAPIView):
@@ -77,9 +80,8 @@ class BacktestSerializer(serializers.ModelSerializer):
     class Meta:
         model = Backtest
         fields = (
-            "id", "panel", "provider_kind", "provider_model", "provider_label", "source", "stimulus_text",
-            "stimulus_author", "target_id", "replicates", "seed", "status", "status_reason", "created_at",
-            "finished_at",
+            "id", "panel", "mode", "cutoff", "account", "last_n", "provider_kind", "provider_model",
+            "provider_label", "replicates", "seed", "status", "status_reason", "created_at", "finished_at",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -103,11 +105,17 @@ class BacktestCreateSerializer(serializers.Serializer):
         default=None,
         help_text="One of your provider configurations; when given, its kind and model are used.",
     )
-    source = serializers.ChoiceField(choices=Backtest.Source.choices, default=Backtest.Source.HELD_OUT)
-    stimulus_text = serializers.CharField(required=False, allow_blank=True, default="")
-    stimulus_author = serializers.CharField(required=False, allow_blank=True, default="", max_length=128)
-    target_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=128)
-    replicates = serializers.IntegerField(min_value=1, max_value=backtests.MAX_REPLICATES, default=3)
+    mode = serializers.ChoiceField(choices=Backtest.Mode.choices, default=Backtest.Mode.REACTIONS)
+    cutoff = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="Reactions: one cut-off for the whole panel (default: the last quarter of posts after it).",
+    )  # fmt: skip
+    account = ScopedPrimaryKeyRelatedField(
+        queryset=SourceAccount.objects.all(), required=False, allow_null=True, default=None,
+        help_text="Engagement: the imported account whose last N posts are forecast.",
+    )  # fmt: skip
+    last_n = serializers.IntegerField(min_value=1, max_value=backtests.MAX_LAST_N, default=200)
+    replicates = serializers.IntegerField(min_value=1, max_value=backtests.MAX_REPLICATES, default=1)
     seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, default=1)
 
 
@@ -155,3 +163,42 @@ class BacktestViewSet(
             **data,
         )
         return Response(BacktestSerializer(backtest).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ForecastRequestSerializer(serializers.Serializer):
+    account = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Id of an imported account."
+    )
+    handle = serializers.CharField(required=False, max_length=128, help_text="Or its handle.")
+    text = serializers.CharField(max_length=5000, help_text="The draft post.")
+    at = serializers.DateTimeField(required=False, help_text="When it would be posted (default: now).")
+    media = serializers.IntegerField(required=False, min_value=0, max_value=10, default=0)
+
+    def validate(self, data):
+        if ("account" in data) == ("handle" in data):
+            raise serializers.ValidationError("Give either account or handle.")
+        return data
+
+
+class ForecastView(OrganizationScopedMixin, generics.GenericAPIView):
+    write_role = roles.READ  # a forecast reads the history and writes nothing
+    serializer_class = ForecastRequestSerializer
+
+    @extend_schema(
+        summary="How a draft would do: expected likes, reposts, replies, quotes with 80% intervals, "
+        "learned from the account's own posts (422 when there is not enough data)",
+        request=ForecastRequestSerializer,
+        responses={200: OpenApiTypes.OBJECT, **error_responses(400, 404, 422)},
+    )
+    def post(self, request):
+        arguments = ForecastRequestSerializer(data=request.data)
+        arguments.is_valid(raise_exception=True)
+        data = arguments.validated_data
+        account = forecast.account_find(
+            organization=self.organization, account_id=data.get("account"), handle=data.get("handle", "")
+        )
+        result = forecast.forecast_post(
+            organization=self.organization, account=account, text=data["text"], at=data.get("at"),
+            media=data["media"],
+        )  # fmt: skip
+        return Response(result)

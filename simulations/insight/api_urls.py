@@ -20,5 +20,6 @@ urlpatterns = [
         api.ExperimentComparisonView.as_view(),
         name="api_experiment_comparison",
     ),
+    path("forecasts/", api.ForecastView.as_view(), name="api_forecast"),
     *router.urls,
 ]

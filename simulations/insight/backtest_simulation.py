@@ -1,27 +1,23 @@
-"""A backtest's simulation side: show real posts to a panel and collect what each persona does.
+"""A backtest's simulation side: show one real post to a panel and collect what each persona does.
 
 Pure Python (engine + analysis, no Django), so it runs the same from the web, the worker and
-``manage.py backtest``. For each case (one real post and who really reacted to it) every
-persona of the population is put online for one step with the post promoted into its feed as
-the only item; whatever it does to that post is its reaction, anything else (ignoring it,
-posting about something else, a failed decision) counts as not engaging. Each case is
-simulated ``replicates`` times with consecutive seeds: the persona's reaction is its most
-frequent one (ties go to the more expressive action) and its engagement score is the share of
-replicates in which it engaged, which is what the ROC AUC ranks.
+``manage.py backtest``. For a case (one real post) every persona of the audience is put online
+for one step with the post promoted into its feed as the only item; whatever it does to that post
+is its reaction, anything else (ignoring it, posting about something else, a failed decision)
+counts as not engaging. A case is simulated ``replicates`` times with consecutive seeds: the
+persona's reaction is its most frequent one (ties go to the more expressive action) and its
+engagement score is the share of replicates in which it engaged, which is what the ROC AUC ranks.
 
-Both sides name a persona ``"<case key>|<persona id>"``, so one score covers every case and a
-persona counts once per post it could have reacted to. Population members without a real
-reaction to a case really ignored it (the panel is taken as the post's audience).
+Reactions name a persona ``"<case key>|<persona id>"``, so several cases can be pooled.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from simnet.llm.base import Provider
-from simulations.analysis.backtest import PRIORITY, BacktestScore, ComparisonTable, compare, score_backtest
 from simulations.analysis.records import ENGAGEMENT_ACTIONS, ActionKind, Reaction
 from simulations.engine.config import WorldConfig
 from simulations.engine.formats import create_world
@@ -30,6 +26,10 @@ from simulations.engine.runner import run
 from simulations.engine.stimuli import Stimulus
 
 STIMULUS_ID = "backtest"
+PRIORITY = (
+    ActionKind.QUOTE, ActionKind.REPLY, ActionKind.REPOST, ActionKind.LIKE, ActionKind.FOLLOW, ActionKind.POST,
+    ActionKind.REPORT, ActionKind.MUTE, ActionKind.UNFOLLOW, ActionKind.IGNORE, ActionKind.ERROR,
+)  # fmt: skip
 ENGAGING = frozenset(kind.value for kind in ENGAGEMENT_ACTIONS)
 
 
@@ -39,12 +39,11 @@ class BacktestStopped(RuntimeError):
 
 @dataclass(frozen=True)
 class BacktestCase:
-    """One real post and the population's real reactions to it (persona ids as in the panel)."""
+    """One real post to show the audience."""
 
     key: str
     stimulus_text: str
     author_handle: str
-    real: tuple[Reaction, ...]
 
 
 @dataclass(frozen=True)
@@ -52,14 +51,6 @@ class ProviderRun:
     reactions: tuple[Reaction, ...]
     decisions: int
     failed: int  # decisions that errored or were refused (counted as not engaging)
-
-
-@dataclass(frozen=True)
-class BacktestOutcome:
-    scores: Mapping[str, BacktestScore]
-    table: ComparisonTable
-    runs: Mapping[str, ProviderRun]
-    real: tuple[Reaction, ...]
 
 
 def audience(panel: PanelSnapshot, population: Collection[str]) -> PanelSnapshot:
@@ -73,23 +64,6 @@ def audience(panel: PanelSnapshot, population: Collection[str]) -> PanelSnapshot
 
 def _case_id(case: BacktestCase, persona_id: str) -> str:
     return f"{case.key}|{persona_id}"
-
-
-def real_reactions(cases: Sequence[BacktestCase], population: Collection[str]) -> list[Reaction]:
-    """Every case's real reactions, plus an explicit ignore for each member who did nothing."""
-    rows = []
-    for case in cases:
-        reacted = set()
-        for reaction in case.real:
-            if reaction.persona_id in population:
-                rows.append(replace(reaction, persona_id=_case_id(case, reaction.persona_id)))
-                reacted.add(reaction.persona_id)
-        rows += [
-            Reaction(_case_id(case, pid), ActionKind.IGNORE)
-            for pid in sorted(population)
-            if pid not in reacted
-        ]
-    return rows
 
 
 def _one_replicate(
@@ -134,32 +108,3 @@ def simulate_case(
         engaged = sum(1 for a, _ in rows if a in ENGAGING)
         reactions.append(Reaction(_case_id(case, persona_id), ActionKind(action), text, engaged / len(rows)))
     return ProviderRun(tuple(reactions), decisions, failed)
-
-
-def simulate_backtest(
-    panel: PanelSnapshot,
-    cases: Sequence[BacktestCase],
-    providers: Mapping[str, Provider],
-    *,
-    replicates: int,
-    seed: int,
-) -> BacktestOutcome:
-    """Simulate every case with every provider (the rule baseline among them) and score each.
-
-    ``panel`` is the audience (see ``audience``); ``providers`` maps a label to a provider and
-    must include ``analysis.backtest.BASELINE``.
-    """
-    if not cases:
-        raise ValueError("a backtest needs at least one case")
-    population = {p.id for p in panel.personas}
-    real = real_reactions(cases, population)
-    runs = {}
-    for label, provider in providers.items():
-        per_case = [simulate_case(panel, case, provider, replicates=replicates, seed=seed) for case in cases]
-        runs[label] = ProviderRun(
-            tuple(r for pc in per_case for r in pc.reactions),
-            sum(pc.decisions for pc in per_case),
-            sum(pc.failed for pc in per_case),
-        )
-    scores = {label: score_backtest(real, run_.reactions, provider=label) for label, run_ in runs.items()}
-    return BacktestOutcome(scores, compare(scores), runs, tuple(real))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from personas.models import Panel
+from personas.models import Panel, SourceAccount
 from simnet.providers.models import ProviderConfig
 from simulations.analysis.report import OUTCOME_METRICS
-from simulations.insight.backtests import MAX_REPLICATES
+from simulations.insight.backtests import MAX_LAST_N, MAX_REPLICATES
 from simulations.insight.comparison import METRIC_LABELS
 from simulations.models import Backtest
 
@@ -19,21 +19,23 @@ SELF_SERVE_CHOICES = [
 
 class BacktestForm(forms.Form):
     panel = forms.ModelChoiceField(queryset=Panel.objects.none(), help_text="A panel of imported accounts.")
-    provider = forms.ChoiceField(help_text="The rule baseline is always scored alongside.")
-    source = forms.ChoiceField(choices=Backtest.Source.choices, initial=Backtest.Source.HELD_OUT)
-    stimulus_text = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Real post",
-        help_text="For a real post only.",
+    mode = forms.ChoiceField(choices=Backtest.Mode.choices, initial=Backtest.Mode.REACTIONS)
+    cutoff = forms.DateTimeField(
+        required=False, label="Cut-off", help_text="Reactions: blank leaves the last quarter of posts after it."
     )
-    stimulus_author = forms.CharField(required=False, max_length=128, label="Its author's handle")
-    target_id = forms.CharField(required=False, max_length=128, label="Its platform id (optional)")
-    replicates = forms.IntegerField(min_value=1, max_value=MAX_REPLICATES, initial=3)
+    account = forms.ModelChoiceField(
+        queryset=SourceAccount.objects.none(), required=False, help_text="Engagement: the account to forecast."
+    )
+    last_n = forms.IntegerField(
+        min_value=1, max_value=MAX_LAST_N, initial=200, label="Last N posts", help_text="Engagement only."
+    )
+    provider = forms.ChoiceField(help_text="The rule baseline is always scored alongside.")
+    replicates = forms.IntegerField(min_value=1, max_value=MAX_REPLICATES, initial=1)
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["panel"].queryset = Panel.objects.for_org(organization)
+        self.fields["account"].queryset = SourceAccount.objects.for_org(organization).order_by("handle")
         configs = ProviderConfig.objects.for_org(organization).exclude(kind=ProviderConfig.Kind.BASELINE)
         self.fields["provider"].choices = SELF_SERVE_CHOICES + [(f"config:{c.pk}", str(c)) for c in configs]
         self._configs = {f"config:{c.pk}": c for c in configs}

@@ -16,8 +16,8 @@ from simnet.tenancy import roles
 from simnet.tenancy.access import get_for_org
 from simnet.tenancy.mixins import org_view
 from simnet.web import actor, allow, can_write, post_only, submit_form
-from simulations.analysis.backtest import BASELINE, COLUMNS
-from simulations.insight import backtests, comparison, display, reports
+from simulations.insight import backtests, comparison, display, forecast, reports
+from simulations.insight.calibration_svg import calibration_svg
 from simulations.insight.forms import BacktestForm, PowerForm
 from simulations.models import Backtest, Experiment, Run, RunPost
 
@@ -99,8 +99,24 @@ def run_report(request, run_id: int):
             for r in data["responses"][:RESPONSES_SHOWN]
         ],
         "responses_left_out": max(0, len(data["responses"]) - RESPONSES_SHOWN),
+        "forecasts": forecast.run_stimulus_forecasts(run),
+        **_panel_evidence(run),
     }
     return render(request, "simulations/report.html", context)
+
+
+def _panel_evidence(run: Run) -> dict:
+    """The latest completed reactions backtest of the run's panel: how far its reactions match reality."""
+    backtest = backtests.latest_reactions_backtest(panel=run.scenario.panel)
+    if backtest is None:
+        return {"evidence": None}
+    result = backtest.result
+    return {
+        "evidence": backtest,
+        "evidence_table": _table_view(result["tables"][0]),
+        "evidence_warnings": result.get("warnings", []),
+        "evidence_svg": calibration_svg(result["calibration"]) if result.get("calibration") else None,
+    }
 
 
 @org_view()
@@ -156,11 +172,10 @@ def experiment_compare(request, experiment_id: int):
     return render(request, f"{template}#comparison" if request.htmx else template, context)
 
 
-def _headline(backtest: Backtest) -> dict:
-    """The chosen provider's and the baseline's rows of a finished backtest (empty before)."""
-    result = backtest.result or {}
-    rows = {row["provider"]: row for row in result.get("table", {}).get("rows", [])}
-    return {"chosen": rows.get(result.get("chosen")), "baseline": rows.get(BASELINE)}
+def _headline(backtest: Backtest) -> list[str]:
+    """The policies that beat every reference on some metric of a finished backtest (empty before)."""
+    tables = (backtest.result or {}).get("tables", [])
+    return sorted({row["name"] for t in tables for row in t["rows"] if row.get("beats_all_references")})
 
 
 def _backtest_list_page(request, form: BacktestForm, status: int = 200):
@@ -170,7 +185,6 @@ def _backtest_list_page(request, form: BacktestForm, status: int = 200):
         "nav": "backtests",
         "backtests": [(b, _headline(b)) for b in listed[:BACKTESTS_SHOWN]],
         "providers": backtests.backtest_providers(organization=request.organization),
-        "score_count": len(COLUMNS),
         "provider": provider,
         "form": form,
         "can_create": can_write(request),
@@ -205,20 +219,27 @@ def backtest_create(request):
     return redirect("backtest_detail", backtest_id=backtest.pk)
 
 
+def _table_view(table: dict) -> dict:
+    """A stored ``honest.Table`` as the page lays it out: one cell per metric, in the table's order."""
+    rows = [
+        {**row, "ordered": [row["cells"].get(m) for m in table["metric_names"]]} for row in table["rows"]
+    ]
+    return {**table, "rows": rows}
+
+
 @org_view()
 def backtest_detail(request, backtest_id: int):
     backtest = get_for_org(Backtest.objects.select_related("panel"), request.organization, pk=backtest_id)
     if refused := allow(request, "GET"):
         return refused
     result = backtest.result or {}
-    rows = result.get("table", {}).get("rows", [])
+    calibration = result.get("calibration")
     context = {
         "nav": "backtests",
         "backtest": backtest,
         "result": result,
-        "rows": rows,
-        "columns": result.get("table", {}).get("columns", []),
-        "scores": [(row["provider"], result["scores"][row["provider"]]) for row in rows],
+        "tables": [_table_view(t) for t in result.get("tables", [])],
+        "calibration_svg": calibration_svg(calibration) if calibration else None,
     }
     template = "simulations/backtest_detail.html"
     return render(request, f"{template}#result" if request.htmx else template, context)

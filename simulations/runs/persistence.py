@@ -20,7 +20,7 @@ from personas.builders.cards import card_with_summary
 from personas.models import FollowEdge, Panel
 from personas.models import Persona as PersonaRow
 from personas.services.importer import DEFAULT_CARD_BUDGET
-from simulations.engine.config import RoundtableConfig, WorldConfig
+from simulations.engine.config import ForumConfig, RoundtableConfig, WorldConfig
 from simulations.engine.formats import create_world
 from simulations.engine.persona import ALL_HOURS, PanelSnapshot
 from simulations.engine.persona import Persona as EnginePersona
@@ -78,7 +78,14 @@ def world_config(scenario: Scenario, seed: int) -> WorldConfig:
         recommender=scenario.recommender,
         memory_tokens=scenario.memory_tokens,
         roundtable=RoundtableConfig(agenda=tuple(scenario.agenda or ())),
+        forum=forum_config(scenario),
     )
+
+
+def forum_config(scenario: Scenario) -> ForumConfig:
+    """A forum's communities and sort, from the scenario's settings (defaults for other formats)."""
+    forum = (scenario.settings or {}).get("forum", {})
+    return ForumConfig(communities=tuple(forum.get("communities") or ("general",)), sort=forum.get("sort", "hot"))
 
 
 def engine_stimulus(stimulus: Stimulus, *, at_step: int | None) -> EngineStimulus:
@@ -133,10 +140,12 @@ def _post_fields(world: World, post_id: str) -> dict:
         "quotes": post.quotes,
         "replies": post.replies,
         "impressions": post.impressions,
+        "downvotes": post.downvotes,
+        "community": post.community or "",
     }
 
 
-_COUNTERS = ("likes", "reposts", "quotes", "replies", "impressions")
+_COUNTERS = ("likes", "reposts", "quotes", "replies", "impressions", "downvotes")
 
 
 def _write_posts(run: Run, world: World, post_ids: set[str]) -> tuple[list[dict], list[dict]]:
@@ -154,7 +163,8 @@ def _write_posts(run: Run, world: World, post_ids: set[str]) -> tuple[list[dict]
                 setattr(row, c, fields[c])
             changed.append(row)
     RunPost.objects.filter(run=run).bulk_update(changed, list(_COUNTERS))
-    return created, [{"post_key": r.post_key, **{c: getattr(r, c) for c in _COUNTERS}} for r in changed]
+    counters = [{"post_key": r.post_key, "community": r.community, **{c: getattr(r, c) for c in _COUNTERS}} for r in changed]
+    return created, counters
 
 
 def _action_rows(run: Run, world: World, result: StepResult) -> list[RunAction]:

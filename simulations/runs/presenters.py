@@ -126,6 +126,8 @@ class PostView:
     quotes: int
     replies: int
     impressions: int
+    downvotes: int = 0  # forum only
+    community: str = ""  # forum only
     negative: bool = False
     segments: tuple[str, ...] = ()
     in_segment: bool = False
@@ -172,6 +174,8 @@ def post_views(
             quotes=_field(row, "quotes", 0),
             replies=_field(row, "replies", 0),
             impressions=_field(row, "impressions", 0),
+            downvotes=_field(row, "downvotes", 0),
+            community=_field(row, "community") or "",
         )
         for row in rows
     ]

@@ -83,7 +83,7 @@ class RunSerializer(serializers.ModelSerializer):
         model = Run
         fields = (
             "id", "scenario", "scenario_name", "seed", "status", "status_reason", "pause_requested",
-            "progress", "next_step", "total_steps", "usage", "budget", "estimate", "reproducibility",
+            "progress", "next_step", "total_steps", "policy", "usage", "budget", "estimate", "reproducibility",
             "parent", "fork_step", "experiment", "variant", "last_event_seq", "links", "created_at",
             "started_at", "finished_at",
         )  # fmt: skip

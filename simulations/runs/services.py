@@ -35,6 +35,7 @@ from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
 from simulations.models import (
     FINAL_STATUSES,
     Interview,
+    Policy,
     Run,
     RunAction,
     RunPost,
@@ -45,6 +46,7 @@ from simulations.models import (
 )
 from simulations.runs import lifecycle, persistence
 from simulations.runs.events import append_event
+from simulations.runs.policy import chosen_policy, fit_policy_model
 from simulations.runs.queue import enqueue_step
 
 # Rough throughput per provider kind, for the wall-time part of estimates (decisions per second).
@@ -148,6 +150,8 @@ def run_start(
             "The panel has no members yet; add personas before simulating.", code="empty_panel"
         )
     budget = scenario.budget_usd if scenario.budget_usd is not None else remaining
+    policy = chosen_policy(scenario)
+    policy_model = fit_policy_model(scenario.panel, seed=scenario.seed) if policy == Policy.HYBRID else None
     runs = []
     with transaction.atomic():
         for seed in seeds:
@@ -157,10 +161,16 @@ def run_start(
                 seed=seed,
                 total_steps=scenario.steps,
                 panel_snapshot=snapshot.to_dict(),
+                policy=policy,
+                policy_model=policy_model,
                 budget_usd=min(budget, remaining),
                 budget_tokens=scenario.budget_tokens,
                 estimate=estimate,
-                reproducibility=reproducibility(scenario, seed, snapshot),
+                reproducibility={
+                    **reproducibility(scenario, seed, snapshot),
+                    "policy": policy,
+                    **({"policy_model": policy_model.digest[:16]} if policy_model else {}),
+                },
                 experiment=experiment,
                 variant=variant,
                 created_by=actor_user(actor),
@@ -295,6 +305,8 @@ def run_fork(
             next_step=step,
             state=state,
             panel_snapshot=run.panel_snapshot,
+            policy=run.policy,
+            policy_model_id=run.policy_model_id,
             budget_usd=run.budget_usd,
             budget_tokens=run.budget_tokens,
             estimate=run.estimate,

@@ -20,7 +20,7 @@ from django.conf import settings
 
 from simnet.llm.base import ProviderCrashed, ProviderError, ProviderUnavailable, QuotaExceeded
 from simnet.llm.pricing import price_for
-from simnet.providers.build import choice_for, provider_for
+from simnet.providers.build import choice_for
 from simulations.engine.budget import Budget, BudgetExhausted, BudgetGuard
 from simulations.engine.decisions import gather_decisions
 from simulations.engine.step import apply_step, plan_step
@@ -28,6 +28,7 @@ from simulations.engine.world import World
 from simulations.models import ACTIVE_STATUSES, Run, RunStatus, Stimulus
 from simulations.runs import lifecycle, persistence
 from simulations.runs.events import append_event
+from simulations.runs.policy import policy_provider
 from simulations.runs.queue import enqueue_step
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _take_step(run: Run, owner: str) -> str:
     _inject_live_stimuli(run, world)
     plan = plan_step(world)
     guard = _budget_guard(run, world)
-    provider = provider_for(run.scenario.provider, organization_id=run.organization_id)
+    provider = policy_provider(run)
     decisions = []
     slice_ends = time.monotonic() + step_time_slice()
     try:

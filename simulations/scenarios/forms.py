@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from personas.models import Panel, Persona
 from simnet.providers.models import ProviderConfig
+from simulations.engine.config import FORUM_SORTS
 from simulations.engine.recommenders import RECOMMENDERS
-from simulations.models import Scenario
+from simulations.models import Policy, Scenario
 from simulations.scenarios.experiments import MAX_VARIANTS
 
 MAX_STIMULI = 20
@@ -46,6 +47,22 @@ class ScenarioForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Roundtable only: one agenda item per line.",
+    )
+    communities = forms.CharField(
+        required=False,
+        initial="general",
+        help_text="Forum only: community names, comma-separated; a stimulus opens a thread in the first.",
+    )
+    forum_sort = forms.ChoiceField(
+        choices=[(s, s) for s in FORUM_SORTS], initial="hot", required=False, label="Sort threads by",
+        help_text="Forum only: hot (score against age), new or top.",
+    )  # fmt: skip
+    policy = forms.ChoiceField(
+        choices=[("", "Automatic: hybrid for imported panels with reactions, else the language model")]
+        + list(Policy.choices),
+        required=False,
+        help_text="Who decides what agents do. Hybrid: a reaction model learnt from the panel's real history "
+        "decides, the language model only writes the words.",
     )
     steps = forms.IntegerField(initial=6, validators=[MinValueValidator(1), MaxValueValidator(500)])
     minutes_per_step = forms.IntegerField(
@@ -99,6 +116,9 @@ class ScenarioForm(forms.Form):
             "seed": data["seed"],
             "budget_usd": data["budget_usd"],
             "agenda": data["agenda_items"],
+            "policy": data["policy"],
+            "communities": [c for c in (data.get("communities") or "").split(",") if c.strip()],
+            "forum_sort": data["forum_sort"] or "hot",
         }
 
 

@@ -15,9 +15,10 @@ from rest_framework import serializers
 from personas.models import Panel, PanelMember
 from simnet.providers.models import ProviderConfig
 from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
+from simulations.engine.config import FORUM_SORTS
 from simulations.engine.recommenders import RECOMMENDERS
 from simulations.insight.comparison import experiment_comparison, experiment_status_counts
-from simulations.models import Experiment, Scenario, Stimulus
+from simulations.models import Experiment, Policy, Scenario, Stimulus
 from simulations.runs.serializers import MAX_SEED, MAX_TEXT, EstimateSerializer
 from simulations.scenarios.experiments import MAX_VARIANTS
 
@@ -97,15 +98,28 @@ class ScenarioSerializer(serializers.ModelSerializer):
         required=False,
         default=list,
         max_length=MAX_STIMULI,
-        help_text="Feed format: what is posted.",
+        help_text="Feed and forum formats: what is posted.",
     )
+    policy = serializers.ChoiceField(
+        choices=Policy.choices, required=False, allow_blank=True, default="",
+        help_text="hybrid (a reaction model learnt from imported history decides, the model writes the words), "
+        "llm or rules. Blank: hybrid for panels with imported reactions, else llm.",
+    )  # fmt: skip
+    communities = serializers.ListField(
+        child=serializers.CharField(max_length=40), max_length=12, required=False, default=list,
+        help_text="Forum only: community names; a stimulus opens a thread in the first. Default: general.",
+    )  # fmt: skip
+    forum_sort = serializers.ChoiceField(
+        choices=FORUM_SORTS, required=False, default="hot", allow_blank=True,
+        help_text="Forum only: hot, new or top (blank on other formats).",
+    )  # fmt: skip
 
     class Meta:
         model = Scenario
         fields = (
             "id", "name", "panel", "format", "steps", "minutes_per_step", "recommender", "feed_size",
             "memory_tokens", "provider", "seed", "budget_usd", "budget_tokens", "agenda", "stimuli",
-            "created_at",
+            "policy", "communities", "forum_sort", "created_at",
         )  # fmt: skip
         read_only_fields = ("id", "created_at")
 

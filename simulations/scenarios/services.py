@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 
 from personas.models import Panel
@@ -10,8 +12,13 @@ from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
 from simnet.tenancy.actors import Actor, actor_role, actor_user
 from simnet.tenancy.errors import ApplicationError
+from simulations.engine.config import FORUM_SORTS
 from simulations.engine.recommenders import RECOMMENDERS
-from simulations.models import Scenario, Stimulus
+from simulations.models import Policy, Scenario, Stimulus
+from simulations.runs.policy import default_policy
+
+COMMUNITY_NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
+MAX_COMMUNITIES = 12
 
 
 def scenario_create(
@@ -32,8 +39,14 @@ def scenario_create(
     budget_tokens: int | None = None,
     agenda: list[str] | None = None,
     stimuli: list[dict] | None = None,
+    policy: str = "",
+    communities: list[str] | None = None,
+    forum_sort: str = "hot",
 ) -> Scenario:
-    """A scenario on a panel the organization owns or that was shared with it."""
+    """A scenario on a panel the organization owns or that was shared with it.
+
+    ``policy`` blank lets the run choose (``runs.policy.chosen_policy``); ``communities`` and
+    ``forum_sort`` shape a forum and are ignored by other formats."""
     require_role(actor_role(organization, actor), roles.WRITE, "create scenarios")
     if not Panel.objects.visible_to(organization).filter(pk=panel.pk).exists():
         raise ApplicationError("That panel does not exist.", code="not_found", status=404)
@@ -48,8 +61,11 @@ def scenario_create(
         errors["feed_size"] = ["A feed shows between 1 and 20 posts."]
     if format == Scenario.Format.ROUNDTABLE and not [a for a in (agenda or []) if a.strip()]:
         errors["agenda"] = ["A roundtable needs at least one agenda item."]
-    if format == Scenario.Format.FEED and not (stimuli or []):
+    if format in (Scenario.Format.FEED, Scenario.Format.FORUM) and not (stimuli or []):
         errors["stimuli"] = ["Add the content the community should react to."]
+    communities = [c.strip().removeprefix("r/") for c in (communities or []) if c.strip()] or ["general"]
+    errors.update(_forum_errors(communities, forum_sort) if format == Scenario.Format.FORUM else {})
+    errors.update(_policy_errors(policy, panel))
     if errors:
         raise ApplicationError("The scenario has problems; see the fields.", code="invalid", fields=errors)
     with transaction.atomic():
@@ -68,6 +84,8 @@ def scenario_create(
             budget_usd=budget_usd,
             budget_tokens=budget_tokens,
             agenda=[a.strip() for a in (agenda or []) if a.strip()],
+            policy=policy,
+            settings=format_settings(format, communities, forum_sort),
             created_by=actor_user(actor),
         )
         for item in stimuli or []:
@@ -84,5 +102,29 @@ def scenario_create(
     return scenario
 
 
+def format_settings(format: str, communities: list[str] | None, forum_sort: str) -> dict:
+    """``Scenario.settings`` for ``format``: a forum's communities and sort, nothing for the others."""
+    if format != Scenario.Format.FORUM:
+        return {}
+    names = [c.strip().removeprefix("r/") for c in (communities or []) if c.strip()] or ["general"]
+    return {"forum": {"communities": names, "sort": forum_sort}}
 
 
+def _forum_errors(communities: list[str], sort: str) -> dict[str, list[str]]:
+    errors = {}
+    bad = [c for c in communities if not COMMUNITY_NAME.fullmatch(c)]
+    if bad or len(communities) > MAX_COMMUNITIES or len(set(communities)) != len(communities):
+        errors["communities"] = [
+            f"Up to {MAX_COMMUNITIES} different community names of letters, digits and _ (at most 40)."
+        ]
+    if sort not in FORUM_SORTS:
+        errors["forum_sort"] = [f"Sort threads by one of: {', '.join(FORUM_SORTS)}."]
+    return errors
+
+
+def _policy_errors(policy: str, panel: Panel) -> dict[str, list[str]]:
+    if policy and policy not in Policy.values:
+        return {"policy": [f"Choose one of: {', '.join(Policy.values)}, or leave it blank."]}
+    if policy == Policy.HYBRID and default_policy(panel) != Policy.HYBRID:
+        return {"policy": ["The hybrid policy learns from imported reactions; this panel has too few."]}
+    return {}

@@ -6,6 +6,7 @@ orphan scenario behind, and the runs' tasks are enqueued only once everything is
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django import forms
@@ -21,8 +22,10 @@ from simnet.providers.spend import budget_left
 from simnet.tenancy import roles
 from simnet.tenancy.access import get_for_org
 from simnet.tenancy.audit import client_ip
+from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.mixins import org_view
 from simnet.web import actor, allow, can_write, post_only, submit_form
+from simulations.insight import forecast
 from simulations.models import FINAL_STATUSES, Scenario, Stimulus
 from simulations.runs import services as run_services
 from simulations.runs.presenters import optional_url
@@ -44,6 +47,7 @@ TEMPLATE = "simulations/scenario_builder.html"
 MAX_HANDLES = 300
 EXPERIMENTS_PAGE_SIZE = 25
 ROWS = {"stimuli": (StimulusForm, MAX_STIMULI), "variants": (VariantForm, MAX_VARIANTS)}
+STIMULUS_PREFIX = re.compile(r"stimuli-\d{1,3}")
 
 
 @dataclass
@@ -136,7 +140,10 @@ def _estimate_context(request, builder: Builder) -> dict:
     if not all(validity):
         return context
     kwargs = builder.scenario.scenario_kwargs()
-    scenario = Scenario(organization=request.organization, **{k: v for k, v in kwargs.items() if k != "name"})
+    settings = services.format_settings(kwargs["format"], kwargs.pop("communities"), kwargs.pop("forum_sort"))
+    scenario = Scenario(
+        organization=request.organization, settings=settings, **{k: v for k, v in kwargs.items() if k != "name"}
+    )
     texts = [form.cleaned_data.get("text", "") for form in builder.stimuli if form.is_valid()]
     estimate = run_services.run_estimate(
         scenario=scenario, replicates=builder.replicate_count(), stimulus_texts=texts
@@ -252,6 +259,32 @@ def scenario_estimate(request):
     mode = "experiment" if request.POST.get("mode") == "experiment" else "run"
     builder = _builder(request, mode, request.POST)
     return render(request, f"{TEMPLATE}#estimate", _estimate_context(request, builder))
+
+
+@org_view()
+def stimulus_forecast(request):
+    """The forecast cell of one stimulus row: how the draft would do for its author's real account.
+
+    Empty unless the author is one of the organization's imported personas; reads the row's fields
+    by their form prefix (``?prefix=stimuli-0&stimuli-0-text=…&stimuli-0-author=…``)."""
+    if (not_allowed := allow(request, "GET")) is not None:
+        return not_allowed
+    prefix = request.GET.get("prefix", "")
+    if not STIMULUS_PREFIX.fullmatch(prefix):
+        raise Http404("No such stimulus row")
+    text = request.GET.get(f"{prefix}-text", "").strip()
+    account = forecast.persona_account(
+        organization=request.organization, handle=request.GET.get(f"{prefix}-author", "")
+    )
+    context = {"account": account, "text": text}
+    if account is not None and text:
+        try:
+            context["forecast"] = forecast.forecast_post(
+                organization=request.organization, account=account, text=text
+            )
+        except ApplicationError as error:
+            context["not_enough_data"] = error.message
+    return render(request, f"{TEMPLATE}#forecast_cell", context)
 
 
 # --- provider settings -----------------------------------------------------------------------

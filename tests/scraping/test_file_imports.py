@@ -68,6 +68,11 @@ def test_a_csv_with_several_accounts_makes_one_persona_each_and_links_their_real
     job = run(start(tenancy.org_a, tenancy.member, "tabular", upload=upload("t.csv", TEMPLATE_CSV.encode())))
     assert job.status == ImportJob.Status.COMPLETED, job.errors
     assert row_counts(tenancy.org_a) == {"accounts": 1, "history": 3, "follows": 0, "personas": 1}
+    reply = HistoryItem.objects.for_org(tenancy.org_a).get(kind="reply")
+    assert (reply.target_id, reply.target_author) == ("990", "citytransit")
+    assert reply.target_text == "Should the Main St bus lane run all night? Tell us before Friday."
+    # the like's post (991) is in no import: the customer is told its text is missing
+    assert any(note.startswith("1 of @maria_votes's replies, quotes") for note in job.notes), job.notes
 
     rows = [
         "ann,post,1,Hello bikes,2024-01-01T10:00:00Z,",

@@ -19,7 +19,10 @@ def test_seed_demo_is_idempotent_and_labels_demo_data(capsys):
     user = User.objects.get(email="demo@simnet.localhost")
     org = Membership.objects.get(user=user).organization
     panels = {p.name: p for p in Panel.objects.for_org(org)}
-    assert set(panels) == {"Demo: US voters (sampled)", "Demo: Board of directors"}
+    assert set(panels) == {
+        "Demo: US voters (sampled)", "Demo: Board of directors",
+        "Demo: Community threads (generated)", "Demo: Brand account (generated)",
+    }  # fmt: skip
     assert all(p.is_demo for p in panels.values())
     assert panels["Demo: US voters (sampled)"].memberships.count() == 50
     board = panels["Demo: Board of directors"].memberships
@@ -28,4 +31,11 @@ def test_seed_demo_is_idempotent_and_labels_demo_data(capsys):
     assert set(Scenario.objects.for_org(org).values_list("name", flat=True)) == {
         "Holiday ad (demo)",
         "Board review (demo)",
+        "Community thread (demo)",
     }
+    community = panels["Demo: Community threads (generated)"]
+    assert community.memberships.count() == 156 and community.kind == Panel.Kind.IMPORTED
+    brand = panels["Demo: Brand account (generated)"].memberships.get().persona.source_account
+    assert brand.history.filter(kind="post", like_count__isnull=False).count() == 3000
+    thread = Scenario.objects.for_org(org).get(name="Community thread (demo)")
+    assert thread.format == "forum" and thread.stimuli.get().author_persona.handle == "hub_fitness"

@@ -80,11 +80,12 @@ def feed_item_record(item: dict[str, Any], account: AccountRecord) -> HistoryRec
     }
     parent_uri = as_str(as_dict(as_dict(record.get("reply")).get("parent")).get("uri"))
     if parent_uri:
-        parent_author = as_dict(as_dict(as_dict(item.get("reply")).get("parent")).get("author"))
+        parent = as_dict(as_dict(item.get("reply")).get("parent"))  # absent or a stub when deleted/blocked
         return HistoryRecord(
             kind=HistoryKind.REPLY,
             target_id=parent_uri,
-            target_author=as_str(parent_author.get("handle")) or did_of(parent_uri),
+            target_author=as_str(as_dict(parent.get("author")).get("handle")) or did_of(parent_uri),
+            target_text=as_str(as_dict(parent.get("record")).get("text")),
             **common,
         )
     quoted_uri = _quoted_uri(as_dict(record.get("embed")))

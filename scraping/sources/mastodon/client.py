@@ -5,6 +5,11 @@ linked with ``Link: <...max_id=...>; rel="next"``; we keep only the ``max_id`` f
 request our own path again, so a hostile server cannot point us at another host. Rate limits
 use ``X-RateLimit-Remaining`` / ``X-RateLimit-Reset`` (ISO 8601). An access token is optional;
 servers in "authorized fetch" mode need one.
+
+Statuses do not carry the post they reply to, so the text of a reply's parent is fetched with
+``GET /api/v1/statuses/{id}``, at most ``max_parents`` per run of the client (one request per
+reply adds up fast). Replies to the account's own posts are not fetched: those posts are in the
+same import, and the importer fills the text in from there.
 """
 
 from __future__ import annotations
@@ -13,13 +18,19 @@ import ipaddress
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import httpx
 
 from scraping.sources.base import DEFAULT_CAPS, Batch, ImportCaps, ProgressCallback
-from scraping.sources.errors import AccountNotFound, Checkpoint, RequestRejected, SourceError
+from scraping.sources.errors import (
+    AccountNotFound,
+    Checkpoint,
+    RequestRejected,
+    SourceError,
+    SourceUnavailable,
+)
 from scraping.sources.http import (
     Clock,
     HttpSettings,
@@ -31,9 +42,10 @@ from scraping.sources.http import (
 )
 from scraping.sources.mastodon import parse
 from scraping.sources.paging import AccountLookup, Page, Stage, StageSkipped, history_stages, run_client
-from scraping.sources.records import AccountRecord
+from scraping.sources.records import AccountRecord, HistoryKind, HistoryRecord
 
 SOURCE = "mastodon"
+DEFAULT_MAX_PARENTS = 500  # parent posts fetched per run of the client
 _ADDRESS = re.compile(r"^@?(?P<user>[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@(?P<domain>[^@/\s]+)$")
 _PROFILE_URL = re.compile(r"^https://(?P<domain>[^/@\s]+)/@(?P<user>[A-Za-z0-9_.-]+)/?$")
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -92,9 +104,10 @@ def iter_mastodon_batches(
     progress: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
     clock: Clock = utc_now,
+    max_parents: int = DEFAULT_MAX_PARENTS,
 ) -> Iterator[Batch]:
     """The account, then one batch per page of posts and following. ``settings.base_url``
-    defaults to the address's server."""
+    defaults to the address's server; ``max_parents`` bounds the replied-to posts fetched."""
     parsed = parse_mastodon_address(address)
     token = (access_token or "").strip()
     make_api = partial(
@@ -115,7 +128,7 @@ def iter_mastodon_batches(
     return run_client(
         source=SOURCE,
         open_api=make_api,
-        make_client=lambda api: _Mastodon(api, parsed),
+        make_client=lambda api: _Mastodon(api, parsed, max_parents),
         checkpoint=checkpoint,
         caps=caps,
         progress=progress,
@@ -123,10 +136,13 @@ def iter_mastodon_batches(
 
 
 class _Mastodon:
-    def __init__(self, api: JsonApi, address: MastodonAddress) -> None:
+    def __init__(self, api: JsonApi, address: MastodonAddress, max_parents: int) -> None:
         self.api = api
         self.address = address
         self._local_id: str | None = None
+        self._parents_left = max_parents
+        self._max_parents = max_parents
+        self._cap_noted = False
 
     @property
     def handle(self) -> str:
@@ -143,9 +159,45 @@ class _Mastodon:
     def posts(self, account: AccountRecord, cursor: str | None) -> Page:
         own_id = self._account_id()
         reply = self._get(f"/api/v1/accounts/{own_id}/statuses", {"limit": "40"}, cursor)
-        return parse.statuses_page(
+        page = parse.statuses_page(
             reply.data, own_id=own_id, domain=self.address.domain, next_cursor=next_max_id(reply.headers)
         )
+        return self._with_parents(page, account)
+
+    def _with_parents(self, page: Page, account: AccountRecord) -> Page:
+        """``page`` with the text of the posts its replies answer, fetched within the cap."""
+        wanted = [i for i, record in enumerate(page.history) if _wants_parent(record, account)]
+        fetched, skipped = wanted[: self._parents_left], wanted[self._parents_left :]
+        self._parents_left -= len(fetched)
+        failed: list[str] = []
+        history = list(page.history)
+        for i in fetched:
+            history[i] = self._with_parent(history[i], failed)
+        notes = []
+        if skipped and not self._cap_noted:
+            self._cap_noted = True
+            notes.append(
+                f"Fetched the posts that {self._max_parents:,} replies answer, the limit per import; "
+                "later replies keep only the id of the post they answer."
+            )
+        if failed:
+            notes.append(
+                f"{len(failed):,} post(s) that replies answer could not be fetched "
+                f"(e.g. {failed[0]}); those replies keep only the post's id."
+            )
+        return replace(page, history=history, notes=[*page.notes, *notes])
+
+    def _with_parent(self, record: HistoryRecord, failed: list[str]) -> HistoryRecord:
+        if not parse.is_local_id(record.target_id):
+            failed.append(f"{record.target_id!r}: not a post id")
+            return record
+        try:
+            reply = self.api.get(f"/api/v1/statuses/{record.target_id}")
+            text, author = parse.parent_status(reply.data, self.address.domain)
+        except (RequestRejected, SourceUnavailable) as exc:
+            failed.append(f"{record.target_id}: {getattr(exc, 'detail', '') or exc}")
+            return record
+        return replace(record, target_text=text, target_author=record.target_author or author)
 
     def following(self, account: AccountRecord, cursor: str | None) -> Page:
         reply = self._get(f"/api/v1/accounts/{self._account_id()}/following", {"limit": "80"}, cursor)
@@ -185,6 +237,16 @@ class _Mastodon:
         return SourceError(
             f"{self.address.domain} refused the request for @{self.address.acct} ({exc.detail})."
         )
+
+
+def _wants_parent(record: HistoryRecord, account: AccountRecord) -> bool:
+    """A reply to someone else's post whose text we lack (own posts come with the import)."""
+    return (
+        record.kind == HistoryKind.REPLY
+        and bool(record.target_id)
+        and not record.target_text
+        and record.target_author.casefold() != account.platform_id.casefold()
+    )
 
 
 def next_max_id(headers: httpx.Headers) -> str | None:

@@ -49,7 +49,7 @@ def account_id(payload: Any) -> str:
     """The server-local id the other endpoints take."""
     value = _object(payload, "account").get("id")
     # The id goes into our request paths, so it must look like an id and nothing else.
-    if not isinstance(value, str) or not _LOCAL_ID.fullmatch(value):
+    if not isinstance(value, str) or not is_local_id(value):
         raise BadResponse("The Mastodon server answered with an account that has no usable id.")
     return value
 
@@ -119,6 +119,17 @@ def status_record(status: dict[str, Any], *, own_id: str, domain: str) -> Histor
             **common,
         )
     return HistoryRecord(kind=HistoryKind.POST, **common)
+
+
+def parent_status(payload: Any, domain: str) -> tuple[str, str]:
+    """(text, author address) of a status fetched on its own, the post a reply answers."""
+    status = _object(payload, "status")
+    return status_text(status), full_acct(as_dict(status.get("account")), domain)
+
+
+def is_local_id(value: str) -> bool:
+    """Whether ``value`` looks like a server-local id, safe to put into a request path."""
+    return bool(_LOCAL_ID.fullmatch(value))
 
 
 def status_text(status: dict[str, Any]) -> str:

@@ -25,7 +25,14 @@ from scraping.sources.records import (
     HistoryKind,
     HistoryRecord,
 )
-from scraping.sources.tabular.schema import ALLOWED_COLUMNS, COUNT_COLUMNS, KINDS, REQUIRED_COLUMNS
+from scraping.sources.tabular.schema import (
+    ALIASES,
+    ALLOWED_COLUMNS,
+    COUNT_COLUMNS,
+    KINDS,
+    MAX_SCORE,
+    REQUIRED_COLUMNS,
+)
 from scraping.sources.textcodec import decode_utf8_text
 from scraping.sources.uploads import UploadSource, read_upload
 from scraping.sources.values import (
@@ -37,6 +44,7 @@ from scraping.sources.values import (
 )
 
 _WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+_SIGNED_WHOLE_NUMBER = re.compile(r"^[+-]?[0-9]+$")
 _PROGRESS_EVERY = 1000
 
 
@@ -97,7 +105,7 @@ def parse_tabular(
 
 def _csv_rows(text: str) -> Iterator[_RawRow]:
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in next(reader)]
+    header = [_column_name(name.strip().lower()) for name in next(reader)]
     _check_header(header)
     row_start = reader.line_num + 1
     try:
@@ -121,6 +129,15 @@ def _csv_rows(text: str) -> Iterator[_RawRow]:
             yield _RawRow(row_start, {}, f"cannot be read as CSV ({exc}); check its quotes")
 
 
+def _column_name(name: str) -> str:
+    """The column a header name or JSON key stands for (aliases such as parent_id become target_id)."""
+    return ALIASES.get(name, name)
+
+
+def _allowed_names() -> str:
+    return ", ".join(ALLOWED_COLUMNS) + " (or " + ", ".join(ALIASES) + ")"
+
+
 def _check_header(header: list[str]) -> None:
     problems = []
     unnamed = [str(position) for position, name in enumerate(header, 1) if not name]
@@ -130,14 +147,17 @@ def _check_header(header: list[str]) -> None:
     if unknown:
         problems.append(
             f"Unknown column(s): {', '.join(repr(name) for name in unknown)}. "
-            f"Allowed columns: {', '.join(ALLOWED_COLUMNS)}."
+            f"Allowed columns: {_allowed_names()}."
         )
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         problems.append(f"Missing required column(s): {', '.join(missing)}.")
     repeated = sorted(name for name, count in Counter(header).items() if name and count > 1)
     if repeated:
-        problems.append(f"Column(s) {', '.join(repeated)} appear more than once in the header.")
+        problems.append(
+            f"Column(s) {', '.join(repeated)} appear more than once in the header "
+            "(a parent_ name counts as its target_ column)."
+        )
     if problems:
         raise UploadRejected(" ".join(problems))
 
@@ -164,12 +184,17 @@ def _jsonl_rows(text: str) -> Iterator[_RawRow]:
 
 
 def _json_row(line: int, item: dict[str, Any]) -> _RawRow:
-    unknown = [key for key in item if key not in ALLOWED_COLUMNS]
+    unknown = [key for key in item if _column_name(key) not in ALLOWED_COLUMNS]
     if unknown:
         names = ", ".join(repr(key) for key in unknown)
-        return _RawRow(line, {}, f"has unknown field(s) {names}; allowed: {', '.join(ALLOWED_COLUMNS)}")
+        return _RawRow(line, {}, f"has unknown field(s) {names}; allowed: {_allowed_names()}")
+    both = sorted(key for key in item if key in ALIASES and ALIASES[key] in item)
+    if both:
+        pairs = ", ".join(f"{key!r} and {ALIASES[key]!r}" for key in both)
+        return _RawRow(line, {}, f"has both {pairs}; they are the same field, keep one")
     values: dict[str, str] = {}
-    for key, value in item.items():
+    for name, value in item.items():
+        key = _column_name(name)
         if value is None:
             values[key] = ""
         elif isinstance(value, str):
@@ -179,7 +204,7 @@ def _json_row(line: int, item: dict[str, Any]) -> _RawRow:
         elif isinstance(value, float) and value.is_integer():
             values[key] = str(int(value))
         else:
-            return _RawRow(line, {}, f"field {key!r} must be text or a whole number")
+            return _RawRow(line, {}, f"field {name!r} must be text or a whole number")
     return _RawRow(line, values)
 
 
@@ -264,21 +289,30 @@ def _validate(row: _RawRow) -> tuple[str, HistoryRecord] | list[str]:
         counts[column] = _count(text)
         if text and counts[column] is None:
             problems.append(f"{column} must be a whole number from 0 to {MAX_COUNT:,}, not {_shown(text)}")
-    text = row.values.get("text", "").strip()
-    if len(text) > MAX_ITEM_TEXT_CHARS:
+    score = _score(values.get("score", ""))
+    if values.get("score") and score is None:
         problems.append(
-            f"text is {len(text):,} characters long; the limit is {MAX_ITEM_TEXT_CHARS:,} per item"
+            f"score must be a whole number from -{MAX_SCORE:,} to {MAX_SCORE:,}, not {_shown(values['score'])}"
         )
+    texts = {name: row.values.get(name, "").strip() for name in ("text", "target_text")}
+    for name, text in texts.items():
+        if len(text) > MAX_ITEM_TEXT_CHARS:
+            problems.append(
+                f"{name} is {len(text):,} characters long; the limit is {MAX_ITEM_TEXT_CHARS:,} per item"
+            )
     if problems:
         return problems
     record = HistoryRecord(
         platform_id=values["item_id"],
         kind=HistoryKind(kind),
-        text=text,
+        text=texts["text"],
         created_at=created_at,
         language=values.get("language", ""),
         target_id=values.get("target_id", ""),
         target_author=values.get("target_author", "").removeprefix("@"),
+        target_text=texts["target_text"],
+        community=values.get("community", ""),
+        score=score,
         **counts,
     )
     return handle, record
@@ -290,6 +324,14 @@ def _count(text: str) -> int | None:
         return None  # checked by length first: int() refuses numbers of more than 4,300 digits
     value = int(text)
     return value if value <= MAX_COUNT else None
+
+
+def _score(text: str) -> int | None:
+    """The score column's value, or None when empty or not a whole number within ``MAX_SCORE`` either way."""
+    if not _SIGNED_WHOLE_NUMBER.match(text) or len(text.lstrip("+-")) > len(str(MAX_SCORE)):
+        return None
+    value = int(text)
+    return value if abs(value) <= MAX_SCORE else None
 
 
 def _shown(text: str, limit: int = 40) -> str:

@@ -20,10 +20,12 @@ class Column:
     name: str
     required: bool
     description: str
+    aliases: tuple[str, ...] = ()  # other names accepted in a header or JSON key
 
 
 KINDS = tuple(kind.value for kind in HistoryKind)
 COUNT_COLUMNS = ("like_count", "repost_count", "reply_count", "quote_count")
+MAX_SCORE = MAX_COUNT
 
 COLUMNS: tuple[Column, ...] = (
     Column(
@@ -47,13 +49,36 @@ COLUMNS: tuple[Column, ...] = (
         False,
         "When, in ISO 8601, e.g. 2024-05-01T08:15:00Z. A time without an offset is read as UTC.",
     ),
-    Column("target_id", False, "The id of the post replied to, quoted, reposted or liked."),
-    Column("target_author", False, "The handle of that post's author."),
+    Column(
+        "target_id",
+        False,
+        "The id of the post replied to, quoted, reposted or liked (the parent post). May be named parent_id.",
+        ("parent_id",),
+    ),
+    Column(
+        "target_author",
+        False,
+        "The handle of that post's author. May be named parent_author.",
+        ("parent_author",),
+    ),
+    Column(
+        "target_text",
+        False,
+        f"The text of that post, at most {MAX_ITEM_TEXT_CHARS:,} characters; it shows what the account was "
+        "reacting to. May be named parent_text.",
+        ("parent_text",),
+    ),
     Column("language", False, "Language code such as en or de."),
     Column("like_count", False, f"Likes the item received (a whole number from 0 to {MAX_COUNT:,})."),
     Column("repost_count", False, "Reposts the item received."),
     Column("reply_count", False, "Replies the item received."),
     Column("quote_count", False, "Quotes the item received."),
+    Column("community", False, "Where it was posted, on forums: a subreddit or a group."),
+    Column(
+        "score",
+        False,
+        f"Net votes the item received (up minus down), a whole number from -{MAX_SCORE:,} to {MAX_SCORE:,}.",
+    ),
     Column(
         "display_name",
         False,
@@ -64,6 +89,8 @@ COLUMNS: tuple[Column, ...] = (
 
 ALLOWED_COLUMNS = tuple(column.name for column in COLUMNS)
 REQUIRED_COLUMNS = tuple(column.name for column in COLUMNS if column.required)
+# alias -> column name: older exports and forum tools say "parent" where we say "target"
+ALIASES = {alias: column.name for column in COLUMNS for alias in column.aliases}
 
 _EXAMPLE_ROWS = (
     {
@@ -88,6 +115,7 @@ _EXAMPLE_ROWS = (
         "created_at": "2024-05-01T09:02:00Z",
         "target_id": "990",
         "target_author": "citytransit",
+        "target_text": "Should the Main St bus lane run all night? Tell us before Friday.",
         "language": "en",
         "like_count": "4",
     },

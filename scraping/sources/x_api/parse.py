@@ -4,7 +4,8 @@ Shapes: ``/2/users/by/username`` answers ``{"data": {"id", "username", "name", "
 "public_metrics": {...}}}`` or, for an unknown or suspended account, 200 with only ``errors``.
 Timelines answer ``{"data": [tweet...], "includes": {"tweets": [...], "users": [...]},
 "meta": {"result_count", "next_token"}}``; a tweet's ``referenced_tweets`` says whether it is a
-retweet, reply or quote, and ``includes`` holds the referenced posts and their authors.
+retweet, reply or quote, and ``includes`` holds the referenced posts and their authors (so a
+reply, quote or repost keeps the text it reacted to when the expansion returned it).
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def _tweet(
             text=text,
             target_id=target_id,
             target_author=authors.get(author_id, ""),
+            target_text=html.unescape(as_str(target.get("text"))),
             **common,
         )
     if target_id := references.get("quoted"):

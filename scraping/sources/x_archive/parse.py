@@ -5,6 +5,10 @@ Shapes follow what X writes: tweets are ``{"tweet": {"id_str", "full_text", "cre
 as strings; retweets are tweets whose text starts with ``RT @author:``; quotes carry the quoted
 post's URL in ``entities.urls`` (or ``quoted_status_id_str``); likes, follows and followers
 are small objects. The account's e-mail address in ``account.js`` is never read.
+
+An archive holds only the account's own posts, so replies and quotes carry the id and author of
+the post they answer but not its text; the importer fills that in from posts the organization
+imported otherwise (``personas.services.importer.resolve_targets``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""Backtest a panel in this process and print the scores of the provider and the rule baseline."""
+"""Backtest a panel (reactions after a cut-off) or an account (engagement) in this process and print
+the tables with their intervals, the warnings and the calibration."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.dateparse import parse_datetime
 
 from personas.models import Panel
 from simnet.llm.registry import PROVIDER_KINDS
@@ -10,36 +12,32 @@ from simnet.providers.models import ProviderConfig
 from simnet.tenancy.actors import SYSTEM
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.models import Organization
-from simulations.insight import backtests
+from simulations.insight import backtests, forecast
 from simulations.models import Backtest
 
 
 class Command(BaseCommand):
     help = (
-        "Show real posts to a panel's imported personas, simulate their reactions with a provider and with the "
-        "rule baseline, and score both against what those people really did (their held-out history). "
-        "Without --stimulus-text, every post several of them reacted to in their held-out history is used."
+        "Reactions: predict who reacts to the panel's posts after one cut-off (the reaction model, the rule "
+        "baseline, the provider and the hybrid) against reference predictors. Engagement: forecast each of an "
+        "account's last N posts from the ones before it. Every score comes with its 95% interval and n."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="slug of the organization that owns the panel")
         parser.add_argument("--panel", type=int, help="id of a panel of imported personas")
+        parser.add_argument("--mode", choices=Backtest.Mode.values, default=Backtest.Mode.REACTIONS)
+        parser.add_argument(
+            "--cutoff", help="reactions: ISO time of the cut-off (default: last quarter of posts)"
+        )
+        parser.add_argument("--account", type=int, help="engagement: id of the imported account")
+        parser.add_argument("--handle", help="engagement: handle of the imported account")
+        parser.add_argument(
+            "--last", type=int, default=200, help="engagement: posts forecast (rolling origins)"
+        )
         parser.add_argument("--provider", choices=PROVIDER_KINDS, default="offline")
-        parser.add_argument(
-            "--provider-config",
-            type=int,
-            help="id of a provider configuration (needed for anthropic/openai_compat)",
-        )
-        source = parser.add_mutually_exclusive_group()
-        source.add_argument("--stimulus-text", help="text of the real post the personas saw")
-        source.add_argument(
-            "--held-out", action="store_true", help="use the held-out history's shared posts (default)"
-        )
-        parser.add_argument("--author", default="", help="handle of the real post's author")
-        parser.add_argument(
-            "--target-id", default="", help="platform id of the real post, to match its reactions"
-        )
-        parser.add_argument("--replicates", type=int, default=3, help="simulations per post (1-10)")
+        parser.add_argument("--provider-config", type=int, help="id of a provider configuration")
+        parser.add_argument("--replicates", type=int, default=1, help="simulations per post (1-10)")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
             "--list", action="store_true", help="list past backtests per provider/model instead"
@@ -63,36 +61,55 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"no provider configuration {opts['provider_config']} in {organization.slug}"
                 )
+        cutoff = parse_datetime(opts["cutoff"]) if opts["cutoff"] else None
+        if opts["cutoff"] and cutoff is None:
+            raise CommandError(f"--cutoff {opts['cutoff']!r} is not an ISO time")
         try:
+            account = None
+            if opts["account"] is not None or opts["handle"]:
+                account = forecast.account_find(
+                    organization=organization, account_id=opts["account"], handle=opts["handle"] or ""
+                )
             backtest = backtests.backtest_create(
-                organization=organization,
-                actor=SYSTEM,
-                enqueue=False,
-                panel=panel,
-                provider_kind=config.kind if config else opts["provider"],
-                provider_config=config,
-                source=Backtest.Source.STIMULUS if opts["stimulus_text"] else Backtest.Source.HELD_OUT,
-                stimulus_text=opts["stimulus_text"] or "",
-                stimulus_author=opts["author"],
-                target_id=opts["target_id"],
-                replicates=opts["replicates"],
-                seed=opts["seed"],
-            )
+                organization=organization, actor=SYSTEM, enqueue=False, panel=panel, mode=opts["mode"],
+                cutoff=cutoff, account=account, last_n=opts["last"],
+                provider_kind=config.kind if config else opts["provider"], provider_config=config,
+                replicates=opts["replicates"], seed=opts["seed"],
+            )  # fmt: skip
         except ApplicationError as error:
             raise CommandError(error.message) from error
-        self.stderr.write(
-            f"backtest #{backtest.pk}: {backtest.provider_label} and the rule baseline on {panel.name} …"
-        )
+        self.stderr.write(f"backtest #{backtest.pk} ({backtest.mode}) on {panel.name} …")
         backtest = backtests.backtest_execute(backtest_id=backtest.pk)
         if backtest.status != Backtest.Status.COMPLETED:
             raise CommandError(f"backtest #{backtest.pk} failed: {backtest.status_reason}")
+        self._print(backtest)
+
+    def _print(self, backtest: Backtest) -> None:
         result = backtest.result
         self.stdout.write(
-            f"Backtest #{backtest.pk}: {result['population']} personas × {len(result['cases'])} real "
-            f"post{'s' if len(result['cases']) != 1 else ''} "
-            f"({result['skipped_cases']} left out), {backtest.replicates} replicates each\n"
+            f"Backtest #{backtest.pk} ({result['mode']}): cut-off {result['cutoff']}, {result['population']} "
+            f"member(s), {result['test_posts']} test posts\n"
         )
         self.stdout.write(result["markdown"])
+        if result["warnings"]:
+            self.stdout.write("\nWarnings:")
+            for warning in result["warnings"]:
+                self.stdout.write(f"- {warning['code']}: {warning['text']}")
+        if result["calibration"]:
+            calibration = result["calibration"]
+            self.stdout.write(
+                f"\nCalibration of p(engage): Brier {calibration['brier']:.4f}, n = {calibration['n']}"
+            )
+            for b in calibration["bins"]:
+                if b["count"]:
+                    self.stdout.write(
+                        f"  {b['low']:.1f}-{b['high']:.1f}: predicted {b['mean_predicted']:.3f}, "
+                        f"observed {b['observed_rate']:.3f}, n = {b['count']}"
+                    )
+        for c in result["coverage"]:
+            self.stdout.write(
+                f"80% interval coverage, {c['metric']}: {c['share']:.0%} [{c['low']:.0%}, {c['high']:.0%}], n = {c['n']}"
+            )
         for label, decisions in result["decisions"].items():
             failed = result["failed_decisions"][label]
             self.stdout.write(
@@ -100,6 +117,12 @@ class Command(BaseCommand):
             )
 
     def _list(self, organization):
+        self.stdout.write("Panels of imported accounts (--panel):")
+        imported = Panel.objects.for_org(organization).filter(kind=Panel.Kind.IMPORTED).order_by("pk")
+        for panel in imported:
+            self.stdout.write(f"  {panel.pk} {panel.name!r}")
+        if not imported:
+            self.stdout.write("  none yet: import accounts first")
         rows = backtests.backtest_list(organization=organization).select_related("panel")
         by_provider: dict[str, list[Backtest]] = {}
         for backtest in rows:
@@ -107,16 +130,13 @@ class Command(BaseCommand):
         for label in sorted(by_provider):
             self.stdout.write(f"{label}:")
             for b in by_provider[label]:
-                chosen = next(
-                    (
-                        r
-                        for r in b.result.get("table", {}).get("rows", [])
-                        if r["provider"] == b.result.get("chosen")
-                    ),
-                    None,
-                )
-                auc = chosen["roc_auc"] if chosen else None
+                beats = [
+                    row["name"]
+                    for t in b.result.get("tables", [])
+                    for row in t["rows"]
+                    if row["beats_all_references"]
+                ]
                 self.stdout.write(
-                    f"  #{b.pk} {b.created_at:%Y-%m-%d %H:%M} {b.status:<9} panel {b.panel.name!r} "
-                    f"ROC AUC {'—' if auc is None else f'{auc:.3f}'}"
+                    f"  #{b.pk} {b.created_at:%Y-%m-%d %H:%M} {b.mode:<10} {b.status:<9} panel {b.panel.name!r} "
+                    f"beats all references: {', '.join(sorted(set(beats))) or '—'}"
                 )

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from personas.models import Panel
-from personas.services.demo import ensure_demo_panels
+from personas.builders.public_texts import PublicDataMissing
+from personas.models import Panel, Persona
+from personas.services.demo import ensure_demo_history, ensure_demo_panels
 from simnet.tenancy.models import Membership, User
 from simnet.tenancy.services import user_signup
 from simulations.models import Scenario
@@ -21,6 +22,8 @@ HOLIDAY_AD = (
     "This holiday, give the gift that changes everything. A year later, she'll thank you. "
     "#PelotonHoliday"
 )
+THREAD_SCENARIO = "Community thread (demo)"
+THREAD_POST = "#fitness workout: we are launching a 30-day home training plan. Who is in, and what would make you quit?"
 BOARD_AGENDA = [
     "Approve the launch of the holiday ad campaign (budget $2M)",
     "Should we cut the product price by 15% for the holidays?",
@@ -43,6 +46,7 @@ class Command(BaseCommand):
             organization = Membership.objects.filter(user=user).order_by("created_at").first().organization
             ensure_demo_panels(organization=organization, actor=user)
             self._ensure_scenarios(organization, user)
+        self._ensure_history(organization, user)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Sign in at {settings.SITE_URL}/login/ as {DEMO_EMAIL} with password {password}")
 
@@ -63,3 +67,22 @@ class Command(BaseCommand):
                 organization=organization, actor=user, panel=board, name="Board review (demo)",
                 format=Scenario.Format.ROUNDTABLE, steps=12, agenda=BOARD_AGENDA,
             )
+
+    def _ensure_history(self, organization, user) -> None:
+        """The generated imported panels, and a forum thread scenario on the community (hybrid policy)."""
+        try:
+            with transaction.atomic():
+                panels = ensure_demo_history(organization=organization, actor=user)
+        except PublicDataMissing as missing:
+            self.stderr.write(self.style.WARNING(f"Skipped the imported demo panels: {missing}"))
+            return
+        if Scenario.objects.for_org(organization).filter(name=THREAD_SCENARIO).exists():
+            return
+        community = panels["community"]
+        hub = Persona.objects.for_org(organization).filter(panel_memberships__panel=community, handle="hub_fitness")
+        scenario_create(
+            organization=organization, actor=user, panel=community, name=THREAD_SCENARIO, steps=6,
+            format=Scenario.Format.FORUM, communities=["fitness", "tech", "food"],
+            stimuli=[{"text": THREAD_POST, "author_persona": hub.first(), "step": 0}],
+        )  # fmt: skip
+

@@ -44,7 +44,11 @@ def test_imports_posts_replies_reposts_quotes_and_follows_and_skips_private_like
     post, reply, repost, quote, image = bundle.history
     assert post.platform_id == f"at://{ALICE_DID}/app.bsky.feed.post/a1"
     assert (post.language, post.like_count, post.quote_count) == ("en", 3, 0)
-    assert (reply.target_id, reply.target_author) == (f"at://{BOB_DID}/app.bsky.feed.post/p0", "bob.test")
+    assert (reply.target_id, reply.target_author, reply.target_text) == (
+        f"at://{BOB_DID}/app.bsky.feed.post/p0",
+        "bob.test",
+        "What do you all think?",
+    )
     assert (repost.target_author, repost.target_text) == ("bob.test", "Bob's hot take")
     assert repost.platform_id == f"repost-of:at://{BOB_DID}/app.bsky.feed.post/b9"
     assert (quote.target_author, quote.target_text) == ("bob.test", "Quotable")
@@ -91,6 +95,7 @@ def test_a_reply_whose_parent_view_is_missing_names_the_parent_did(loopback, clo
     bundle = collect_batches(run(settings, clock))
 
     assert (bundle.history[0].kind, bundle.history[0].target_author) == (HistoryKind.REPLY, BOB_DID)
+    assert bundle.history[0].target_text == ""
 
 
 def test_429_uses_the_ratelimit_reset_header(loopback, clock):

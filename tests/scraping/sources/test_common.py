@@ -173,7 +173,7 @@ def test_html_to_text(markup, text):
 
 
 def test_connector_table_lists_every_connector():
-    assert list(CONNECTORS) == ["x_archive", "x_api", "bluesky", "mastodon", "tabular"]
+    assert list(CONNECTORS) == ["x_archive", "x_api", "bluesky", "mastodon", "tabular", "reddit"]
     assert all(info.label and info.input_help for info in CONNECTORS.values())
     assert {name for name, info in CONNECTORS.items() if info.resumable} == {"x_api", "bluesky", "mastodon"}
 
@@ -181,7 +181,7 @@ def test_connector_table_lists_every_connector():
 def test_sources_import_nothing_from_django():
     code = (
         "import sys, scraping.sources, scraping.sources.x_archive, scraping.sources.x_api, "
-        "scraping.sources.bluesky, scraping.sources.mastodon, scraping.sources.tabular\n"
+        "scraping.sources.bluesky, scraping.sources.mastodon, scraping.sources.tabular, scraping.sources.reddit\n"
         "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -34,6 +34,66 @@ def test_the_template_is_a_valid_upload_and_the_doc_lists_every_column():
     assert TEMPLATE_CSV.splitlines()[0] == ",".join(ALLOWED_COLUMNS) and len(TEMPLATE_CSV.splitlines()) == 4
     for column in ALLOWED_COLUMNS:
         assert f"| `{column}` |" in SCHEMA_DOC
+    assert "target_text" in ALLOWED_COLUMNS
+    assert (
+        bundle.history[1].target_text == "Should the Main St bus lane run all night? Tell us before Friday."
+    )
+    assert "parent_text" in SCHEMA_DOC
+
+
+def test_parent_columns_community_and_score_round_trip_under_either_name():
+    data = csv_bytes(
+        "handle,kind,item_id,text,parent_id,parent_author,parent_text,community,score",
+        'ann,reply,1,Nope,t3_9,@bob,"Pineapple, on pizza?",r/food,-4',
+        "ann,post,2,Hi,,,,,+12",
+    )
+    jsonl = json.dumps(
+        {
+            "handle": "ann",
+            "kind": "reply",
+            "item_id": "1",
+            "text": "Nope",
+            "target_id": "t3_9",
+            "target_author": "bob",
+            "target_text": "Pineapple, on pizza?",
+            "community": "r/food",
+            "score": -4,
+        }
+    ).encode()
+
+    [from_csv] = parse_tabular(data, filename="f.csv")
+    [from_jsonl] = parse_tabular(jsonl, filename="f.jsonl")
+
+    reply, post = from_csv.history
+    assert (reply.target_id, reply.target_author, reply.target_text, reply.community, reply.score) == (
+        "t3_9",
+        "bob",
+        "Pineapple, on pizza?",
+        "r/food",
+        -4,
+    )
+    assert (post.target_text, post.community, post.score) == ("", "", 12)
+    assert from_jsonl.history == [reply]
+
+
+def test_bad_scores_and_a_doubled_alias_are_reported_with_their_line():
+    data = csv_bytes("handle,kind,item_id,score", "a,post,1,5", "a,post,2,lots", "a,post,3,-99999999999")
+    doubled = json.dumps({"handle": "a", "kind": "like", "item_id": "1", "target_id": "9", "parent_id": "9"})
+
+    with pytest.raises(RowErrors) as caught:
+        parse_tabular(data, filename="f.csv")
+    with pytest.raises(RowErrors) as caught_jsonl:
+        parse_tabular(doubled.encode(), filename="f.jsonl")
+    with pytest.raises(UploadRejected, match="target_id appear more than once"):
+        parse_tabular(csv_bytes("handle,kind,item_id,target_id,parent_id", "a,like,1,9,9"), filename="f.csv")
+
+    assert caught.value.errors == [
+        "line 3: score must be a whole number from -2,147,483,647 to 2,147,483,647, not 'lots'.",
+        "line 4: score must be a whole number from -2,147,483,647 to 2,147,483,647, not '-99999999999'.",
+    ]
+    assert caught_jsonl.value.errors == [
+        "line 1 has both 'parent_id' and 'target_id'; they are the same field, keep one."
+    ]
 
 
 def test_rows_become_one_bundle_per_handle_with_account_fields_from_the_first_row_that_has_them():

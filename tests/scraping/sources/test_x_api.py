@@ -48,6 +48,7 @@ def test_imports_profile_history_likes_and_following_across_pages(loopback, cloc
     assert by_id["1001"].text == "Rock & roll <3"
     assert (by_id["1001"].like_count, by_id["1001"].reply_count, by_id["1001"].quote_count) == (3, 2, 4)
     assert (by_id["1002"].target_id, by_id["1002"].target_author) == ("900", "alice")
+    assert by_id["1002"].target_text == "Original thought"  # the reply keeps what it answered
     assert (by_id["1003"].text, by_id["1003"].target_author, by_id["1003"].target_text) == (
         "",
         "bob",

@@ -19,6 +19,7 @@ NO_IDEMPOTENCY_KEY = {
     "/api/v1/panels/{id}/unshare/": "a second unshare is a 404",
     "/api/v1/invitations/{id}/revoke/": "a state change; repeating it is a 400",
     "/api/v1/scenarios/{id}/estimate/": "a calculation; nothing is written",
+    "/api/v1/forecasts/": "a calculation; nothing is written",
     "/api/v1/webhooks/endpoints/": "the response carries the signing secret, which must not be stored for replay",
 }
 # Every operation may answer these (credential, role, rate limit) in the one error shape.

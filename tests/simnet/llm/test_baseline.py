@@ -142,3 +142,38 @@ def test_request_without_situation_is_a_per_request_error():
 
     assert response.error == "the baseline policy needs a Situation"
     assert response.data is None
+
+
+def _engaged(relevance: float, fmt: str = "feed", draws: int = 2000) -> dict[str, int]:
+    """Actions over ``draws`` seeded decisions on a one-post feed of the given relevance."""
+    provider = BaselineProvider()
+    propensities = {"like": 0.1, "reply": 0.05, "post": 0.02}
+    requests = [
+        _request(Situation("agent-1", step, (_item(0, relevance),), propensities, format=fmt), seed=7)
+        for step in range(draws)
+    ]
+    counts: dict[str, int] = {}
+    for response in provider.generate(requests):
+        counts[response.data["action"]] = counts.get(response.data["action"], 0) + 1
+    return counts
+
+
+def test_baseline_ranks_posts_by_relevance():
+    relevant, unrelated = _engaged(0.9), _engaged(0.1)
+
+    engaged = {name: counts.get("like", 0) + counts.get("reply", 0) for name, counts in
+               (("relevant", relevant), ("unrelated", unrelated))}  # fmt: skip
+    # expected per post: 0.15 * (0.5 + 0.9) = 21% against 0.15 * (0.5 + 0.1) = 9% of 2,000 draws
+    assert engaged["relevant"] / 2000 == pytest.approx(0.21, abs=0.03)
+    assert engaged["unrelated"] / 2000 == pytest.approx(0.09, abs=0.02)
+    assert engaged["relevant"] > 1.8 * engaged["unrelated"]
+    assert _engaged(0.9) == relevant  # seeded: the same draws again
+
+
+def test_forum_situations_use_forum_actions_and_downvote_what_is_unrelated():
+    relevant, unrelated = _engaged(0.9, "forum"), _engaged(0.1, "forum")
+
+    assert set(relevant) | set(unrelated) <= {"upvote", "downvote", "reply", "post", "ignore"}
+    assert relevant["upvote"] > 1.8 * unrelated["upvote"]
+    # no downvote propensity: a quarter of the like rate, weighted by (1 - relevance)
+    assert unrelated["downvote"] > 1.8 * relevant["downvote"] > 0

@@ -1,208 +1,163 @@
-"""Backtests on the real-shaped fixture panel: cases from held-out history, both scores, pages, API."""
+"""Honest backtests on small generated panels: one cut-off, references, intervals, warnings, calibration."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.urls import reverse
 
-from personas.models import HistoryItem
+from personas.models import SourceAccount
+from simnet.llm.base import LLMResponse
 from simnet.tenancy.actors import SYSTEM
-from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
-from simulations import tasks
-from simulations.analysis.backtest import BASELINE
+from simnet.tenancy.errors import ApplicationError
+from simulations.analysis.honest import Table
 from simulations.insight import backtests
-from simulations.models import Backtest
-from tests.support.backtest_panel import AD_ID, NEWS_ID, backtest_panel
-from tests.support.peloton import AD_TEXT
+from simulations.insight.backtest_reactions import labelled_pairs, run_reaction_backtest
+from simulations.learning.exposures import training_set
+from simulations.runs import persistence
+from simulations.runs.policy import panel_history
+from simulations.runs.services import run_start
+from tests.support.generated_panels import brand_panel, community_panel
 
 
 @pytest.fixture
-def panel(org_a):
-    return backtest_panel(org_a)
+def community(org_a):
+    return community_panel(org_a, personas=30, threads=20)
 
 
-def test_cases_come_from_posts_several_personas_reacted_to(panel):
-    backtest = Backtest(organization=panel.organization, panel=panel, source=Backtest.Source.HELD_OUT)
-    cases, population, skipped = backtests.backtest_cases(backtest)
-    assert len(population) == 12
-    assert [c.key for c in cases] == [AD_ID, NEWS_ID]  # most reacted-to first
-    assert [len({r.persona_id for r in c.real}) for c in cases] == [9, 5]
-    assert skipped == 1  # the friend's marathon post: one reactor says nothing about the rest
-    assert cases[0].author_handle and cases[0].stimulus_text == AD_TEXT
+@pytest.fixture
+def brand(org_a):
+    return brand_panel(org_a, posts=600)
 
 
-def test_a_given_real_post_matches_by_id_or_by_text(panel):
-    by_text = Backtest(
-        panel=panel, organization=panel.organization, source="stimulus", stimulus_text=AD_TEXT.upper()
-    )
-    by_id = Backtest(
-        panel=panel, organization=panel.organization, source="stimulus", stimulus_text="x", target_id=AD_ID
-    )
-    [case_text], _, _ = backtests.backtest_cases(by_text)
-    [case_id], _, _ = backtests.backtest_cases(by_id)
-    assert len(case_id.real) == 10  # ids also match the likes stored without the post's text
-    assert 7 <= len(case_text.real) < len(case_id.real)
-    assert backtests.same_post(AD_TEXT, AD_TEXT[:60]) and not backtests.same_post(AD_TEXT, "Give it a try")
-
-
-def test_baseline_and_fake_provider_are_scored_side_by_side(panel, fake_provider):
+def _run(panel, **kwargs):
     backtest = backtests.backtest_create(
-        organization=panel.organization, actor=SYSTEM, enqueue=False, panel=panel,
-        provider_config=fake_provider(panel.organization), replicates=2,
-    )  # fmt: skip
+        organization=panel.organization,
+        actor=SYSTEM,
+        enqueue=False,
+        panel=panel,
+        provider_kind="baseline",
+        **kwargs,
+    )
     backtest = backtests.backtest_execute(backtest_id=backtest.pk)
     assert backtest.status == "completed", backtest.status_reason
-    result = backtest.result
-    assert result["chosen"] == "fake/fake-1" and set(result["scores"]) == {BASELINE, "fake/fake-1"}
-    assert [row["provider"] for row in result["table"]["rows"]] == [BASELINE, "fake/fake-1"]
-    for score in result["scores"].values():
-        assert score["personas"] == 24  # 12 personas × 2 posts
-        assert score["real_engagers"] == 14  # 9 reacted to the ad, 5 to the news
-        assert score["volume_real"] == 15  # one of them liked and reposted
-        assert 0.0 <= score["roc_auc"] <= 1.0
-    assert result["decisions"] == {BASELINE: 48, "fake/fake-1": 48}  # 24 persona-posts × 2 replicates
-    assert "| baseline |" in result["markdown"]
+    return backtest
 
 
-def test_the_baseline_alone_is_a_backtest_too(panel):
-    backtest = backtests.backtest_create(
-        organization=panel.organization, actor=SYSTEM, enqueue=False, panel=panel,
-        provider_kind="baseline", replicates=1,
-    )  # fmt: skip
-    backtest = backtests.backtest_execute(backtest_id=backtest.pk)
-    assert backtest.status == "completed" and list(backtest.result["scores"]) == [BASELINE]
-    assert backtest.result["chosen"] == BASELINE
+def test_single_account_engagement_scores(brand):
+    account = SourceAccount.objects.get(organization=brand.organization, handle="demo_brand")
+    result = _run(brand, mode="engagement", account=account, last_n=60).result
+    [table] = [Table.from_dict(t) for t in result["tables"]]
+    assert set(table.references) == {
+        "history_mean",
+        "rolling_mean_20",
+        "rolling_mean_200",
+        "everyone_ignores",
+    }
+    forecast = next(r for r in table.rows if r.name == "forecast")
+    mae = forecast.cells["likes_mae"].metric
+    assert mae.n == 60 and mae.low < mae.value < mae.high
+    assert [c["n"] for c in result["coverage"]] == [60] * len(result["coverage"]) and result["coverage"]
 
 
-def test_a_panel_without_held_out_history_is_refused_with_the_reason(panel):
-    HistoryItem.objects.filter(organization=panel.organization).update(held_out=False)
-    with pytest.raises(ApplicationError, match="held-out history"):
-        backtests.backtest_create(organization=panel.organization, actor=SYSTEM, panel=panel)
+def test_engagement_refuses_an_account_without_posts(community):
+    account = SourceAccount.objects.filter(organization=community.organization).first()
+    with pytest.raises(ApplicationError, match="posts with engagement counts"):
+        _run(community, mode="engagement", account=account)
 
 
-def test_hosted_providers_need_a_configuration(panel):
-    with pytest.raises(ApplicationError, match="provider configuration"):
-        backtests.backtest_create(
-            organization=panel.organization, actor=SYSTEM, panel=panel, provider_kind="anthropic"
-        )
-
-
-def test_viewers_cannot_start_backtests(panel, viewer, viewer_client, api_token_for, api_client_for):
-    with pytest.raises(PermissionDeniedError):
-        backtests.backtest_create(organization=panel.organization, actor=viewer, panel=panel)
-    response = viewer_client.post(reverse("backtest_create"), {"panel": panel.pk, "provider": "baseline"})
-    assert response.status_code == 403
-    client = api_client_for(api_token_for(panel.organization, role="viewer").raw_token)
-    response = client.post(
-        reverse("api_backtest-list"), {"panel": panel.pk, "provider": "baseline"}, format="json"
+def test_cutoff_labels_all_thread_replies(community):
+    history = panel_history(community, held_out=True, limit=20000)
+    members = sorted({i.persona for i in history})
+    cutoff = sorted(i.record.created_at for i in history if i.record.kind.value == "reply")[-40]
+    test = labelled_pairs(history, members, cutoff)
+    labelled = {
+        (e.persona, e.post_id) for e, a in zip(test.exposures, test.actions, strict=True) if a == "reply"
+    }
+    later = {
+        (i.persona, i.record.target_id)
+        for i in history
+        if i.record.kind.value == "reply" and i.record.created_at > cutoff
+    }
+    assert len(later) >= 30 and later <= labelled
+    train, actions, _ = training_set(
+        [i for i in history if i.record.created_at <= cutoff], members, until=cutoff
     )
-    assert response.status_code == 403
-    assert not Backtest.objects.filter(organization=panel.organization).exists()
+    trained = {(e.persona, e.post_id) for e, a in zip(train, actions, strict=True) if a != "ignore"}
+    assert not later & trained
 
 
-def test_members_start_backtests_from_the_page(panel, member_client, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = member_client.post(
-            reverse("backtest_create"),
-            {"panel": panel.pk, "provider": "baseline", "source": "held_out", "replicates": 1},
-        )
-    backtest = Backtest.objects.get(organization=panel.organization)
-    assert response.status_code == 302 and response["Location"] == reverse(
-        "backtest_detail", args=[backtest.pk]
+def test_result_has_references_ci_warnings_calibration(community):
+    result = _run(community, replicates=1).result
+    first = Table.from_dict(result["tables"][0])
+    assert {"everyone_ignores", "own_rate", "history_mean"} <= set(first.references)
+    auc = next(r for r in first.rows if r.name == "hybrid (reaction model)").cells["roc_auc"].metric
+    assert auc.low <= auc.value <= auc.high and auc.n > 100
+    assert len(result["tables"]) == 3 and "rules" in [r["name"] for r in result["tables"][1]["rows"]]
+    assert (
+        result["calibration"]["n"] == auc.n
+        and sum(b["count"] for b in result["calibration"]["bins"]) == auc.n
     )
-    assert backtest.status == "queued" and len(callbacks) == 1  # the worker task, queued after commit
-    tasks.run_backtest(backtest.pk)
-    page = member_client.get(response["Location"]).content.decode()
-    assert 'id="comparison-table"' in page and "(the yardstick)" in page
+    assert result["warnings"] and all({"code", "text"} <= set(w) for w in result["warnings"])
 
 
-def test_the_form_shows_why_a_backtest_cannot_start(panel, member_client):
-    response = member_client.post(
-        reverse("backtest_create"),
-        {"panel": panel.pk, "provider": "baseline", "source": "stimulus", "replicates": 1},
+class IgnoresEverything:
+    name, model = "ignore", ""
+
+    def generate(self, requests):
+        return [LLMResponse(r.key, '{"action": "ignore"}', data={"action": "ignore"}) for r in requests]
+
+
+def test_ignore_policy_never_beats(community):
+    history = panel_history(community, held_out=True, limit=20000)
+    outcome = run_reaction_backtest(
+        history, persistence.panel_snapshot(community), policies={"ignore": IgnoresEverything()}, max_cases=4
     )
-    assert response.status_code == 400 and b"Give the text of the real post." in response.content
+    simulated = outcome.tables[1]
+    row = next(r for r in simulated.rows if r.name == "ignore")
+    assert simulated.beats_all(row) == () and not any(c.beats for c in row.cells.values())
+    assert any(w.code == "degenerate" and "ignore" in w.text for w in simulated.warnings)
 
 
-def test_members_start_backtests_through_the_api(panel, api_token_for, api_client_for):
-    client = api_client_for(api_token_for(panel.organization, role="member").raw_token)
-    response = client.post(
-        reverse("api_backtest-list"),
-        {
-            "panel": panel.pk,
-            "provider": "baseline",
-            "source": "stimulus",
-            "stimulus_text": AD_TEXT,
-            "replicates": 1,
-        },
-        format="json",
+def test_command_page_and_api_show_tables_warnings_calibration(
+    community, capsys, member_client, api_token_for, api_client_for
+):
+    call_command(
+        "backtest",
+        "--org",
+        community.organization.slug,
+        "--panel",
+        str(community.pk),
+        "--provider",
+        "baseline",
     )
-    assert response.status_code == 202, response.content
-    backtest = backtests.backtest_execute(backtest_id=response.json()["id"])
+    out = capsys.readouterr().out
+    assert (
+        "| everyone_ignores | reference |" in out and "Warnings:" in out and "Calibration of p(engage)" in out
+    )
+    backtest = community.backtests.get()
+    page = member_client.get(reverse("backtest_detail", args=[backtest.pk])).content.decode()
+    assert 'class="calibration-plot"' in page and 'id="warnings"' in page and ">reference</span>" in page
+    client = api_client_for(api_token_for(community.organization, role="member").raw_token)
     detail = client.get(reverse("api_backtest-detail", kwargs={"pk": backtest.pk})).json()
-    assert detail["status"] == "completed" and detail["result"]["cases"][0]["key"]
-    listed = client.get(reverse("api_backtest-list"), {"provider": "baseline"}).json()
-    assert [b["id"] for b in listed["results"]] == [backtest.pk]
-
-
-def test_the_list_shows_past_backtests_per_provider(panel, fake_provider, viewer_client):
-    for kind, config in (("baseline", None), ("fake", fake_provider(panel.organization))):
-        backtest = backtests.backtest_create(
-            organization=panel.organization, actor=SYSTEM, enqueue=False, panel=panel,
-            provider_kind=kind, provider_config=config, replicates=1,
-        )  # fmt: skip
-        backtests.backtest_execute(backtest_id=backtest.pk)
-    page = viewer_client.get(reverse("backtest_list")).content.decode()
-    assert "fake/fake-1" in page and "New backtest" not in page  # viewers see, but do not get the form
-    only_fake = viewer_client.get(reverse("backtest_list"), {"provider": "fake/fake-1"}).content.decode()
-    assert only_fake.count("badge-completed") == 1
-
-
-def test_manage_py_backtest_prints_both_scores(panel, fake_provider, capsys):
-    config = fake_provider(panel.organization)
-    call_command(
-        "backtest", "--org", panel.organization.slug, "--panel", str(panel.pk), "--provider-config", str(config.pk),
-        "--replicates", "1",
-    )  # fmt: skip
-    out = capsys.readouterr().out
-    assert "| baseline |" in out and "| fake/fake-1 |" in out and "roc_auc" in out
-    call_command("backtest", "--org", panel.organization.slug, "--list")
-    assert "fake/fake-1:" in capsys.readouterr().out
-
-
-def test_manage_py_backtest_explains_failures(panel):
-    with pytest.raises(CommandError, match="no panel"):
-        call_command(
-            "backtest", "--org", panel.organization.slug, "--panel", "999999", "--provider", "baseline"
-        )
-    with pytest.raises(CommandError, match="react to that post"):
-        call_command(
-            "backtest", "--org", panel.organization.slug, "--panel", str(panel.pk), "--provider", "baseline",
-            "--stimulus-text", "A post nobody here ever saw, about something else entirely.",
-        )  # fmt: skip
-
-
-@pytest.mark.offline_model
-def test_offline_model_and_baseline_on_the_fixture_panel(panel, capsys):
-    call_command(
-        "backtest", "--org", panel.organization.slug, "--panel", str(panel.pk), "--provider", "offline",
-        "--stimulus-text", AD_TEXT, "--target-id", AD_ID, "--replicates", "1",
-    )  # fmt: skip
-    out = capsys.readouterr().out
-    with capsys.disabled():  # shown with -s: the two scores side by side
-        print(out)
-    assert "| baseline |" in out and "| offline/" in out
-    backtest = Backtest.objects.get(organization=panel.organization)
-    assert backtest.status == "completed" and len(backtest.result["scores"]) == 2
-
-
-def test_the_api_explains_a_refused_backtest(panel, api_token_for, api_client_for):
-    client = api_client_for(api_token_for(panel.organization, role="member").raw_token)
+    assert detail["mode"] == "reactions" and detail["result"]["calibration"]["bins"]
+    assert detail["result"]["warnings"] and detail["result"]["tables"][0]["rows"][0]["kind"] == "reference"
     response = client.post(
-        reverse("api_backtest-list"), {"panel": panel.pk, "provider": "anthropic"}, format="json"
+        reverse("api_backtest-list"), {"panel": community.pk, "mode": "engagement"}, format="json"
     )
-    assert response.status_code == 400
-    error = response.json()["error"]
-    assert "provider configuration" in error["message"] and "provider" in error["fields"]
+    assert response.status_code == 400 and "account" in response.json()["error"]["fields"]
+
+
+def test_the_run_report_shows_the_panels_evidence_or_says_there_is_none(community, member_client, fake_scenario):
+    scenario = fake_scenario
+    scenario.panel = community
+    scenario.save(update_fields=["panel"])
+    run = run_start(organization=community.organization, actor=SYSTEM, scenario=scenario)[0]
+    url = reverse("run_report", args=[run.pk])
+    before = member_client.get(url).content.decode()
+    assert "Not enough data:</strong> this panel has no completed backtest" in before
+    backtest = _run(community, replicates=1)
+    after = member_client.get(url).content.decode()
+    assert f"backtest #{backtest.pk}" in after and 'class="calibration-plot"' in after
+    assert ">reference</span>" in after and "hybrid (reaction model)" in after
+

@@ -73,3 +73,38 @@ def test_lists_show_only_the_callers_backtests(tenancy, client_for, api_token_fo
         reverse("api_backtest-list")
     )
     assert api.status_code == 200 and api.json()["results"] == []
+
+
+def _imported_account(t):
+    """An imported account of organization A with enough posts with counts to forecast."""
+    from datetime import UTC, datetime, timedelta
+
+    from personas.models import HistoryItem, Persona, SourceAccount
+
+    account = SourceAccount.objects.create(organization=t.org_a, platform="demo", platform_id="1", handle=MARKER)
+    Persona.objects.create(organization=t.org_a, handle=MARKER, origin="imported", source_account=account)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    HistoryItem.objects.bulk_create(
+        HistoryItem(
+            organization=t.org_a, account=account, platform_id=str(i), kind="post", text=f"{MARKER} post {i}",
+            created_at=start + timedelta(hours=7 * i), like_count=10 + i % 7, repost_count=i % 3,
+            reply_count=i % 2, quote_count=0,
+        )
+        for i in range(40)
+    )  # fmt: skip
+    return account
+
+
+def test_forecasts_read_only_the_callers_accounts(tenancy, client_for, api_token_for, api_client_for):
+    account = _imported_account(tenancy)
+    url = reverse("api_forecast")
+    owner = api_client_for(api_token_for(tenancy.org_a, role="owner").raw_token)
+    assert owner.post(url, {"account": account.pk, "text": "hello"}, format="json").status_code == 200
+    outsider = api_client_for(api_token_for(tenancy.org_b, role="admin").raw_token)
+    for body in ({"account": account.pk, "text": "hello"}, {"handle": MARKER, "text": "hello"}):
+        response = outsider.post(url, body, format="json")
+        assert response.status_code == 404 and MARKER.encode() not in response.content
+    query = {"prefix": "stimuli-0", "stimuli-0-author": MARKER, "stimuli-0-text": "hello"}
+    assert "Forecast for" in client_for(tenancy.owner).get(reverse("scenario_forecast"), query).content.decode()
+    cell = client_for(tenancy.outsider).get(reverse("scenario_forecast"), query)
+    assert cell.status_code == 200 and MARKER.encode() not in cell.content and b"Forecast" not in cell.content
