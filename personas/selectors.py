@@ -118,11 +118,11 @@ def panel_trait_charts(*, panel: Panel) -> list[TraitChart]:
         return []
     counters: dict[str, Counter[str]] = {}
     for traits, role in rows:
-        for key, value in (traits or {}).items():
+        # The role on this panel stands in for a "role" trait (a board member carries both): one count each.
+        values = {**(traits or {}), **({"role": role} if role else {})}
+        for key, value in values.items():
             if isinstance(value, str) and value:
                 counters.setdefault(key, Counter())[value] += 1
-        if role:
-            counters.setdefault("role", Counter())[role] += 1
     population = _population_fields(panel)
     charts = []
     for key, counts in counters.items():

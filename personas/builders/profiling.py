@@ -255,8 +255,8 @@ def derive_profile(
     explain["hashtags"] = explain["mentions"] = "counted in own texts, case-insensitive"
     stances = stance_hints((r.platform_id, r.text) for r in sorted(own, key=_time_order))
     explain["stances"] = "cue phrases (love, boycott, ... sucks) next to a named target in own texts"
-    engaged = _engaged_accounts(train)
-    explain["engaged_accounts"] = "target authors of replies, quotes, reposts and likes"
+    engaged = _engaged_accounts(train, account.handle)
+    explain["engaged_accounts"] = "target authors of replies, quotes, reposts and likes, the account itself left out"
     follows_per_day = None
     if account.following_count is not None and account.created_at and last_at:
         age_days = max((last_at - as_utc(account.created_at)).total_seconds() / 86400, 1.0)
@@ -379,11 +379,16 @@ def _topics(
     return tuple(ranked), note
 
 
-def _engaged_accounts(train: Sequence[HistoryRecord]) -> tuple[EngagedAccount, ...]:
+def _bare_handle(handle: str) -> str:
+    return handle.strip().lstrip("@").lower()
+
+
+def _engaged_accounts(train: Sequence[HistoryRecord], own_handle: str) -> tuple[EngagedAccount, ...]:
+    """Others the account engages with: replying in its own thread is not engaging with someone."""
     by_handle: dict[str, Counter[str]] = {}
     for record in train:
-        if record.kind in ENGAGEMENT_KINDS and record.target_author.strip():
-            handle = record.target_author.strip().lstrip("@").lower()
+        handle = _bare_handle(record.target_author)
+        if record.kind in ENGAGEMENT_KINDS and handle and handle != _bare_handle(own_handle):
             by_handle.setdefault(handle, Counter())[record.kind.value] += 1
     ranked = sorted(by_handle.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:TOP_N]
     return tuple(EngagedAccount(handle, sum(c.values()), dict(sorted(c.items()))) for handle, c in ranked)

@@ -54,7 +54,7 @@ def persona_detail(request, panel_id: int, persona_id: int):
         "history": history,
         "kind": shown,
         "kinds": [*HistoryKind.choices, (HELD_OUT, "Held out")],
-        "profile": persona.profile or {},
+        "profile": _profile_shown(persona),
         "explanations": selectors.profile_explanations(persona.profile or persona.sampler or {}),
         "can_write": writable,
         "editable": persona.origin in services.EDITABLE_ORIGINS,
@@ -63,6 +63,17 @@ def persona_detail(request, panel_id: int, persona_id: int):
     if request.htmx and request.htmx.target == "history":
         return render(request, "personas/persona_detail.html#history", context)
     return render(request, "personas/persona_detail.html", context)
+
+
+def _profile_shown(persona: Persona) -> dict:
+    """The stored profile; one derived before self-engagement was left out may still name the persona."""
+    profile = dict(persona.profile or {})
+    own = persona.handle.lstrip("@").lower()
+    if "engaged_accounts" in profile:
+        profile["engaged_accounts"] = [
+            e for e in profile["engaged_accounts"] if e["handle"].lstrip("@").lower() != own
+        ]
+    return profile
 
 
 def _summary_providers(request) -> list:

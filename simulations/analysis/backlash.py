@@ -12,8 +12,9 @@ n-th threshold earns n points):
 - accusation share: responses with an accusation cue ("sexist", "tone-deaf", "boycott").
 
 risk score = weighted mean of points (0-3); below 0.75 low, below 1.5 medium, below 2.25
-high, otherwise severe. With fewer than ``MIN_RESPONSES`` responses the summary says the
-signal is weak. Amplifiers are the personas whose critical (negative or opposing) replies
+high, otherwise severe. With fewer than ``MIN_RESPONSES`` replies and quotes there is no
+level: it is "not enough data", with the count (``label`` is what pages and exports show).
+Amplifiers are the personas whose critical (negative or opposing) replies
 and quotes drew the most engagement, counting everything below them in the thread.
 """
 
@@ -37,7 +38,11 @@ NEGATIVE_GROWTH_THRESHOLDS = (0.05, 0.15, 0.30)
 ACCUSATION_SHARE_THRESHOLDS = (0.05, 0.15, 0.30)
 SIGNAL_WEIGHTS = {"negative_share": 2, "quote_repost_ratio": 1, "negative_growth": 1, "accusation_share": 1}
 LEVEL_CUTS = (0.75, 1.5, 2.25)  # risk score below each cut: low, medium, high; else severe
-MIN_RESPONSES = 5
+# Replies and quotes needed before a level is headlined: the smallest count at which even a
+# sample with no negative reply puts the 95% Wilson upper bound of the negative share
+# (3.84 / (n + 3.84)) below its first threshold, 20%. With fewer, "LOW" cannot be told from
+# "MEDIUM" on the weightiest signal, so the page says "not enough data" instead of a level.
+MIN_RESPONSES = 16
 TOP_AMPLIFIERS = 5
 
 
@@ -46,6 +51,7 @@ class RiskLevel(StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
     SEVERE = "severe"
+    NOT_ENOUGH_DATA = "not_enough_data"  # fewer than MIN_RESPONSES replies and quotes
 
 
 @dataclass(frozen=True)
@@ -80,13 +86,16 @@ class BacklashAssessment:
     amplifiers: tuple[Amplifier, ...]
     enough_evidence: bool
     summary: str
+    label: str = ""  # the headline: "HIGH", or "not enough data (n=3)"
 
 
 def _points(value: float | None, thresholds: tuple[float, ...]) -> int:
     return 0 if value is None else sum(1 for t in thresholds if value >= t)
 
 
-def _level(score: float) -> RiskLevel:
+def _level(score: float, responses: int) -> RiskLevel:
+    if responses < MIN_RESPONSES:
+        return RiskLevel.NOT_ENOUGH_DATA
     levels = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)
     return next((lvl for lvl, cut in zip(levels, LEVEL_CUTS, strict=True) if score < cut), RiskLevel.SEVERE)
 
@@ -142,8 +151,15 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
+def risk_label(level: RiskLevel, responses: int) -> str:
+    """What a page shows for the level: the level, or that the count is too small for one."""
+    if level is RiskLevel.NOT_ENOUGH_DATA:
+        return f"not enough data (n={responses})"
+    return level.upper()
+
+
 def _summary(a: BacklashAssessment) -> str:
-    head = f"Backlash risk: {a.level.upper()}."
+    head = f"Backlash risk: {a.label}."
     if a.responses == 0:
         return f"{head} Nobody replied to or quoted the stimulus, so there is nothing to read as backlash."
     parts = [f"{a.negative_share:.0%} of {a.responses} replies and quotes were negative"]
@@ -164,7 +180,7 @@ def _summary(a: BacklashAssessment) -> str:
             f"{_plural(top.engagements, 'engagement')} from {_plural(top.reach, 'person', 'people')})."
         )
     if not a.enough_evidence:
-        text += f" Based on only {_plural(a.responses, 'response')}: treat this as a weak signal."
+        text += f" A risk level needs at least {MIN_RESPONSES} replies and quotes."
     return text
 
 
@@ -209,8 +225,9 @@ def assess_backlash(
     score = sum(SIGNAL_WEIGHTS[s.name] * s.points for s in signals) / sum(SIGNAL_WEIGHTS.values())
     critical = [lb for lb in responses if lb.sentiment is Sentiment.NEGATIVE or lb.stance is Stance.OPPOSE]
     handles = {p.persona_id: p.handle or p.persona_id for p in personas}
+    level = _level(score, len(responses))
     assessment = BacklashAssessment(
-        level=_level(score),
+        level=level,
         score=score,
         responses=len(responses),
         negative_share=values["negative_share"],
@@ -222,5 +239,6 @@ def assess_backlash(
         amplifiers=top_amplifiers(critical, posts, actions, handles),
         enough_evidence=len(responses) >= MIN_RESPONSES,
         summary="",
+        label=risk_label(level, len(responses)),
     )
     return replace(assessment, summary=_summary(assessment))

@@ -20,8 +20,8 @@ import json
 import re
 import types
 import typing
-from collections.abc import Callable, Sequence
-from dataclasses import fields, is_dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulations.analysis.jsonable import to_jsonable
+from simulations.analysis.records import ActionRecord
 
 T = TypeVar("T")
 _SCALARS: dict[type, pa.DataType] = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
@@ -45,6 +46,36 @@ def neutralise_formula(text: str) -> str:
 def restore_formula(text: str) -> str:
     """The text ``neutralise_formula`` was given."""
     return text[1:] if text.startswith("'") and _FORMULA_START.match(text[1:]) else text
+
+
+@dataclass(frozen=True)
+class HandledAction(ActionRecord):
+    """An action as exported: a reader recognises handles, not agent keys.
+
+    ``target_handle`` is the persona followed, unfollowed or muted, else the author of the post
+    acted on, else empty. The extra columns come last, so the file still reads back as
+    ``ActionRecord``.
+    """
+
+    agent_handle: str = ""
+    target_handle: str = ""
+
+
+def with_handles(
+    actions: Sequence[ActionRecord], handles: Mapping[str, str], post_authors: Mapping[str, str]
+) -> list[HandledAction]:
+    """``actions`` with their handles; ``handles`` maps agent keys, ``post_authors`` post ids to agent keys."""
+    rows = []
+    for action in actions:
+        target = action.target_persona_id or post_authors.get(action.target_post_id or "")
+        rows.append(
+            HandledAction(
+                **asdict(action),
+                agent_handle=handles.get(action.persona_id, ""),
+                target_handle=handles.get(target, "") if target else "",
+            )
+        )
+    return rows
 
 
 def _column_types(record_type: type) -> dict[str, tuple[type, bool]]:

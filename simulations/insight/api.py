@@ -21,7 +21,7 @@ from simnet.providers.models import ProviderConfig
 from simnet.tenancy import roles
 from simnet.tenancy.actors import request_actor
 from simnet.tenancy.mixins import OrganizationScopedMixin, ScopedPrimaryKeyRelatedField
-from simulations.insight import backtests, comparison, forecast, reports
+from simulations.insight import backtests, comparison, forecast, reports, run_exports
 from simulations.models import Backtest, Experiment, Run
 from simulations.runs.serializers import MAX_SEED
 
@@ -54,7 +54,7 @@ class RunExportView(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin
             raise NotFound(
                 f"Exports are {', '.join(reports.EXPORT_TABLES)} as {', '.join(reports.EXPORT_FORMATS)}."
             )
-        name, content = reports.run_export(run, what=what, fmt=fmt)
+        name, content = run_exports.run_export(run, what=what, fmt=fmt)
         response = HttpResponse(content, content_type=reports.EXPORT_FORMATS[fmt])  # a file, not a document
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -4,7 +4,8 @@ The learner (``simulations.learning.engagement``) is pure; this module is its br
 stored history. It reads the account's real posts with their like/repost/reply/quote counts
 (inside the caller's organization only), fits or reuses a cached model, and answers with the
 expected counts, the 80% interval, how many posts it learned from, and the naive references a
-reader needs to judge the numbers: the history's mean and the mean of the last 200 posts.
+reader needs to judge the numbers: the typical counts of the whole history and of its last 200
+posts.
 
 Below ``SHORT_HISTORY`` posts the fit is shrunk toward a model pooled over the organization's
 other accounts with counts; below ``MIN_POSTS`` with nothing to borrow from (or below
@@ -33,7 +34,7 @@ from simulations.models import RunPost, Stimulus
 
 MIN_POSTS = 10  # below this, and with no pooled prior, there is no forecast
 MIN_POSTS_WITH_PRIOR = 3  # below this the learner would ignore the account's own posts
-RECENT_WINDOW = 200  # the "own past rate" reference: the mean of the last 200 posts
+RECENT_WINDOW = 200  # the "own past rate" reference: the typical count of the last 200 posts
 POOLED_ACCOUNTS = 20  # the pooled prior reads at most this many other accounts ...
 POOLED_POSTS = 600  # ... and at most this many recent posts of each
 CACHE_SECONDS = 7 * 24 * 3600

@@ -58,7 +58,7 @@ from simulations.engine.persona import PanelSnapshot
 from simulations.insight.trust import assess_trust
 from simulations.models import FINAL_STATUSES, Run, RunAction, RunEvent, RunPost, RunReportCache
 
-REPORT_VERSION = "2"  # 2: the classifier that labelled the replies is recorded
+REPORT_VERSION = "3"  # 2: the classifier that labelled the replies is recorded; 3: backlash label
 HISTORY_PER_PERSONA = 200  # recent real items per persona the diagnostics compare with
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",

@@ -16,7 +16,7 @@ from simnet.tenancy import roles
 from simnet.tenancy.access import get_for_org
 from simnet.tenancy.mixins import org_view
 from simnet.web import actor, allow, can_write, post_only, submit_form
-from simulations.insight import backtests, comparison, display, forecast, reports
+from simulations.insight import backtests, comparison, display, forecast, reports, run_exports
 from simulations.insight.calibration_svg import calibration_svg
 from simulations.insight.forms import BacktestForm, PowerForm
 from simulations.models import Backtest, Experiment, Run, RunPost
@@ -126,7 +126,7 @@ def run_export(request, run_id: int, what: str, fmt: str):
         return refused
     if what not in reports.EXPORT_TABLES or fmt not in reports.EXPORT_FORMATS:
         raise Http404("No such export")
-    name, content = reports.run_export(run, what=what, fmt=fmt)
+    name, content = run_exports.run_export(run, what=what, fmt=fmt)
     response = HttpResponse(content, content_type=reports.EXPORT_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

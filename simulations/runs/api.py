@@ -33,6 +33,7 @@ from simulations.runs.events import events_after
 from simulations.runs.serializers import (
     ActionFilterSerializer,
     EventFilterSerializer,
+    ForkedRunSerializer,
     InjectedSerializer,
     InterviewRequestSerializer,
     InterviewSerializer,
@@ -135,6 +136,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedJsonVie
     @_steering(
         "Fork: a new run continuing from the world before a step, with an edited stimulus or provider",
         request=RunForkSerializer,
+        created=ForkedRunSerializer,
         code=201,
         errors=(400, 404, 409, 422),
     )
@@ -145,7 +147,8 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedJsonVie
         arguments = RunForkSerializer(data=request.data, context=self.get_serializer_context())
         arguments.is_valid(raise_exception=True)
         fork = services.run_fork(run=run, actor=request_actor(request), **arguments.validated_data)
-        return Response(RunSerializer(fork).data, status=status.HTTP_201_CREATED)
+        body = {**RunSerializer(fork).data, "warnings": services.fork_warnings(fork)}
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @_steering(
         "Run the same scenario again with another seed",

@@ -139,6 +139,16 @@ class RunsStartedSerializer(serializers.Serializer):
     estimate = EstimateSerializer(help_text="For all the runs started together.")
 
 
+class ForkedRunSerializer(RunSerializer):
+    """The new run, with what the fork did not apply of the request (an edit of a stimulus
+    already published before the fork step)."""
+
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(RunSerializer.Meta):
+        fields = (*RunSerializer.Meta.fields, "warnings")
+
+
 class RunForkSerializer(serializers.Serializer):
     step = serializers.IntegerField(min_value=0, help_text="Continue from the world before this step.")
     stimulus_text = serializers.CharField(

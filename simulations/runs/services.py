@@ -13,6 +13,7 @@ from decimal import Decimal
 import django
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from simnet.llm.base import LLMResponse, ProviderError
 from simnet.llm.pricing import Price, price_for
@@ -73,19 +74,39 @@ def run_estimate(
     )
     data = asdict(estimate)
     data["notes"] = list(estimate.notes)
+    if choice.kind == "baseline" or chosen_policy(scenario) == Policy.RULES:
+        _no_model_calls(data)
     if choice.kind in HOSTED_KINDS and estimate.responses.high:
         texts = Range(10.0, 30.0, float(config.max_output_tokens))  # tokens of one reply or quote
         if stimulus_texts is None:
             stimulus_texts = [s.text for s in scenario.stimuli.all()] if scenario.pk else []
         _add_judge(data, stimulus_texts, estimate.responses, texts, price)
     data["replicates"] = replicates
-    data["provider"] = choice.label
+    data["provider"] = _provider_label(scenario.provider, choice.label)
     for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
         data[key] = {k: v * replicates for k, v in data[key].items()}
     # Runs share the provider (the offline model shares the CPU), so one after another is the honest total.
     wall = data["wall_time_s"]
     data["wall_time_total_s"] = {k: v * replicates for k, v in wall.items()} if wall else None
     return data
+
+
+def _no_model_calls(data: dict) -> None:
+    """The rule policy decides by rules: no language-model calls, tokens or dollars (the time stays)."""
+    for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
+        data[key] = dict.fromkeys(data[key], 0.0)
+    data["notes"] = ["the rule policy calls no language model: no calls, tokens or cost"]
+
+
+def _provider_label(config: ProviderConfig | None, label: str) -> str:
+    """The provider named once: a configuration named like its kind ("Rule baseline") reads as the
+    kind ("Rule baseline (no LLM)"), not "Rule baseline (Rule baseline (no LLM))"."""
+    if config is None:
+        return label
+    kind = config.get_kind_display()
+    if config.name.strip().lower() in kind.lower():
+        return f"{kind}, {config.model}" if config.model else kind
+    return label
 
 
 def _add_judge(data: dict, stimuli: Sequence[str], responses: Range, texts: Range, price: Price) -> None:
@@ -249,7 +270,10 @@ def run_fork(
     *, run: Run, actor: Actor | None, step: int, stimulus_text: str | None = None, provider=None
 ) -> Run:
     """A new run that continues from the world before ``step`` of ``run``, with changes:
-    an edited text for the scenario's stimuli not yet published, and/or another provider."""
+    an edited text for the scenario's stimuli not yet published, and/or another provider.
+
+    An edit of a stimulus already published before ``step`` is not applied (its replies are the
+    fork's past); ``fork_warnings(fork)`` says so instead of changing nothing silently."""
     require_role(actor_role(run.organization_id, actor), roles.WRITE, "fork runs")
     snapshot = RunSnapshot.objects.filter(run=run, step=step).first()
     if step == 0:
@@ -297,6 +321,7 @@ def run_fork(
         if stimulus_text is not None and state:
             for pending in state.get("pending", []):
                 pending["text"] = stimulus_text
+        warnings = _unapplied_edit(scenario, step, stimulus_text)
         fork = Run.objects.create(
             organization=run.organization,
             scenario=fork_scenario,
@@ -318,6 +343,7 @@ def run_fork(
                 "forked_from": run.pk,
                 "fork_step": step,
                 "provider": choice_for(fork_scenario.provider).kind,
+                **({"warnings": warnings} if warnings else {}),
             },
         )
         _copy_history(run, fork, step)
@@ -333,6 +359,22 @@ def run_fork(
         )
         enqueue_step(fork.pk)
     return fork
+
+
+def _unapplied_edit(scenario: Scenario, step: int, stimulus_text: str | None) -> list[str]:
+    """A sentence when the edited text reaches no stimulus: every one was published before ``step``."""
+    if stimulus_text is None or not scenario.stimuli.exists() or scenario.stimuli.filter(step__gte=step).exists():
+        return []
+    warning = (
+        f"The edited stimulus was not applied: the stimulus was already published before step {step}, "
+        "so the fork continues with the original text. Fork from an earlier step to change it."
+    )
+    return [warning]
+
+
+def fork_warnings(fork: Run) -> list[str]:
+    """What a fork did not do that its request asked for (see ``run_fork``)."""
+    return list(fork.reproducibility.get("warnings", []))
 
 
 def _copy_history(source: Run, fork: Run, step: int) -> None:
@@ -362,23 +404,34 @@ def _fields(obj) -> dict:
 def run_inject(
     *, run: Run, actor: Actor | None, text: str, author_handle: str = "", boost: float = 0.0
 ) -> Stimulus:
-    """A post that enters the world before the next step is planned (live stimulus)."""
+    """A post that enters the world before the next step is planned (live stimulus); its ``step``
+    is the step it lands at: the next one, or the one after when a step is being taken now."""
     _steerable(run, actor, "inject posts")
     if not text.strip():
         raise ApplicationError("Write the post to inject.", fields={"text": ["Required."]})
     if not 0 <= boost <= 1:
         raise ApplicationError("Boost is a share of feeds between 0 and 1.", fields={"boost": ["0 to 1"]})
     with transaction.atomic():
+        fresh = Run.objects.select_for_update().get(pk=run.pk, organization=run.organization)
+        lands_at = fresh.next_step + (1 if _step_in_progress(fresh) else 0)
+        if lands_at >= fresh.total_steps:
+            raise ApplicationError("The run is taking its last step: a post injected now would never be read.")
         stimulus = Stimulus.objects.create(
             organization=run.organization,
             run=run,
             text=text.strip(),
             author_handle=author_handle.strip() or "you",
-            step=run.next_step,
+            step=lands_at,
             boost=boost,
         )
-        append_event(run, "injected", {"stimulus": stimulus.pk, "text": stimulus.text, "step": run.next_step})
+        append_event(run, "injected", {"stimulus": stimulus.pk, "text": stimulus.text, "step": lands_at})
     return stimulus
+
+
+def _step_in_progress(run: Run) -> bool:
+    """A worker holds the run's lease: the step it is taking has already read its feeds, so a post
+    injected now lands at the step after (the stepper holds it until ``Stimulus.step``)."""
+    return bool(run.lease_owner) and run.lease_expires_at is not None and run.lease_expires_at > timezone.now()
 
 
 def run_interview(*, run: Run, actor: Actor | None, agent_key: str, question: str) -> Interview:

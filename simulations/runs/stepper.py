@@ -65,7 +65,7 @@ def _inject_live_stimuli(run: Run, world: World) -> None:
     known = {p.stimulus_id for p in world.posts.values() if p.stimulus_id} | {s.id for s in world.pending}
     for stimulus in Stimulus.objects.filter(run=run).order_by("pk"):
         if f"s{stimulus.pk}" not in known:
-            world.inject(persistence.engine_stimulus(stimulus, at_step=None))
+            world.inject(persistence.engine_stimulus(stimulus, at_step=stimulus.step))  # the promised step
 
 
 def _budget_guard(run: Run, world: World) -> BudgetGuard | None:

@@ -181,6 +181,8 @@ def run_fork(request, run_id: int):
         )  # fmt: skip
         if fork is not None:
             messages.success(request, f"Run #{fork.pk} continues run #{run.pk} from step {data['step']}.")
+            for warning in services.fork_warnings(fork):
+                messages.warning(request, warning)
             return _go_to_run(request, fork)
     if request.htmx:
         return render(

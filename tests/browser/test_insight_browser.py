@@ -131,7 +131,8 @@ def test_a_new_user_runs_an_experiment_on_the_demo_panel_and_reads_the_compariso
     page.wait_for_url(re.compile(r".*/simulations/\d+/report/$"))
     drawn = _charts(page)
     assert {"chart-steps", "chart-sentiment", "chart-cascade-0"} <= set(drawn) and all(drawn.values()), drawn
-    assert page.inner_text("#risk-level") in ("LOW", "MEDIUM", "HIGH", "SEVERE")
+    level = page.inner_text("#risk-level")
+    assert level in ("LOW", "MEDIUM", "HIGH", "SEVERE") or re.fullmatch(r"not enough data \(n=\d+\)", level), level
     page.screenshot(path=str(ARTIFACTS / "insight-experiment-run-report.png"), full_page=True)
     assert page.errors == [], "\n".join(page.errors)
 

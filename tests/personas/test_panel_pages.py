@@ -158,3 +158,11 @@ def test_a_board_lists_its_chair_first_with_roles(member_client, board_panel):
     assert rows[0] == ("margaret_chen", ' <span class="badge">chair</span>') and len(rows) == 7
     assert "Chief Financial Officer" in page
     assert reverse("persona_create", args=[board_panel.pk]) in page
+
+
+def test_a_board_counts_each_role_once(member_client, board_panel):
+    page = member_client.get(reverse("panel_detail", args=[board_panel.pk])).content.decode()
+
+    table = re.search(r"<th scope=\"col\">Role</th>.*?</tbody>", page, re.DOTALL).group(0)
+    counts = re.findall(r"value=[^\"]*\">([^<]+)</a></th>\s*<td>(\d+)</td><td>([\d.]+)%</td>", table)
+    assert len(counts) == 7 and all((count, share) == ("1", "14.3") for _, count, share in counts)

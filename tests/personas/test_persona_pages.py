@@ -42,6 +42,18 @@ def test_an_imported_persona_shows_its_card_profile_and_timeline(member_client, 
     assert timeline(page) == ["Like*", "Reply*"] + ["Post"] * 8
 
 
+def test_engages_with_never_lists_the_persona_itself(member_client, imported_panel):
+    persona = maria(imported_panel)
+    engaged = [{"handle": "Maria", "total": 4, "by_kind": {"reply": 4}}, {"handle": "bob", "total": 2, "by_kind": {}}]
+    persona.profile = {**persona.profile, "engaged_accounts": engaged}
+    persona.save(update_fields=["profile"])
+
+    page = member_client.get(reverse("persona_detail", args=[imported_panel.pk, persona.pk])).content.decode()
+
+    shown = re.search(r"Engages with</h3><p>(.*?)</p>", page).group(1)
+    assert re.findall(r"@(\w+) ×(\d+)", shown) == [("bob", "2")]
+
+
 def test_the_held_out_items_have_their_own_tab_and_kinds_filter_the_timeline(member_client, imported_panel):
     url = reverse("persona_detail", args=[imported_panel.pk, maria(imported_panel).pk])
 

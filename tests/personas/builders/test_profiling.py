@@ -18,7 +18,7 @@ from personas.builders.profiling import (
 )
 from personas.builders.propensities import FeedExposure
 from scraping.sources.records import AccountRecord, HistoryKind, HistoryRecord
-from tests.personas.builders.fixtures import ACCOUNT, HISTORY
+from tests.personas.builders.fixtures import ACCOUNT, HISTORY, at, item
 
 # First timed training item 1 March 09:00, last 15 March 20:00: 14 days and 11 hours.
 SPAN_DAYS = 14 + 11 / 24
@@ -132,6 +132,16 @@ def test_engaged_accounts(profile):
         "erin": (1, {"quote": 1}),
     }
     assert [e.handle for e in profile.engaged_accounts] == ["bob", "carol", "dave", "erin"]
+
+
+def test_engaged_accounts_leave_the_account_itself_out():
+    own_thread = [
+        item("s1", HistoryKind.REPLY, "and another thing", at(16, 9), author="@Alice"),
+        item("s2", HistoryKind.LIKE, when=at(16, 10), author="alice"),
+        item("s3", HistoryKind.LIKE, when=at(16, 11), author="bob"),
+    ]
+    profile = derive_profile(ACCOUNT, own_thread, holdout_fraction=0)
+    assert [(e.handle, e.total) for e in profile.engaged_accounts] == [("bob", 1)]
 
 
 def test_per_item_propensities_follow_the_documented_model(profile):

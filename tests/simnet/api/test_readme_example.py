@@ -53,7 +53,9 @@ def test_the_readme_example_starts_an_experiment_and_prints_its_verdict(
     from simulations.models import Experiment
     from tests.support.runs import make_panel
 
+    make_panel(tenancy.org_a, size=5, name="A decoy listed first")
     make_panel(tenancy.org_a, size=5, name="Cyclists")
+    ProviderConfig.objects.create(organization=tenancy.org_a, name="A decoy", kind="offline")
     ProviderConfig.objects.create(organization=tenancy.org_a, name="Rules", kind="baseline")
     token = api_token_for(tenancy.org_a, role="member").raw_token
     script = Path(tmp_path / "example.py")
@@ -61,7 +63,8 @@ def test_the_readme_example_starts_an_experiment_and_prints_its_verdict(
 
     done = subprocess.run(
         [sys.executable, str(script)],
-        env={"SIMNET_URL": live_server.url, "SIMNET_TOKEN": token, "PATH": "/usr/bin:/bin"},
+        env={"SIMNET_URL": live_server.url, "SIMNET_TOKEN": token, "SIMNET_PANEL": "Cyclists",
+             "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=EXAMPLE_TIMEOUT_SECONDS,
@@ -71,9 +74,17 @@ def test_the_readme_example_starts_an_experiment_and_prints_its_verdict(
     assert done.returncode == 0, done.stdout + done.stderr
     experiment = Experiment.objects.for_org(tenancy.org_a).get()
     assert experiment.status == "completed" and len(experiment.variants) == 3
+    assert (experiment.scenario.panel.name, experiment.scenario.provider.kind) == ("Cyclists", "baseline")
     assert experiment.runs.filter(status="completed").count() == 15
     verdict = experiment.result["comparison"]["verdict"]["summary"]
     assert done.stdout.splitlines() == [
         f"Experiment {experiment.pk}: 15 runs, about $0.00",
         verdict,
     ]
+
+
+def test_the_readme_picks_by_kind_and_name_and_needs_no_uuidgen():
+    text = README.read_text()
+    assert "uuidgen" not in text and '["results"][0]' not in text
+    code = readme_python_example()
+    assert 'p["kind"] == "baseline"' in code and 'p["name"] == PANEL' in code

@@ -1,17 +1,20 @@
-"""Backlash risk: high on the original ad, low on the praised variant, signals by the documented thresholds."""
+"""Backlash risk: high on the original ad, low on a praised variant with enough replies, signals by the documented thresholds."""
 
 from __future__ import annotations
 
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
 from simulations.analysis.backlash import (
+    MIN_RESPONSES,
+    NEGATIVE_SHARE_THRESHOLDS,
     RiskLevel,
     assess_backlash,
     negative_growth,
 )
 from simulations.analysis.records import ActionKind, ActionRecord, PersonaRecord, PostKind, PostRecord
 from simulations.analysis.sentiment import label_responses
-from tests.support.peloton import backlash_run, praise_run
+from tests.support.peloton import SELF_GIFT_REPLIES, SELF_GIFT_TEXT, backlash_run, build_run, praise_run
 
 
 def assess(run):
@@ -29,13 +32,31 @@ def test_the_original_ad_is_high_risk_or_worse():
     assert result.enough_evidence
 
 
-def test_the_self_gift_variant_is_low_risk():
-    result = assess(praise_run())
-    assert result.level is RiskLevel.LOW
+def test_the_self_gift_variant_with_enough_replies_is_low_risk():
+    run = build_run(SELF_GIFT_TEXT, SELF_GIFT_REPLIES * 2, quotes=(), reposts=10, likes_on_stimulus=12)
+    result = assess(run)
+    assert result.level is RiskLevel.LOW and result.label == "LOW"
     assert result.negative_share == 0.0 and result.accusation_share == 0.0
     assert result.quote_repost_ratio == 0.0
     assert result.amplifiers == ()
-    assert result.summary == "Backlash risk: LOW. 0% of 8 replies and quotes were negative."
+    assert result.summary == "Backlash risk: LOW. 0% of 16 replies and quotes were negative."
+
+
+def test_eight_friendly_replies_are_not_enough_data_for_a_level():
+    result = assess(praise_run())
+    assert result.level is RiskLevel.NOT_ENOUGH_DATA and result.label == "not enough data (n=8)"
+    assert result.summary == (
+        "Backlash risk: not enough data (n=8). 0% of 8 replies and quotes were negative. "
+        f"A risk level needs at least {MIN_RESPONSES} replies and quotes."
+    )
+
+
+def test_the_minimum_is_where_a_unanimous_sample_rules_out_the_first_threshold():
+    """The docstring's reason, checked: at the minimum, no negatives out of n puts the 95% Wilson
+    upper bound under 20%; one response fewer does not."""
+    first = NEGATIVE_SHARE_THRESHOLDS[0]
+    assert proportion_confint(0, MIN_RESPONSES, method="wilson")[1] < first
+    assert proportion_confint(0, MIN_RESPONSES - 1, method="wilson")[1] >= first
 
 
 def test_signal_points_follow_the_thresholds_and_weights():
@@ -74,22 +95,25 @@ def test_amplifiers_rank_critical_authors_by_engagement_below_their_posts():
     assert second.example.startswith("Sexist and body shaming")
 
 
-def test_nobody_answering_is_low_risk_with_a_plain_summary():
+def test_nobody_answering_is_not_enough_data_with_a_plain_summary():
     ad = PostRecord("s", "brand", PostKind.POST, "Buy the bike", 0, is_stimulus=True)
     result = assess_backlash([ad], [], [], [PersonaRecord("p1")])
-    assert result.level is RiskLevel.LOW and result.responses == 0
+    assert result.level is RiskLevel.NOT_ENOUGH_DATA and result.responses == 0
+    assert result.label == "not enough data (n=0)"
     assert result.negative_share is None
     assert result.summary == (
-        "Backlash risk: LOW. Nobody replied to or quoted the stimulus, so there is nothing to read as backlash."
+        "Backlash risk: not enough data (n=0). Nobody replied to or quoted the stimulus, "
+        "so there is nothing to read as backlash."
     )
 
 
-def test_few_responses_are_called_a_weak_signal():
+def test_one_response_headlines_no_level():
     ad = PostRecord("s", "brand", PostKind.POST, "Buy the bike", 0, is_stimulus=True)
     posts = [ad, PostRecord("r", "p1", PostKind.REPLY, "So sexist.", 1, parent_id="s", root_id="s")]
     result = assess_backlash(posts, [], label_responses(posts))
-    assert not result.enough_evidence
-    assert result.summary.endswith("Based on only 1 response: treat this as a weak signal.")
+    assert not result.enough_evidence and result.level is RiskLevel.NOT_ENOUGH_DATA
+    assert result.summary.startswith("Backlash risk: not enough data (n=1). 100% of 1 replies")
+    assert result.summary.endswith(f"A risk level needs at least {MIN_RESPONSES} replies and quotes.")
 
 
 def test_responses_to_another_stimulus_are_left_out():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -79,3 +82,23 @@ def test_unknown_exports_are_not_found(run, viewer_client, api_token_for, api_cl
     client = api_client_for(api_token_for(org_a, role="viewer").raw_token)
     url = reverse("api_run_export", kwargs={"run_id": run.pk, "what": "actions", "fmt": "xlsx"})
     assert client.get(url).status_code == 404
+
+
+def test_actions_csv_names_the_agent_and_the_target_by_handle(
+    run, viewer_client, api_token_for, api_client_for, org_a
+):
+    kwargs = {"run_id": run.pk, "what": "actions", "fmt": "csv"}
+    page = viewer_client.get(reverse("run_export", kwargs=kwargs))
+    rows = list(csv.DictReader(io.StringIO(page.content.decode())))
+    records = reports.run_records(run)
+    authors = {p.post_id: p.author_id for p in records.posts}
+    handles = {p.persona_id: p.handle for p in records.personas}
+    assert len(rows) == len(records.actions)
+    for row, action in zip(rows, records.actions, strict=True):
+        assert row["agent_handle"] == handles[action.persona_id]
+        target = action.target_persona_id or authors.get(action.target_post_id or "")
+        assert row["target_handle"] == records.handles.get(target, "")
+    liked = [r for r in rows if r["action"] == "like"]
+    assert liked and all(r["target_handle"] for r in liked)
+    client = api_client_for(api_token_for(org_a, role="viewer").raw_token)
+    assert client.get(reverse("api_run_export", kwargs=kwargs)).content == page.content

@@ -84,7 +84,9 @@ def test_a_run_nobody_answered_says_there_is_nothing_to_read(org_a, viewer_clien
     page = viewer_client.get(reverse("run_report", kwargs={"run_id": run.pk})).content.decode()
     trust = page.split('id="trust"')[1].split("</section>")[0]
     assert "No responses." in trust and "Nobody replied to or quoted the stimulus" in trust
-    assert "Few responses" not in trust and 'id="risk-level">LOW<' in page
+    assert "Few responses" not in trust and 'id="risk-level">not enough data (n=0)<' in page
+    api = viewer_client.get(reverse("api_run_report", kwargs={"run_id": run.pk})).json()["backlash"]
+    assert (api["level"], api["label"]) == ("not_enough_data", "not enough data (n=0)")
 
 
 def test_report_pages_accept_only_get(peloton_run, member_client):
@@ -100,3 +102,10 @@ def test_report_api_returns_the_json(peloton_run, api_token_for, api_client_for,
     assert data["backlash"]["level"] in ("high", "severe")
     assert data["trust"]["level"] in ("caution", "warning") and data["trust"]["notes"]
     assert any(t["is_accusation"] for t in data["themes"]["themes"])
+
+
+def test_the_link_to_the_room_reads_as_a_link_not_a_status(peloton_run, viewer_client):
+    page = viewer_client.get(reverse("run_report", kwargs={"run_id": peloton_run.pk})).content.decode()
+    assert peloton_run.status == "completed"
+    assert "open the run room</a>" in page and "live view" not in page
+    assert "Not enough data:</strong> this panel has no completed backtest" in page

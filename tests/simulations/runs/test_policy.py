@@ -17,16 +17,21 @@ from tests.support.runs import drive, make_panel
 pytestmark = pytest.mark.django_db
 
 
-def _scenario(tenancy, panel, *, fmt="feed", policy="", kind="fake", author=None):
+def _scenario(tenancy, panel, *, fmt="feed", policy="", kind="fake"):
     """A scenario whose members are all online every step: the real (sparse) activity of the generated
-    members would leave a three-step run nearly empty, and these tests are about who decides."""
+    members would leave a short run nearly empty, and these tests are about who decides. The post is
+    by the fitness hub when the panel has it: members really answer hubs, so the reaction model
+    expects engagement there (an outside author's post draws so little that a run may see none)."""
     org = tenancy.org_a
-    Persona.objects.for_org(org).update(activity_rate=1.0, active_hours=[])
+    author = Persona.objects.for_org(org).filter(panel_memberships__panel=panel, handle="hub_fitness").first()
+    Persona.objects.for_org(org).update(
+        activity_rate=1.0, active_hours=[], propensities={"like": 0.3, "reply": 0.2, "post": 0.05}
+    )  # the rule policy reads propensities; the imported ones are as sparse as the activity
     provider = ProviderConfig.objects.create(organization=org, name=kind, kind=kind, model=f"{kind}-1")
     stimulus = {"text": "#fitness workout: new training plan for the spring", "boost": 1.0}
     stimulus.update({"author_persona": author} if author else {"author_handle": "Outside"})
     return scenario_create(
-        organization=org, actor=tenancy.member, panel=panel, name="s", steps=3, provider=provider,
+        organization=org, actor=tenancy.member, panel=panel, name="s", steps=4, provider=provider,
         format=fmt, policy=policy, stimuli=[stimulus], communities=["fitness", "food"],
     )  # fmt: skip
 

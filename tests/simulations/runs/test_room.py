@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from simulations.models import Interview, Run, RunEvent, RunPost, RunStatus, Stimulus
@@ -116,6 +117,24 @@ def test_fork_continues_from_a_step_and_redirects_there(finished_run, member_cli
     fork = Run.unscoped.exclude(pk=finished_run.pk).get()
     assert response.status_code == 200 and response["HX-Redirect"] == _url("run_detail", fork)
     assert fork.parent_id == finished_run.pk and fork.fork_step == 2 and fork.next_step == 2
+
+
+def test_a_fork_editing_a_stimulus_already_published_says_the_edit_was_not_applied(
+    finished_run, member_client
+):
+    response = member_client.post(_url("run_fork", finished_run), {"step": 2, "stimulus_text": "A softer ad."})
+    fork = Run.unscoped.exclude(pk=finished_run.pk).get()
+    page = member_client.get(response["Location"]).content.decode()
+    assert "The edited stimulus was not applied: the stimulus was already published before step 2" in page
+    assert "A softer ad." not in set(Stimulus.objects.filter(scenario=fork.scenario).values_list("text", flat=True))
+
+
+def test_a_fork_from_step_0_applies_the_edit_without_a_warning(finished_run, member_client):
+    response = member_client.post(_url("run_fork", finished_run), {"step": 0, "stimulus_text": "A softer ad."})
+    fork = Run.unscoped.exclude(pk=finished_run.pk).get()
+    page = member_client.get(response["Location"]).content.decode()
+    assert "was not applied" not in page
+    assert list(Stimulus.objects.filter(scenario=fork.scenario).values_list("text", flat=True)) == ["A softer ad."]
 
 
 def test_fork_from_a_step_not_reached_shows_the_error_in_the_form(started_run, member_client):
@@ -286,3 +305,40 @@ def test_the_concurrency_limit_holds_a_run_back_and_says_so(fake_scenario, tenan
     assert drive(first).status == RunStatus.COMPLETED
     assert drive(second).status == RunStatus.COMPLETED  # the slot is free: it runs to the end
     assert "Waiting for a free slot" not in member_client.get(_url("run_detail", second)).content.decode()
+
+
+def test_a_post_injected_while_a_step_is_taken_is_confirmed_at_the_step_it_lands_at(
+    started_run, member_client, monkeypatch
+):
+    """The worker has read the feeds of step 1 when the user injects: the post lands at step 2,
+    and the confirmation, the stored stimulus and the published post all say so."""
+    from simulations.runs import stepper
+
+    drive(started_run, steps=1)
+    replies = []
+    plan_step = stepper.plan_step
+
+    def plan_then_inject(world):
+        plan = plan_step(world)
+        if not replies:
+            form = {"text": "Mid-step", "boost": "0"}
+            replies.append(member_client.post(_url("run_inject", started_run), form, **HTMX))
+        return plan
+
+    monkeypatch.setattr(stepper, "plan_step", plan_then_inject)
+    drive(started_run, steps=2)
+    html = replies[0].content.decode()
+    post = RunPost.objects.get(run=started_run, text="Mid-step", is_stimulus=True)
+    assert post.step == 2 and Stimulus.objects.get(run=started_run).step == 2
+    assert "enters feeds at step 2" in html
+
+
+def test_the_live_dot_shows_only_while_the_run_is_queued_or_running(started_run, member_client):
+    Run.unscoped.filter(pk=started_run.pk).update(status=RunStatus.PAUSED)
+    html = member_client.get(_url("run_detail", started_run)).content.decode()
+    assert 'id="live-indicator"' in html and 'id="run-status" class="run-status" data-status="paused"' in html
+    css = (settings.BASE_DIR / "static" / "css" / "simnet.css").read_text()
+    assert (
+        '.run-room:not(:has(#run-status[data-status="queued"], #run-status[data-status="running"]))'
+        " .live-indicator { display: none; }"
+    ) in css

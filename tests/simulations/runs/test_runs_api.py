@@ -98,6 +98,9 @@ def test_fork_and_rerun_start_new_runs(member_api, finished_run):
     assert fork.status_code == 201, fork.content
     forked = fork.json()
     assert forked["parent"] == finished_run.pk and forked["fork_step"] == 2 and forked["next_step"] == 2
+    assert forked["warnings"] and "already published before step 2" in forked["warnings"][0]
+    unedited = member_api.post(f"{RUNS}{finished_run.pk}/fork/", {"step": 2}, format="json").json()
+    assert unedited["warnings"] == []
     too_far = member_api.post(f"{RUNS}{finished_run.pk}/fork/", {"step": 99}, format="json")
     assert too_far.status_code == 400 and "step" in too_far.json()["error"]["fields"]
     rerun = member_api.post(f"{RUNS}{finished_run.pk}/rerun/", {"seed": 42}, format="json")

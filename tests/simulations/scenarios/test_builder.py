@@ -275,3 +275,33 @@ def test_estimate_without_javascript_re_renders_the_form_with_the_range(member_c
 def test_the_first_paint_asks_for_nothing_to_be_fixed(member_client, panel):
     html = member_client.get(reverse("scenario_create")).content.decode()
     assert "Fix these to get an estimate" not in html and "Press <strong>Estimate</strong>" in html
+
+
+def _estimate_rows(html: str) -> dict[str, tuple[str, str, str]]:
+    """Each row of the estimate table: its name -> (low, expected, high) as shown."""
+    cells = r'<th scope="row">([^<]+)</th><td>([^<]*)</td><td><strong[^>]*>([^<]*)</strong></td><td>([^<]*)'
+    return {name: (low, expected, high) for name, low, expected, high in re.findall(cells, html)}
+
+
+def test_the_rule_baseline_estimates_no_calls_tokens_or_cost_and_names_itself_once(
+    member_client, panel, tenancy
+):
+    baseline = ProviderConfig.objects.create(organization=tenancy.org_a, name="Rule baseline", kind="baseline")
+    html = member_client.post(
+        reverse("scenario_estimate"), _form(panel, provider=baseline.pk, steps=6), **HTMX
+    ).content.decode()
+    rows = _estimate_rows(html)
+    assert rows["LLM calls"] == ("0", "0", "0")
+    assert rows["Input tokens"] == rows["Output tokens"] == ("0", "0", "0")
+    assert rows["Cost"] == ("$0.00", "$0.00", "$0.00")
+    assert "With Rule baseline (no LLM)." in html and "(Rule baseline (no LLM))" not in html
+
+
+def test_a_rules_policy_estimates_no_model_calls_on_any_provider(member_client, panel):
+    offline = member_client.post(reverse("scenario_estimate"), _form(panel, steps=6), **HTMX).content.decode()
+    rules = member_client.post(
+        reverse("scenario_estimate"), _form(panel, steps=6, policy="rules"), **HTMX
+    ).content.decode()
+    assert _expected_calls(offline) > 0
+    assert _estimate_rows(rules)["LLM calls"] == ("0", "0", "0")
+    assert "calls no language model" in rules
