@@ -46,7 +46,8 @@ class Scenario(TenantModel):
     budget_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
     budget_tokens = models.PositiveBigIntegerField(null=True, blank=True)
     agenda = models.JSONField(default=list, blank=True)  # roundtable: agenda items
-    # Blank: hybrid for a panel with imported personas, else llm (runs.policy.default_policy).
+    # Blank: rules for the rule-baseline provider, hybrid for a panel with imported reactions, else llm
+    # (runs.policy.chosen_policy).
     policy = models.CharField(max_length=12, choices=Policy.choices, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

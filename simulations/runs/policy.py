@@ -1,7 +1,7 @@
 """Which policy decides a run, and the provider that plays it.
 
-A scenario's ``policy`` is hybrid, llm or rules; blank means hybrid when the panel has imported
-members with reactions to learn from, else llm. At start a hybrid run fits the reaction model on
+A scenario's ``policy`` is hybrid, llm or rules; blank means rules for the rule-baseline provider,
+hybrid when the panel has imported members with reactions to learn from, else llm. At start a hybrid run fits the reaction model on
 the panel's history (held-out items stay out, as they do of the cards) and freezes it on the run
 (``Run.policy_model``), so every step, fork and replay uses the very same model.
 """
