@@ -1,5 +1,7 @@
 """``python -m bench`` prints a table; ``python -m bench --json`` prints the same figures as JSON;
-``--fidelity`` prints the honest backtest on the demo data instead of the speeds."""
+``--fidelity`` prints the honest backtest on the demo data instead of the speeds; ``--models``
+prints only the comparison of the installed offline models (``offline_models`` in the JSON: per
+model ``gate_reject_share``, ``valid_share``, ``seconds_per_decision``)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from typing import Any
 
 from bench.engine_bench import SIZES, measure_overhead, measure_prompts, measure_snapshot
 from bench.fidelity import measure_fidelity
+from bench.model_comparison import ModelFigures, compare_models, verdict
 from bench.offline_bench import OfflineFigures, measure_offline
+from simnet.llm.offline_models import DEFAULT_OFFLINE_MODEL
 
 WARMUP_AND_STEPS = {100: (4, 8), 1_000: (3, 4), 10_000: (2, 2)}
 
@@ -74,7 +78,33 @@ def collect() -> tuple[dict[str, Any], list[str]]:
             offline_decisions_per_s=None, offline_valid_rate=None, offline_status=f"not available ({offline})"
         )
         lines.append(f"offline: not available ({offline})")
+    comparison, comparison_lines = offline_models()
+    figures |= comparison
+    lines += comparison_lines
     return figures, lines
+
+
+def offline_models() -> tuple[dict[str, Any], list[str]]:
+    """Every installed offline model on the same fixed decisions, scored by the quality gate, and
+    which one should be the default (none when the difference is within noise)."""
+    figures: dict[str, Any] = {}
+    lines = ["offline models on the same decisions (bench/model_comparison.py), first attempts scored by the gate",
+             f"{'model':>28} {'gate rejects':>13} {'valid':>7} {'s/decision':>11} {'decisions':>10}"]  # fmt: skip
+    results = compare_models()
+    for name, result in results.items():
+        if not isinstance(result, ModelFigures):
+            figures[name] = {"gate_reject_share": None, "status": f"not available ({result})"}
+            lines.append(f"{name:>28} not available ({result})")
+            continue
+        figures[name] = result.to_json()
+        lines.append(
+            f"{name:>28} {result.gate.reject_share:>13.0%} {result.valid_share:>7.0%} "
+            f"{result.seconds_per_decision:>11.2f} {result.decisions:>10}"
+        )
+    chosen = verdict(results, DEFAULT_OFFLINE_MODEL)
+    lines.append(f"verdict (default now {DEFAULT_OFFLINE_MODEL}): {chosen.text}")
+    summary = {"default": DEFAULT_OFFLINE_MODEL, "better": chosen.better, "text": chosen.text}
+    return {"offline_models": figures, "offline_model_verdict": summary}, lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,8 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fidelity", action="store_true", help="the honest backtest on the demo data instead of the speeds"
     )
+    parser.add_argument(
+        "--models", action="store_true", help="only the comparison of the installed offline models"
+    )
     args = parser.parse_args(argv)
-    figures, lines = measure_fidelity() if args.fidelity else collect()
+    if args.models:
+        figures, lines = offline_models()
+    else:
+        figures, lines = measure_fidelity() if args.fidelity else collect()
     print(json.dumps(figures, indent=2) if args.json else "\n".join(lines))
     return 0
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from scraping import services
 from scraping.models import ImportJob
 from scraping.serializers import (
+    AudienceStartSerializer,
     ImportErrorsSerializer,
     ImportJobSerializer,
     ImportRetrySerializer,
@@ -76,6 +77,29 @@ class ImportJobViewSet(
             actor=request_actor(request),
             ip=client_ip(request),
             **services.import_start_arguments(arguments.validated_data),
+        )
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Build an audience: sample accounts from followers, a hashtag or a search into one new panel",
+        description=(
+            "Queued like any import: poll the import until it is completed or failed. The response's "
+            "`audience` says how many accounts were listed, which were sampled, imported and skipped."
+        ),
+        request=AudienceStartSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={202: ImportJobSerializer, **error_responses(400, 403, 422)},
+    )
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def audience(self, request, *args, **kwargs):
+        arguments = AudienceStartSerializer(data=request.data)
+        arguments.is_valid(raise_exception=True)
+        job = services.audience_start(
+            organization=self.organization,
+            actor=request_actor(request),
+            ip=client_ip(request),
+            **services.audience_start_arguments(arguments.validated_data),
         )
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -62,6 +62,14 @@ class ImportJob(TenantModel):
         "personas.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     staged_rows = models.PositiveIntegerField(default=0)
+    # An audience import (scraping.audience): what it lists ({"kind", "query", "server", "size", "seed",
+    # "max_failures"}; empty for a one-account import), how far it got, and the accounts it skipped.
+    audience = models.JSONField(default=dict, blank=True)
+    candidates_seen = models.PositiveIntegerField(null=True, blank=True)  # None until the listing is done
+    sampled_accounts = models.JSONField(default=list, blank=True)  # [{"address", "handle"}] in import order
+    audience_position = models.PositiveIntegerField(default=0)  # the sampled account being fetched
+    accounts_imported = models.PositiveIntegerField(default=0)
+    account_failures = models.JSONField(default=list, blank=True)  # [{"handle", "reason"}]
     attempts = models.PositiveIntegerField(default=0)
     resume_at = models.DateTimeField(null=True, blank=True)  # when a rate-limited job continues
     lease_token = models.CharField(max_length=32, blank=True)
@@ -87,8 +95,14 @@ class ImportJob(TenantModel):
 
     @property
     def subject(self) -> str:
-        """What is imported, in the customer's words: the account or the file name."""
+        """What is imported, in the customer's words: the audience, the account or the file name."""
+        if self.audience:
+            return audience_subject(self.audience)
         return self.params.get("account") or self.upload_name or "—"
+
+    @property
+    def is_audience(self) -> bool:
+        return bool(self.audience)
 
     @property
     def is_final(self) -> bool:
@@ -113,6 +127,19 @@ class ImportJob(TenantModel):
         return min(100, round(100 * self.progress_done / self.progress_total))
 
 
+def audience_subject(audience: dict) -> str:
+    query = audience.get("query", "")
+    described = {
+        "followers": f"followers of {query if query.startswith('@') else '@' + query}",
+        "hashtag": f"posters of #{query}",
+        "search": f"accounts matching “{query}”",
+    }.get(audience.get("kind"), query)
+    where = (
+        f" on {audience['server']}" if audience.get("server") and audience.get("kind") != "followers" else ""
+    )
+    return f"A sample of {audience.get('size', 0)} {described}{where}"
+
+
 class ImportStagedItem(TenantModel):
     """One fetched history item or follow of a running network import (see the module docstring)."""
 
@@ -120,6 +147,7 @@ class ImportStagedItem(TenantModel):
         HISTORY = "history"
         FOLLOWING = "following"
         FOLLOWER = "follower"
+        ACCOUNT = "account"  # an audience member's AccountRecord, once all its pages are staged
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="staged")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -127,7 +155,12 @@ class ImportStagedItem(TenantModel):
         max_length=64
     )  # sha256 of the record's identity within the account (de-duplication)
     data = models.JSONField()
+    account = models.CharField(max_length=300, blank=True)  # the audience member it belongs to ("" otherwise)
 
     class Meta:
         ordering = ("id",)
-        constraints = (models.UniqueConstraint(fields=["job", "kind", "key"], name="one_staged_item"),)
+        constraints = (
+            models.UniqueConstraint(
+                fields=["job", "account", "kind", "key"], name="one_staged_item_per_account"
+            ),
+        )

@@ -39,10 +39,15 @@ from personas.services.importer import (
     batch_publish,
     bundles_stage,
 )
+from scraping import audience
 from scraping.connectors import is_network, open_batches, parse_file
+from scraping.leases import LeaseLost
+from scraping.leases import lease_duration as _lease
+from scraping.leases import leased_row as _mine
+from scraping.leases import org_jobs as _jobs
 from scraping.models import ImportJob, ImportStagedItem
 from scraping.services import RUN_TASK, enqueue_import
-from scraping.sources import Batch, RateLimited, RowErrors, record_json
+from scraping.sources import Batch, RateLimited, RowErrors, SourceError, record_json
 from scraping.sources.records import AccountBundle, ImportFailed, cap_item_texts
 from scraping.storage import delete_upload, upload_file_path
 from simnet.tenancy.secrets import SecretUnreadable, decrypt_for
@@ -55,25 +60,8 @@ NAMED_ACCOUNTS = 3  # a new panel is named after the first few imported accounts
 PROGRESS_SAVE_SECONDS = 1.0  # file imports: how often parse progress is written for the live page
 
 
-class LeaseLost(Exception):
-    """Another worker (or a cancel) took the job; this one must stop without writing."""
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
-
-
 def _default_slice() -> float:
     return settings.IMPORT_TASK_SLICE_SECONDS
-
-
-def _jobs(job: ImportJob):
-    return ImportJob.objects.for_org(job.organization)
-
-
-def _mine(job: ImportJob):
-    """The job's row, only while this worker still holds its lease."""
-    return _jobs(job).filter(pk=job.pk, lease_token=job.lease_token)
 
 
 def _claim(job_id: int) -> ImportJob | None:
@@ -147,6 +135,8 @@ def import_run(*, job_id: int, echo: Echo | None = None, time_slice: float | Non
         return "skipped"
     slice_seconds = _default_slice() if time_slice == -1 else time_slice
     try:
+        if job.is_audience:
+            return _run_audience(job, echo, slice_seconds)
         if is_network(job.connector):
             return _run_network(job, echo, slice_seconds)
         return _run_file(job, echo)
@@ -202,12 +192,14 @@ def _run_network(job: ImportJob, echo: Echo | None, slice_seconds: float | None)
     return ImportJob.Status.COMPLETED
 
 
-def _store_batch(job: ImportJob, batch: Batch, progress: _Progress) -> None:
+def _store_batch(job: ImportJob, batch: Batch, progress: _Progress, member: str = "") -> None:
+    """Stage one page with its checkpoint; ``member``: the audience account it belongs to."""
     bundle = cap_item_texts(batch.bundle)
     rows = [
         ImportStagedItem(
             organization_id=job.organization_id,
             job=job,
+            account=member,
             kind=ImportStagedItem.Kind.HISTORY,
             key=record_json.history_key(r),
             data=record_json.history_to_json(r),
@@ -222,6 +214,7 @@ def _store_batch(job: ImportJob, batch: Batch, progress: _Progress) -> None:
             ImportStagedItem(
                 organization_id=job.organization_id,
                 job=job,
+                account=member,
                 kind=kind,
                 key=record_json.follow_key(f),
                 data=record_json.follow_to_json(f),
@@ -242,6 +235,32 @@ def _store_batch(job: ImportJob, batch: Batch, progress: _Progress) -> None:
             raise LeaseLost  # rolls this page back; the lease holder stores it
     job.checkpoint = batch.checkpoint
     job.staged_account = record_json.account_to_json(bundle.account)
+
+
+def _run_audience(job: ImportJob, echo: Echo | None, slice_seconds: float | None) -> str:
+    """List and sample once, then import the sampled accounts one by one; publish them together."""
+    progress = _Progress(job, echo, save_every=PROGRESS_SAVE_SECONDS)
+    credential = _credential(job)
+    started = time.monotonic()
+    audience.list_and_sample(job, credential=credential, progress=progress)
+    while (member := audience.current_member(job)) is not None:
+        try:
+            batches = audience.member_batches(job, member, credential=credential, progress=progress)
+            with closing(batches):
+                for batch in batches:
+                    _store_batch(job, batch, progress, member=member["address"])
+                    if slice_seconds is not None and time.monotonic() - started >= slice_seconds:
+                        _hand_over(job)
+                        return ImportJob.Status.QUEUED
+        except SourceError as exc:
+            if not audience.is_member_failure(exc):
+                raise
+            audience.member_failed(job, member, exc)
+        else:
+            audience.member_done(job, member)
+    _publish(job, audience.member_bundles(job), progress)
+    _delete_in_chunks(job.staged.all())
+    return ImportJob.Status.COMPLETED
 
 
 def _staged_bundle(job: ImportJob) -> AccountBundle:
@@ -421,6 +440,7 @@ def _fail(job: ImportJob, exc: ImportFailed, *, keep_position: bool = False) -> 
     resumable = is_network(job.connector) and (keep_position or checkpoint is not None)
     with transaction.atomic():
         failed = _mine(job).update(
+            **({} if resumable else audience.START_OVER),
             status=ImportJob.Status.FAILED,
             status_message=message.splitlines()[0][:500],
             errors=errors[:MAX_STORED_ERRORS],

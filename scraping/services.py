@@ -6,6 +6,8 @@ mistakes come back at once as a form error instead of a failed job a minute late
 
 from __future__ import annotations
 
+import math
+import secrets
 from pathlib import PurePath
 
 from django.db import transaction
@@ -19,8 +21,9 @@ from personas.services.importer import (
     STAGE_CHUNK_ROWS,
     batch_discard,
 )
-from scraping.connectors import file_account, is_network, normalized_account
-from scraping.models import ImportJob, ImportStagedItem
+from scraping.audience import START_OVER
+from scraping.connectors import file_account, is_network, normalized_account, normalized_audience
+from scraping.models import ImportJob, ImportStagedItem, audience_subject
 from scraping.sources import CONNECTORS
 from scraping.storage import delete_upload, store_upload
 from simnet.tenancy import roles
@@ -33,6 +36,9 @@ from simnet.tenancy.secrets import encrypt_for
 RUN_TASK = "scraping.tasks.run_import"
 MAX_HOLDOUT_PERCENT = 50
 CARD_BUDGET_RANGE = (100, 2000)
+AUDIENCE_SIZE_RANGE = (1, 200)
+AUDIENCE_FAILURE_SHARE = 0.25  # sampled accounts that may turn out deleted or private before the job fails
+SEED_RANGE = 2**31
 
 
 def enqueue_import(job_id: int) -> None:
@@ -167,6 +173,104 @@ def import_start(
     return job
 
 
+def audience_failure_allowance(size: int) -> int:
+    """How many sampled accounts may fail (deleted, made private since listing) before the job stops."""
+    return math.ceil(size * AUDIENCE_FAILURE_SHARE)
+
+
+def _audience_spec(connector: str, fields: dict) -> dict:
+    spec = normalized_audience(
+        connector,
+        str(fields.get("kind") or ""),
+        str(fields.get("query") or ""),
+        str(fields.get("server") or ""),
+    )
+    try:
+        size = int(fields.get("size"))
+    except (TypeError, ValueError):
+        size = 0
+    low, high = AUDIENCE_SIZE_RANGE
+    if not low <= size <= high:
+        message = f"Choose between {low} and {high} accounts."
+        raise ApplicationError(message, code="audience_invalid", fields={"size": [message]})
+    seed = fields.get("seed")
+    seed = secrets.randbelow(SEED_RANGE) if seed in (None, "") else int(seed)
+    if not 0 <= seed < SEED_RANGE:
+        message = f"A seed is a whole number from 0 to {SEED_RANGE - 1}."
+        raise ApplicationError(message, code="audience_invalid", fields={"seed": [message]})
+    return {**spec, "size": size, "seed": seed, "max_failures": audience_failure_allowance(size)}
+
+
+def audience_start_arguments(data) -> dict:
+    """``audience_start``'s keyword arguments from the validated fields of the audience form or the API."""
+    return {
+        "connector": data["connector"],
+        "audience": {key: data[key] for key in ("kind", "query", "server", "size", "seed")},
+        "options": {key: data[key] for key in ("holdout_percent", "card_budget")},
+        "credential": data["credential"],
+        "panel_name": data["panel_name"],
+    }
+
+
+def audience_start(
+    *,
+    organization,
+    actor: Actor | None,
+    connector: str,
+    audience: dict,
+    options: dict | None = None,
+    credential: str | None = None,
+    panel_name: str = "",
+    ip: str | None = None,
+    base_url: str | None = None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Validate and queue an audience import: list the accounts, sample ``size`` of them with ``seed``
+    (random when not given), import each one's recent history, and publish them as ONE new panel.
+
+    ``audience``: ``kind`` (followers, hashtag, search), ``query``, ``server`` (Mastodon hashtag and
+    search), ``size``, ``seed``. ``base_url`` is for operator tools and tests, never customer input.
+    """
+    require_role(actor_role(organization, actor), roles.WRITE, "import accounts")
+    if connector not in CONNECTORS:
+        raise ApplicationError(
+            f"Unknown importer {connector!r}.", code="connector", fields={"connector": ["Choose a network."]}
+        )
+    info = CONNECTORS[connector]
+    params = _import_options(dict(options or {}))
+    spec = _audience_spec(connector, audience)
+    secret = (credential or "").strip()
+    if info.credential == "required" and not secret:
+        message = f"{info.label} needs a credential: {info.credential_help}"
+        raise ApplicationError(message, code="credential_required", fields={"credential": [message]})
+    if base_url:
+        params["base_url"] = base_url
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            organization=organization,
+            connector=connector,
+            params=params,
+            audience=spec,
+            credential_encrypted=encrypt_for(organization.pk, secret)
+            if secret and info.credential != "none"
+            else "",
+            new_panel_name=((panel_name or "").strip() or audience_subject(spec))[:120],
+            created_by=actor_user(actor),
+            status_message="Waiting for a worker.",
+        )
+        record(
+            organization=organization,
+            action=Actions.IMPORT_STARTED,
+            **audit_actor(actor),
+            target=job,
+            detail={"connector": connector, "subject": job.subject, "panel": None},
+            ip=ip,
+        )
+        if enqueue:
+            enqueue_import(job.pk)
+    return job
+
+
 def _owned(job: ImportJob, organization) -> None:
     if job.organization_id != organization.pk:
         raise ApplicationError("That import does not exist.", code="not_found", status=404)
@@ -221,6 +325,8 @@ def import_cancel(*, job: ImportJob, organization, actor: Actor | None) -> Impor
     job.credential_encrypted = ""
     path, job.upload_path = job.upload_path, ""
     batch, job.batch, job.staged_rows = job.batch, None, 0
+    for name, value in START_OVER.items():  # the staged accounts go, so a retry samples again
+        setattr(job, name, value)
     job.save()
     transaction.on_commit(lambda: _drop_staged(job, batch, path))
     return job

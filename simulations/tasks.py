@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulations.insight import backtests, comparison, reports
+from simulations.insight import backtests, comparison, panel_questions, reports
 from simulations.runs import stepper
 
 
@@ -24,3 +24,7 @@ def store_experiment_comparison(experiment_id: int) -> bool:
 
 def run_backtest(backtest_id: int) -> str:
     return backtests.backtest_execute(backtest_id=backtest_id).status
+
+
+def ask_panel_question(question_id: int) -> str:
+    return panel_questions.panel_question_execute(question_id=question_id).status

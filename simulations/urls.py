@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("simulations.scenarios.urls")),
     path("", include("simulations.runs.urls")),
     path("", include("simulations.insight.urls")),
+    path("", include("simulations.insight.panel_questions_urls")),
 ]

@@ -7,7 +7,13 @@ from datetime import datetime
 from rest_framework import serializers
 
 from personas.models import HistoryItem, HistoryKind, Panel, PanelShare, Persona, SourceAccount
-from personas.services.synthetic import DEFAULT_AVG_FOLLOWING, DEFAULT_HOMOPHILY, MAX_BOARD, MAX_POPULATION
+from personas.services.synthetic import (
+    DEFAULT_AVG_FOLLOWING,
+    DEFAULT_HOMOPHILY,
+    DEFAULT_SOURCE,
+    MAX_BOARD,
+    MAX_POPULATION,
+)
 from simnet.api.fields import object_id_field
 from simnet.providers.models import ProviderConfig
 from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
@@ -91,7 +97,11 @@ class PopulationCreateSerializer(serializers.Serializer):
     seed = serializers.IntegerField(
         min_value=0, max_value=2**62, help_text="The same seed and settings give the same panel."
     )
-    source = serializers.CharField(default="anes96")
+    source = serializers.CharField(
+        default=DEFAULT_SOURCE,
+        help_text="tv16 (CCES 2016: gender, race, income, region, religion; the default) or anes96 "
+        "(ANES 1996: no gender).",
+    )
     quotas = serializers.DictField(
         child=serializers.DictField(child=serializers.FloatField(min_value=0)),
         required=False,

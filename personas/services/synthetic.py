@@ -14,7 +14,8 @@ from django.db import transaction
 
 from personas.builders.boards import BioParseError, BoardMember, board_card, default_board, parse_bios
 from personas.builders.graphs import synthetic_follow_graph
-from personas.builders.population_data import SourceUnavailable, available_sources
+from personas.builders.persona_traits import describe_traits
+from personas.builders.population_data import DEFAULT_SOURCE, SourceUnavailable, available_sources
 from personas.builders.sampling import (
     SampledPersona,
     SamplingError,
@@ -32,7 +33,7 @@ MAX_POPULATION = 5000
 MAX_BOARD = 25
 DEFAULT_AVG_FOLLOWING = 20.0
 DEFAULT_HOMOPHILY = 0.7
-BIO_TRAITS = ("age", "party", "ideology", "lives in")
+BIO_TRAITS = ("gender", "age", "party", "ideology", "lives in")  # labels of ``describe_traits``
 
 
 def _source(source: str) -> str:
@@ -94,12 +95,7 @@ def parse_quota_text(text: str) -> tuple[str, dict[str, float]]:
 
 def _sampled_persona(organization, person: SampledPersona, seed: int) -> Persona:
     card = sampled_card(person)
-    described = {
-        "age": person.traits.get("age"),
-        "party": person.traits.get("party_id"),
-        "ideology": person.traits.get("ideology_detail"),
-        "lives in": person.traits.get("community"),
-    }
+    described = describe_traits(person.traits)  # the card's labels: state (tv16) or community (anes96)
     return Persona(
         organization=organization,
         handle=person.handle,
@@ -132,7 +128,7 @@ def panel_create_population(
     n: int,
     seed: int,
     name: str = "",
-    source: str = "anes96",
+    source: str = DEFAULT_SOURCE,
     quotas: Mapping[str, Mapping[str, float]] | None = None,
     description: str = "",
     avg_following: float = DEFAULT_AVG_FOLLOWING,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 
 from personas.builders.boards import BoardMember
-from personas.builders.population_data import available_sources
+from personas.builders.population_data import DEFAULT_SOURCE, SOURCE_TITLES, available_sources, load_source
 from personas.builders.sampling import source_fields, source_marginals
 from personas.models import Persona
 from personas.services.panels import persona_values
@@ -50,7 +50,7 @@ class PopulationForm(forms.Form):
 
     name = forms.CharField(max_length=120, required=False, help_text="Leave empty for a descriptive name.")
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    source = forms.ChoiceField(choices=[], initial="anes96")
+    source = forms.ChoiceField(choices=[], initial=DEFAULT_SOURCE)
     n = forms.IntegerField(label="Personas", min_value=1, max_value=MAX_POPULATION, initial=200)
     seed = forms.IntegerField(initial=7, help_text="The same seed and settings give the same panel.")
     avg_following = forms.FloatField(
@@ -66,9 +66,10 @@ class PopulationForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         sources = available_sources()
-        self.fields["source"].choices = [(s, s) for s in sources]
-        chosen = (self.data.get("source") if self.is_bound else self.initial.get("source")) or "anes96"
+        self.fields["source"].choices = [(s, SOURCE_TITLES[s]) for s in sources]
+        chosen = (self.data.get("source") if self.is_bound else self.initial.get("source")) or DEFAULT_SOURCE
         self.source_name = chosen if chosen in sources else sources[0]
+        self.balance_fields = load_source(self.source_name).balance_fields  # what "no quota" mirrors
         self.quota_groups: list[tuple[str, list[str]]] = []
         for field, categories in source_fields(self.source_name).items():
             names = []

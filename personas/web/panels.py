@@ -81,7 +81,9 @@ def panel_create(request):
 
 @org_view(roles.WRITE)
 def panel_create_population(request):
-    form = PopulationForm(request.POST or None, initial={"source": request.GET.get("source", "anes96")})
+    form = PopulationForm(
+        request.POST or None, initial={"source": request.GET.get("source", synthetic.DEFAULT_SOURCE)}
+    )
     if request.htmx and request.method == "GET":
         return render(request, "personas/population_form.html#quotas", {"form": form})
     if request.method == "POST" and form.is_valid():

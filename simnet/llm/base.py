@@ -92,6 +92,10 @@ class LLMRequest:
     seed: int = 0
     temperature: float = 0.7
     situation: Situation | None = None  # structured context for non-LLM policies
+    # Free words asked for outside a decision (a writer's reply): their kind (post, reply, quote,
+    # reason, answer) and the text they answer, so the quality gate can judge them.
+    text_kind: str | None = None
+    answers: str = ""
 
 
 @dataclass(frozen=True)

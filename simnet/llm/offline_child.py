@@ -5,7 +5,7 @@
 output. File descriptor 1 is pointed at standard error first, so whatever native code prints
 never mixes with the answers. It ends when its input ends (its parent closed it, or died).
 
-``python -m simnet.llm.offline_child --check`` loads the bundled model and decodes one short
+``python -m simnet.llm.offline_child --check`` loads each installed model and decodes one short
 answer in this very process, exiting 0 when that worked: the install runs it in a child of its
 own to learn whether a llama.cpp build crashes on this machine (``scripts/install_llama.py``).
 """
@@ -40,16 +40,19 @@ def serve(requests_in: BinaryIO, answers_out: BinaryIO) -> None:
 
 
 def check() -> int:
-    """One real decode of the bundled model, here; 0 when it answered."""
+    """One real decode of every installed offline model, here; 0 when each answered (the models
+    run different kernels, so a build may crash on one and not the other)."""
     from simnet.llm.offline import InProcessOfflineModel
+    from simnet.llm.offline_models import installed_offline_models
 
-    answer = InProcessOfflineModel().generate(  # the settings the product runs with
-        [LLMRequest(key="check", system="You are terse.", user="Say hello.", max_tokens=4)]
-    )[0]
-    if answer.error:
-        print(f"offline model check: {answer.error}", file=sys.stderr)
-        return 1
-    print(f"offline model check: answered {answer.text!r}")
+    for name in installed_offline_models() or [None]:
+        answer = InProcessOfflineModel(model_name=name).generate(  # the settings the product runs with
+            [LLMRequest(key="check", system="You are terse.", user="Say hello.", max_tokens=4)]
+        )[0]
+        if answer.error:
+            print(f"offline model check ({name}): {answer.error}", file=sys.stderr)
+            return 1
+        print(f"offline model check ({name}): answered {answer.text!r}")
     return 0
 
 

@@ -22,8 +22,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from simnet.llm.offline_rules import AnswerPlan, Choice, Text
+from simnet.llm.quality_gate import FIELD_WORDS
 
 COPY_RUN = 4  # a written text may repeat at most COPY_RUN - 1 tokens of its prompt in a row
+SELF_RUN = 4  # nor repeat a run of COPY_RUN tokens of its own ("I took a challenge." twenty times)
+MAX_DIGIT_TOKENS = 3  # a person's post holds a number or two, never the prompt's timestamps
+SENTENCE_TOKENS = 16  # past this many tokens, a text closes at its next sentence end
 TOP_K = 40  # llama.cpp's default sampling chain: top-k, top-p, min-p, then temperature
 TOP_P = 0.95
 MIN_P = 0.05
@@ -54,6 +58,15 @@ class Vocabulary:
         empty = np.array([not piece for piece in pieces]) & ~eog  # control tokens with no text
         blank = np.array([not piece.strip() for piece in pieces])
         closes = np.array([b'"' in piece or b"\n" in piece for piece in pieces])
+        self.digits = np.array([any(48 <= b <= 57 for b in piece) for piece in pieces])
+        # Template marks and chat tokens ("[insert ...]", "{{", "<|im_end|>") never belong in a post.
+        self.template = np.array(
+            [any(mark in piece for mark in (b"[", b"]", b"{", b"}", b"<", b">", b"|")) for piece in pieces]
+        )
+        self.sentence_end = np.array([piece.rstrip().endswith((b".", b"!", b"?")) for piece in pieces])
+        self.starts_with_digit = np.array([piece[:1].isdigit() for piece in pieces])
+        self.colon = np.array([b":" in piece for piece in pieces])
+        self.closes = closes | eog | blank  # tokens that end a one-line string, or only pad it
         self.never = empty  # never sampled inside text
         self.first_of_string = (
             empty | blank | closes | eog
@@ -78,15 +91,26 @@ class NoCopy:
     makes the model write its own sentence.
     """
 
-    def __init__(self, prompt: Sequence[int]) -> None:
-        self._next: dict[tuple[int, ...], set[int]] = {}
-        for at in range(len(prompt) - COPY_RUN + 1):
-            run = tuple(prompt[at : at + COPY_RUN - 1])
-            self._next.setdefault(run, set()).add(prompt[at + COPY_RUN - 1])
+    def __init__(self, prompt: Sequence[int], run: int = COPY_RUN) -> None:
+        self._next: dict[int, dict[tuple[int, ...], set[int]]] = {}
+        self.add(prompt, run)
+
+    def add(self, tokens: Sequence[int], run: int) -> NoCopy:
+        """Also ban repeating ``run`` tokens in a row of ``tokens`` (a short line of the prompt such
+        as "Your action?" is copied whole in two or three tokens)."""
+        heads = self._next.setdefault(run, {})
+        for at in range(len(tokens) - run + 1):
+            window = tokens[at : at + run]
+            if min(window) >= 0:  # a negative id separates texts: no run spans two of them
+                heads.setdefault(tuple(window[:-1]), set()).add(window[-1])
+        return self
 
     def banned(self, base: np.ndarray, written: Sequence[int]) -> np.ndarray:
         """``base`` plus the tokens that would continue a copy at the end of ``written``."""
-        following = self._next.get(tuple(written[-(COPY_RUN - 1) :]))
+        following: set[int] = set()
+        for run, heads in self._next.items():
+            if len(written) >= run - 1:
+                following |= heads.get(tuple(written[len(written) - run + 1 :]), set())
         if not following:
             return base
         mask = base.copy()
@@ -95,6 +119,52 @@ class NoCopy:
 
 
 NO_COPY_GUARD = NoCopy(())
+
+
+def text_banned(
+    base: np.ndarray, vocab: Vocabulary, tokens: Sequence[int], guard: NoCopy, *, labels: bool = False
+) -> np.ndarray:
+    """What a free text may not write next, so the quality gate has little to refuse: a copy of
+    the prompt (``guard``), a loop over its own words, template marks, the prompt's ids ("P1",
+    "s2": one letter then a digit) and more than ``MAX_DIGIT_TOKENS`` tokens with digits (a timestamp). With
+    ``labels``, no colon either: a small model's short post with a colon is nearly always one of
+    the prompt's labels echoed ("Your actions: You:", "Memory:"), which the gate refuses."""
+    mask = guard.banned(base, tokens) | vocab.template
+    if labels:
+        mask = mask | vocab.colon
+    if len(tokens) >= SELF_RUN:
+        mask = NoCopy(tokens, run=SELF_RUN).banned(mask, tokens)
+    last = vocab.pieces[tokens[-1]].strip(b" #@") if tokens else b""
+    if len(last) == 1 and last.isalpha():  # "P1", "s2", "A3": the prompt's ids, not words
+        mask = mask | vocab.starts_with_digit
+    if not tokens or sum(vocab.digits[t] for t in tokens) >= MAX_DIGIT_TOKENS:
+        mask = mask | vocab.digits
+    return mask
+
+
+def _sentence_done(out: bytearray | bytes, written: int) -> bool:
+    """Long enough, and just ended a sentence: a good place to close the text."""
+    return written >= SENTENCE_TOKENS and bytes(out).rstrip().endswith((b".", b"!", b"?"))
+
+
+DANGLING = frozenset(
+    {b"the", b"a", b"an", b"and", b"or", b"of", b"to", b"my", b"your", b"his", b"their", b"our", b"its"}
+)
+
+
+def _last_sentence(out: bytearray | bytes) -> bytes:
+    """``out``, stopped at its token cap, cut back to its last sentence end when it has one after a
+    few words; else without its last word (maybe cut mid-word) and the words and marks that leave a
+    phrase hanging ("... the pedal pro home b" -> "... the pedal pro home")."""
+    raw = bytes(out)
+    end = max(raw.rfind(mark) for mark in (b". ", b"! ", b"? "))
+    if end >= 12:
+        return raw[: end + 1]
+    words = raw.split()[:-1]
+    while words and (words[-1].lower().strip(b",;:-") in DANGLING or not words[-1].rstrip(b",;:-")):
+        words.pop()
+    trimmed = b" ".join(words).rstrip(b",;:-/&(")
+    return trimmed if len(trimmed.split()) >= 3 else raw
 
 
 class Sampler:
@@ -141,6 +211,7 @@ def json_answer(
     data: dict[str, Any] = {}
     pending: list[int] = []
     keys = plan.keys
+    schema_words = _schema_words(plan)
     for number, key in enumerate(keys):
         end = "," if number < len(keys) - 1 else "}"
         pending += vocab.tokenize(("{" if number == 0 else " ") + json.dumps(key) + ":")
@@ -159,7 +230,7 @@ def json_answer(
                 continue
         else:
             pending += vocab.tokenize(' "')
-        text, pending = yield from _string(pending, field, end, vocab, sampler, guard)
+        text, pending = yield from _string(pending, field, end, vocab, sampler, guard, schema_words)
         data[key] = text
     return Written(json.dumps(data, ensure_ascii=False), data, len(pending))
 
@@ -173,15 +244,14 @@ def free_answer(
     tokens: list[int] = []
     for written in range(max_tokens):
         logits = yield pending
-        token = sampler.sample(
-            logits, guard.banned(vocab.first_of_answer if written == 0 else vocab.never, tokens)
-        )
+        base = vocab.first_of_answer if written == 0 else vocab.never
+        token = sampler.sample(logits, text_banned(base, vocab, tokens, guard))
         if token in vocab.end_of_generation:
             return Written(_text(out), None, 1)
         out += vocab.pieces[token]
         pending = [token]
         tokens.append(token)
-    return Written(_text(out), None, len(pending), truncated=True)
+    return Written(_text(_last_sentence(out)), None, len(pending), truncated=True)
 
 
 class Guide(Protocol):
@@ -235,17 +305,34 @@ def _pick(options: Sequence[Sequence[int]], pending: list[int], sampler: Sampler
     return alive[0], pending
 
 
+def _schema_words(plan: AnswerPlan) -> frozenset[str]:
+    """The answer's own keys and choices ("vote", "pass", "reason"): alone, they are not a text."""
+    words = {key.lower() for key in plan.keys} | FIELD_WORDS
+    for field in plan.fields.values():
+        if isinstance(field, Choice):
+            words |= {str(value).lower() for value in field.values if isinstance(value, str)}
+    return frozenset(words)
+
+
 def _string(
-    pending: list[int], field: Text, end: str, vocab: Vocabulary, sampler: Sampler, guard: NoCopy
+    pending: list[int],
+    field: Text,
+    end: str,
+    vocab: Vocabulary,
+    sampler: Sampler,
+    guard: NoCopy,
+    schema_words: frozenset[str] = frozenset(),
 ) -> Generator:
-    """The text of an opened JSON string; returns (text, tokens that close it, not yet read)."""
+    """The text of an opened JSON string; returns (text, tokens that close it, not yet read).
+    It may not close while it says nothing but one of ``schema_words``."""
     out = bytearray()
     tokens: list[int] = []
     for written in range(field.max_tokens):
         logits = yield pending
-        token = sampler.sample(
-            logits, guard.banned(vocab.first_of_string if written == 0 else vocab.never, tokens)
-        )
+        base = vocab.first_of_string if written == 0 else vocab.never
+        if _text(out).lower().strip(" .!") in schema_words:
+            base = base | vocab.closes
+        token = sampler.sample(logits, text_banned(base, vocab, tokens, guard, labels=True))
         cut = vocab.string_end(token)
         if cut is not None:
             tail = vocab.pieces[token][:cut]
@@ -254,7 +341,9 @@ def _string(
         out += vocab.pieces[token]
         pending = [token]
         tokens.append(token)
-    return _text(out, field.max_chars), [*pending, *vocab.tokenize('"' + end)]
+        if _sentence_done(out, written + 1):
+            return _text(out, field.max_chars), [*pending, *vocab.tokenize('"' + end)]
+    return _text(_last_sentence(out), field.max_chars), [*pending, *vocab.tokenize('"' + end)]
 
 
 def _text(raw: bytes | bytearray, max_chars: int | None = None) -> str:

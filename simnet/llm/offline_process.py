@@ -162,13 +162,21 @@ class OfflineProvider:
 
     name = "offline"
 
-    def __init__(self, *, model_path: str | None = None, **settings: Any) -> None:
-        """``settings`` are ``InProcessOfflineModel``'s (an unknown one raises ``TypeError`` here)."""
-        from simnet.llm.offline import InProcessOfflineModel, bundled_model_path
+    def __init__(
+        self, *, model_name: str | None = None, model_path: str | None = None, **settings: Any
+    ) -> None:
+        """``model_name`` is one of ``offline_models.OFFLINE_MODELS`` (the default when None; an
+        unknown one raises ``ProviderError``); ``settings`` are ``InProcessOfflineModel``'s (an
+        unknown one raises ``TypeError`` here)."""
+        from simnet.llm.offline import InProcessOfflineModel
+        from simnet.llm.offline_models import offline_model
 
-        self.model_path = model_path or bundled_model_path()
-        self.model = Path(self.model_path).stem
-        bound = inspect.signature(InProcessOfflineModel).bind(model_path=self.model_path, **settings)
+        spec = offline_model(model_name)
+        self.model_path = model_path or spec.locate()
+        self.model = Path(model_path).stem if model_path else spec.name
+        bound = inspect.signature(InProcessOfflineModel).bind(
+            model_name=spec.name, model_path=self.model_path, **settings
+        )
         bound.apply_defaults()
         self.settings = dict(bound.arguments)
 

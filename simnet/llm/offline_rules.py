@@ -18,9 +18,9 @@ from typing import Any
 
 from simnet.llm.base import Situation
 
-TEXT_TOKENS = 16  # a post, reply or quote: a short sentence (about 70 characters)
+TEXT_TOKENS = 40  # a post, reply or quote: closed at its first sentence end after 16 tokens
 SPEECH_TOKENS = 60  # a meeting contribution ("under 60 words" in the meeting rules)
-REASON_TOKENS = 8  # "a few words"
+REASON_TOKENS = 12  # "a few words"
 FREE_TOKENS = 32  # any other free string
 
 # The feed format's requirements (simulations/engine/parsing.py; tests check they agree).
@@ -99,8 +99,8 @@ class FeedPlan(AnswerPlan):
 
 
 class MeetingPlan(AnswerPlan):
-    """A meeting turn: pass says nothing; speak and vote say something; a vote takes a position;
-    a speaker may answer another member by handle."""
+    """A meeting turn: pass says nothing; a speaker says something and may answer another member
+    by handle; a vote takes a position and gives its reason."""
 
     def __init__(self, fields: Mapping[str, Field], situation: Situation) -> None:
         super().__init__(fields)
@@ -112,6 +112,10 @@ class MeetingPlan(AnswerPlan):
     def field(self, key: str, answered: Mapping[str, Any]) -> Field:
         action = answered.get("action")
         if action == "pass" and key in ("target", "text", "position"):
+            return Choice((None,))
+        if action == "vote" and key == "text":
+            # A small model's words with its vote echo the call ("position for, against or
+            # abstain"); its reason says why, and the minutes print that.
             return Choice((None,))
         if key == "target":
             return Choice((None, *self.handles)) if action == "speak" else Choice((None,))

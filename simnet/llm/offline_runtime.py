@@ -93,7 +93,17 @@ def requantized_copy(source: str, cache_dir: Path) -> str:
 class LlamaRuntime:
     """One model and one context with ``slots`` parallel sequences of ``slot_ctx`` tokens each."""
 
-    def __init__(self, model_path: str, *, slots: int, slot_ctx: int, n_threads: int, n_batch: int) -> None:
+    def __init__(
+        self,
+        model_path: str,
+        *,
+        slots: int,
+        slot_ctx: int,
+        n_threads: int,
+        n_batch: int,
+        chat_template: str | None = None,
+    ) -> None:
+        """``chat_template`` names a llama.cpp built-in template for a GGUF that carries none."""
         llama_cpp = load_llama_cpp()
         self._lib = llama_cpp
         self.slots, self.n_batch = slots, n_batch
@@ -122,7 +132,9 @@ class LlamaRuntime:
         self.end_of_generation = frozenset(
             t for t in range(self.vocab_size) if llama_cpp.llama_vocab_is_eog(self._vocab, t)
         )
-        self._template = self._chat_template_parts()
+        bos = llama_cpp.llama_vocab_bos(self._vocab)
+        self._opening = (bos,) if llama_cpp.llama_vocab_get_add_bos(self._vocab) and bos >= 0 else ()
+        self._template = self._chat_template_parts(chat_template)
 
     def close(self) -> None:
         if self._ctx:
@@ -143,21 +155,23 @@ class LlamaRuntime:
         return list(out[:count])
 
     def chat_prompt(self, system: str, user: str) -> ChatPrompt:
-        """The model's chat template around ``system`` and ``user``, ready for the answer."""
+        """The model's chat template around ``system`` and ``user``, ready for the answer, opened by
+        the beginning-of-text token where the tokenizer wants one (Gemma does, SmolLM2 not)."""
         head, between, tail = self._template
-        prefix = self.tokenize(head, special=True) + self.tokenize(system)
+        prefix = [*self._opening, *self.tokenize(head, special=True), *self.tokenize(system)]
         rest = self.tokenize(between, special=True) + self.tokenize(user) + self.tokenize(tail, special=True)
         return ChatPrompt(tuple(prefix), tuple(rest))
 
-    def _chat_template_parts(self) -> tuple[str, str, str]:
-        """The template rendered around marker texts, cut at the markers: (before system, between
-        system and user, after user up to the assistant's turn)."""
+    def _chat_template_parts(self, name: str | None) -> tuple[str, str, str]:
+        """The template (the GGUF's own, or the built-in ``name``) rendered around marker texts, cut
+        at the markers: (before system, between system and user, after user up to the assistant's
+        turn)."""
         lib = self._lib
         messages = (lib.llama_chat_message * 2)(
             lib.llama_chat_message(b"system", _SYSTEM_MARK.encode()),
             lib.llama_chat_message(b"user", _USER_MARK.encode()),
         )
-        template = lib.llama_model_chat_template(self._model, None)
+        template = name.encode() if name else lib.llama_model_chat_template(self._model, None)
         buffer = ctypes.create_string_buffer(4096)
         size = lib.llama_chat_apply_template(template, messages, 2, True, buffer, len(buffer))
         if size < 0 or size > len(buffer):

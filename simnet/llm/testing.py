@@ -28,6 +28,15 @@ FEED_CHOICES = (("ignore", 40), ("like", 22), ("reply", 10), ("post", 9), ("repo
 
 
 POSITIONS = ("for", "against", "abstain")
+# fmt: off
+WORDS = ("apple", "river", "candle", "meadow", "violin", "harbor", "pepper", "lantern", "orbit", "saddle",
+         "tulip", "glacier", "marble", "cactus", "falcon", "velvet", "biscuit", "compass", "thunder", "walnut",
+         "pebble", "quartz", "cobalt", "dolphin", "ember", "fjord", "granite", "hammock", "igloo", "jasmine",
+         "kettle", "lagoon", "mango", "nutmeg", "oyster", "parrot", "quiver", "raven", "sierra", "tundra",
+         "umbrella", "vortex", "willow", "yonder", "zephyr", "anchor", "banjo", "canyon", "dune", "easel",
+         "ferret", "gazebo", "hazel", "indigo", "juniper", "kayak", "locket", "maple", "nectar", "olive",
+         "puzzle", "quill", "ribbon", "sparrow")
+# fmt: on
 
 
 _FEED_LINE = re.compile(r"^P(\d+) ", re.MULTILINE)
@@ -95,7 +104,7 @@ class FakeProvider:
             action, target = "follow", f"@{_own_handle(request)}"
         if target is None and action not in ("post", "ignore"):
             action = "post"
-        text = f"Fake take {tag} on this." if action in ("post", "reply", "quote") else None
+        text = f"Fake take: {_words(digest[6:10])}." if action in ("post", "reply", "quote") else None
         if action in ("post", "ignore"):
             target = None
         return {"action": action, "target": target, "text": text, "reason": f"fake {tag}"}
@@ -110,7 +119,7 @@ class FakeProvider:
         return {
             "action": action,
             "target": target,
-            "text": f"My view ({tag}): I lean {position} on this item." if action == "speak" else None,
+            "text": f"My view: I lean {position}, {_words(digest[6:10])}." if action == "speak" else None,
             "position": position,
             "reason": f"fake {tag}",
         }
@@ -122,6 +131,12 @@ class FakeProvider:
         if prefix is None:
             prefix = self._prefix_tokens[request.system] = count_tokens(request.system)
         return Usage(input_tokens=prefix + count_tokens(request.user), output_tokens=count_tokens(text))
+
+
+def _words(draw: bytes) -> str:
+    """A few words picked by ``draw``: fake texts differ in words, so none reads as a copy of another
+    (the quality gate refuses copies)."""
+    return " ".join(WORDS[byte % len(WORDS)] for byte in draw)
 
 
 def _weighted(choices: tuple[tuple[str, int], ...], draw: int) -> str:

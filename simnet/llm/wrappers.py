@@ -3,19 +3,22 @@ around any Provider, so providers stay small and every behaviour is tested once.
 
 A typical stack, outermost first::
 
-    BudgetProvider(MeteredProvider(CachingProvider(RetryingProvider(provider), store)), limit_usd=5)
+    BudgetProvider(MeteredProvider(GatedProvider(CachingProvider(RetryingProvider(provider), store))),
+                   limit_usd=5)
 
-Caching sits outside retries (a hit never waits) and metering outside caching (hits are recorded,
-at zero cost).
+Caching sits outside retries (a hit never waits), the quality gate outside caching (a cached
+answer is judged like a fresh one) and metering outside caching (hits are recorded, at zero cost).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -28,6 +31,13 @@ from simnet.llm.base import (
     QuotaExceeded,
     Usage,
 )
+from simnet.llm.quality_gate import Verdict, check_text, texts_of
+from simnet.llm.seeds import decision_seed
+
+logger = logging.getLogger(__name__)
+GATE_ATTEMPTS = 3  # the first answer and two more
+GATE_WARMER = 0.2  # temperature added at each new attempt
+MAX_TEMPERATURE = 1.5
 
 
 class _Wrapper:
@@ -243,3 +253,99 @@ class BudgetProvider(_Wrapper):
         responses = self.inner.generate(requests)
         self.spent_usd += sum(response.usage.cost_usd for response in responses)
         return responses
+
+
+# -- quality gate -----------------------------------------------------------------------------
+
+
+class GateTally:
+    """What the quality gate checked and refused, by reason (one tally per run step)."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self.rejected = 0
+        self.by_reason: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def record(self, verdicts: Sequence[Verdict]) -> None:
+        with self._lock:
+            self.checked += len(verdicts)
+            refused = [v.reason or "" for v in verdicts if not v.ok]
+            self.rejected += len(refused)
+            self.by_reason.update(refused)
+
+    def as_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return {"checked": self.checked, "rejected": self.rejected, "by_reason": dict(self.by_reason)}
+
+
+class GatedProvider(_Wrapper):
+    """Asks again when a generated text fails the quality gate (``check_text``).
+
+    A refused answer is asked for again with a new seed and a warmer temperature, at most
+    ``max_attempts`` times in all; when every attempt fails, the answer becomes a per-request
+    error for that one agent (the run goes on). Every attempt's usage is kept, and every text
+    checked is counted in ``tally``. It sits outside the decision cache, so a replayed step
+    re-checks the same cached answers and counts them again the same way; a run keeps only the
+    tally of the task that commits the step (``simulations.runs.persistence.commit_step``), so
+    each step is counted once however many tasks asked for its answers.
+    """
+
+    def __init__(
+        self, inner: Provider, *, tally: GateTally | None = None, max_attempts: int = GATE_ATTEMPTS
+    ) -> None:
+        super().__init__(inner)
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.tally = tally if tally is not None else GateTally()
+        self.max_attempts = max_attempts
+
+    def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
+        answers = list(self.inner.generate(requests))
+        refusals = self._refusals(requests, answers, range(len(requests)))
+        for attempt in range(1, self.max_attempts):
+            if not refusals:
+                break
+            pending = list(refusals)
+            fresh = self.inner.generate([_asked_again(requests[i], attempt) for i in pending])
+            for index, answer in zip(pending, fresh, strict=True):
+                answers[index] = replace(answer, usage=answers[index].usage + answer.usage)
+            refusals = self._refusals(requests, answers, pending)
+        for index, reason in refusals.items():
+            answers[index] = LLMResponse(
+                key=requests[index].key,
+                text="",
+                usage=answers[index].usage,
+                error=f"quality gate: every one of {self.max_attempts} answers was refused ({reason})",
+            )
+        return answers
+
+    def _refusals(
+        self, requests: Sequence[LLMRequest], answers: Sequence[LLMResponse], indices: Iterable[int]
+    ) -> dict[int, str]:
+        """index -> the reason its answer was refused, for the answers among ``indices`` that fail."""
+        refusals = {}
+        for index in indices:
+            request = requests[index]
+            prompt = f"{request.system}\n{request.user}"
+            texts = texts_of(request, answers[index])
+            verdicts = [check_text(t.text, answers=t.answers, prompt=prompt, kind=t.kind) for t in texts]
+            self.tally.record(verdicts)
+            for gated, verdict in zip(texts, verdicts, strict=True):
+                if not verdict.ok:  # what was refused is kept nowhere else: the log shows it
+                    logger.info(
+                        "quality gate refused a %s (%s): %.200r", gated.kind, verdict.reason, gated.text
+                    )
+            failed = next((v.reason for v in verdicts if not v.ok), None)
+            if failed is not None:
+                refusals[index] = failed
+        return refusals
+
+
+def _asked_again(request: LLMRequest, attempt: int) -> LLMRequest:
+    """The same request with a new, reproducible seed and a slightly warmer temperature."""
+    return replace(
+        request,
+        seed=decision_seed(request.seed, f"gate:{request.key}", 0, attempt),
+        temperature=min(request.temperature + GATE_WARMER * attempt, MAX_TEMPERATURE),
+    )

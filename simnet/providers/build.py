@@ -2,7 +2,8 @@
 
 Every provider is wrapped the same way (Concordia's habit): retries for transient per-request
 errors inside, the database decision cache outside, so a step retried after a crash pays
-nothing for the decisions it already received.
+nothing for the decisions it already received, and the quality gate outermost, so junk text is
+asked for again and never reaches a reader.
 
 A provider's ``base_url`` is typed by a customer, so the server's requests to it go through
 the webhooks' address guard: in production only public addresses, checked when the URL is
@@ -18,8 +19,9 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from simnet.llm.base import Provider, ProviderError
+from simnet.llm.offline_models import DEFAULT_OFFLINE_MODEL, OFFLINE_MODELS
 from simnet.llm.registry import build_provider
-from simnet.llm.wrappers import CachingProvider, RetryingProvider
+from simnet.llm.wrappers import CachingProvider, GatedProvider, GateTally, RetryingProvider
 from simnet.providers.decision_store import DatabaseDecisionStore
 from simnet.providers.models import ProviderConfig
 from simnet.tenancy.errors import ApplicationError
@@ -33,7 +35,7 @@ from simnet.webhooks.addresses import (
 )
 from simnet.webhooks.services import loopback_allowed
 
-OFFLINE_MODEL = "SmolLM2-135M-Instruct.Q4_1"
+OFFLINE_MODEL = DEFAULT_OFFLINE_MODEL
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class ProviderChoice:
 
 def choice_for(config: ProviderConfig | None) -> ProviderChoice:
     if config is None:
-        return ProviderChoice("offline", OFFLINE_MODEL, "Offline model (SmolLM2-135M, on this server)")
+        label = f"Offline model ({OFFLINE_MODELS[OFFLINE_MODEL].label}, on this server)"
+        return ProviderChoice("offline", OFFLINE_MODEL, label)
     model = config.model or (OFFLINE_MODEL if config.kind == ProviderConfig.Kind.OFFLINE else "")
     return ProviderChoice(config.kind, model, str(config))
 
@@ -108,15 +111,17 @@ def _checked_before_connecting(url: str, kind: str) -> str:
     return url
 
 
-def offline_settings() -> dict:
-    """The embedded model's prompt-state cache: big enough to keep every persona's prefix of a
-    demo-sized panel (about 14 MB each for a ~600-token prompt), so steps after the first are warm."""
-    return {"prefix_cache_mb": settings.SIMNET_OFFLINE_CACHE_MB}
+def offline_settings(model: str = "") -> dict:
+    """The embedded model ``model`` names (``ProviderConfig.model``: one of
+    ``simnet.llm.offline_models.OFFLINE_MODELS``, the default when blank) and its prompt-state
+    cache: big enough to keep every persona's prefix of a demo-sized panel (about 14 MB each for a
+    ~600-token prompt), so steps after the first are warm."""
+    return {"model_name": model or OFFLINE_MODEL, "prefix_cache_mb": settings.SIMNET_OFFLINE_CACHE_MB}
 
 
 def _settings_for(config: ProviderConfig | None) -> dict:
     if config is None or config.kind == ProviderConfig.Kind.OFFLINE:
-        return offline_settings()
+        return offline_settings(config.model if config is not None else "")
     if config.kind == ProviderConfig.Kind.BASELINE:
         return {}
     secret = (
@@ -155,8 +160,12 @@ def _raw_provider(config: ProviderConfig | None) -> Provider:
     return build_provider(kind, **_settings_for(config))
 
 
-def provider_for(config: ProviderConfig | None, *, organization_id: int) -> Provider:
-    """The wrapped provider for a run of ``organization_id``."""
-    return CachingProvider(
+def provider_for(
+    config: ProviderConfig | None, *, organization_id: int, gate: GateTally | None = None
+) -> Provider:
+    """The wrapped provider for a run of ``organization_id``; ``gate`` counts what the quality
+    gate checked and refused."""
+    cached = CachingProvider(
         RetryingProvider(_raw_provider(config)), store=DatabaseDecisionStore(organization_id)
     )
+    return GatedProvider(cached, tally=gate)

@@ -5,13 +5,21 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from simnet.llm.offline_models import DEFAULT_OFFLINE_MODEL, OFFLINE_MODELS
 from simnet.providers.models import ProviderConfig
 
 
 class ProviderConfigForm(forms.Form):
     name = forms.CharField(max_length=80)
     kind = forms.ChoiceField(choices=ProviderConfig.Kind.choices)
-    model = forms.CharField(max_length=120, required=False, help_text="e.g. claude-haiku-4-5, llama-3.1-8b")
+    model = forms.CharField(
+        max_length=120,
+        required=False,
+        help_text=(
+            "e.g. claude-haiku-4-5, llama-3.1-8b. Offline: blank for the default "
+            f"({DEFAULT_OFFLINE_MODEL}) or {' or '.join(OFFLINE_MODELS)}"
+        ),
+    )
     base_url = forms.URLField(
         max_length=300,
         required=False,

@@ -32,7 +32,12 @@ class ProviderConfig(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display()}{', ' + self.model if self.model else ''})"
+        """Name, kind and model, the kind once: a configuration named like its kind reads
+        "Rule baseline (no LLM)", not "Rule baseline (Rule baseline (no LLM))"."""
+        kind = self.get_kind_display()
+        if self.name.strip().lower() in kind.lower():
+            return f"{kind}, {self.model}" if self.model else kind
+        return f"{self.name} ({kind}{', ' + self.model if self.model else ''})"
 
     class Meta:
         db_table = "simulations_providerconfig"  # the table kept its name when the model moved here

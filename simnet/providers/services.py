@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from simnet.llm.offline_models import OFFLINE_MODELS
 from simnet.providers.build import check_base_url
 from simnet.providers.models import ProviderConfig
 from simnet.tenancy import roles
@@ -37,6 +38,12 @@ def provider_config_create(
     if kind == ProviderConfig.Kind.OPENAI_COMPAT and not base_url:
         raise ApplicationError(
             "Give the server's base URL.", fields={"base_url": ["Required, e.g. http://host:8000/v1"]}
+        )
+    if kind == ProviderConfig.Kind.OFFLINE and model.strip() not in ("", *OFFLINE_MODELS):
+        choices = ", ".join(OFFLINE_MODELS)
+        raise ApplicationError(
+            f"Unknown offline model {model.strip()!r}.",
+            fields={"model": [f"Leave blank or pick one of {choices}."]},
         )
     if kind == ProviderConfig.Kind.ANTHROPIC and not secret:
         raise ApplicationError("Paste the Anthropic API key.", fields={"secret": ["Required for Anthropic."]})

@@ -1,7 +1,7 @@
 """What an organization spent on hosted models this month, and what its budget leaves.
 
-The apps that spend (runs, persona summaries) sit above this module, so each registers how to
-sum its own spending from its ``AppConfig.ready``; this module never imports them.
+The apps that spend (runs, panel questions, persona summaries) sit above this module, so each
+registers how to sum its own spending from its ``AppConfig.ready``; this module never imports them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def month_start():
 
 def monthly_spend(organization) -> Decimal:
     """What the organization spent this month on language models, summed over every registered
-    source: its runs (judges included) and its persona summaries."""
+    source: its runs (judges included), panel questions and persona summaries."""
     start = month_start()
     return sum((source(organization, start) for source in _sources.values()), Decimal(0))
 

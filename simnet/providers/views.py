@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from simnet.providers import selectors, services
+from simnet.providers.build import OFFLINE_MODEL
 from simnet.providers.forms import ProviderConfigForm
 from simnet.providers.models import ProviderConfig
 from simnet.tenancy import roles
@@ -20,10 +21,17 @@ def _providers_context(request, form: ProviderConfigForm | None = None, created=
     return {
         "nav": "settings",
         "providers": selectors.provider_list(organization=request.organization),
-        "form": form or ProviderConfigForm(),
+        "form": form or ProviderConfigForm(initial=_kind_asked(request)),
         "can_manage": can_manage,
         "created": created,
+        "offline_default": OFFLINE_MODEL,
     }
+
+
+def _kind_asked(request) -> dict:
+    """``?kind=anthropic`` preselects the kind (the offline-model notice links here)."""
+    kind = request.GET.get("kind", "")
+    return {"kind": kind} if kind in ProviderConfig.Kind.values else {}
 
 
 @org_view()

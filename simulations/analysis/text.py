@@ -2,19 +2,18 @@
 
 Lower-cased words (hyphenated words stay whole: "tone-deaf"), URLs and @mentions dropped,
 #hashtags kept as words, a short English stop-word list plus social-media filler, and
-bigrams built from the words that remain ("body shaming", "hostage video"); ``copies`` tells
-a simulated reply that parrots its source post from one that answers it.
+bigrams built from the words that remain ("body shaming", "hostage video"). ``tokenize`` and
+``copies`` (a simulated reply that parrots its source post) live in ``simnet.llm.words``, so the
+quality gate below the engine applies the very same rule.
 """
 
 from __future__ import annotations
 
-import re
-from difflib import SequenceMatcher
 from itertools import pairwise
 
-URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-MENTION_RE = re.compile(r"(?<![\w@])@\w+")
-WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+from simnet.llm.words import copies, tokenize
+
+__all__ = ["STOP_WORDS", "content_words", "copies", "terms", "tokenize", "word_count"]
 
 # fmt: off
 STOP_WORDS = frozenset((
@@ -37,12 +36,6 @@ STOP_WORDS = frozenset((
 # fmt: on
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-case words of ``text`` without URLs and @mentions ("#Peloton" -> "peloton")."""
-    cleaned = MENTION_RE.sub(" ", URL_RE.sub(" ", text)).replace("’", "'")
-    return [w.lower() for w in WORD_RE.findall(cleaned)]
-
-
 def content_words(text: str) -> list[str]:
     """Tokens that carry meaning: stop words and one-letter words removed."""
     return [w for w in tokenize(text) if len(w) > 1 and w not in STOP_WORDS]
@@ -58,27 +51,3 @@ def terms(text: str, bigrams: bool = True) -> list[str]:
 
 def word_count(text: str) -> int:
     return len(tokenize(text))
-
-
-COPY_THRESHOLD = 0.6
-COPY_MIN_TOKENS = 4
-
-
-def copies(text: str, source: str) -> bool:
-    """Whether ``text`` copies ``source`` rather than answering it.
-
-    Two rules, because copying comes in two shapes: a shuffled or lightly edited repeat
-    of the whole source shares most of its words (token Jaccard >= 0.6) without a long
-    run in order, while a reply that pastes a sentence of a long post and adds a word has
-    a low Jaccard (the rest of the post dilutes it) but a long common run (>= 60% of the
-    shorter text's tokens). Under four tokens both rules fire on chance overlaps
-    ("so true" vs "true"), so short texts count only as exact copies.
-    """
-    a, b = tokenize(text), tokenize(source)
-    if not a or not b:
-        return False
-    if min(len(a), len(b)) < COPY_MIN_TOKENS:
-        return a == b
-    jaccard = len(set(a) & set(b)) / len(set(a) | set(b))
-    run = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
-    return jaccard >= COPY_THRESHOLD or run >= COPY_THRESHOLD * min(len(a), len(b))

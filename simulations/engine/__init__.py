@@ -44,7 +44,7 @@ Everything else
   ``format_transcript``: readable output.
 - ``demo_panel(n, seed)``, ``demo_board()``: synthetic panels; ``simnet.llm.testing.FakeProvider``: a free,
   instant, deterministic provider.
-- ``DECISION_SCHEMA`` / ``MEETING_SCHEMA``: the JSON schemas of answers.
+- ``DECISION_SCHEMA`` / ``MEETING_SCHEMA`` / ``MEETING_VOTE_SCHEMA``: the JSON schemas of answers.
 - ``prompt_tokens(request)``: prefix / suffix token counts of a request.
 """
 
@@ -68,7 +68,7 @@ from simulations.engine.persona import PanelSnapshot, Persona
 from simulations.engine.prompts import PromptTokens, prompt_tokens
 from simulations.engine.recommenders import make_recommender, register
 from simulations.engine.runner import RunReport, run
-from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
+from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA, MEETING_VOTE_SCHEMA
 from simulations.engine.step import Event, StalePlan, StepResult, apply_step, plan_step
 from simulations.engine.stimuli import Stimulus
 from simulations.engine.timeline import format_timeline
@@ -79,6 +79,7 @@ __all__ = [
     "DECISION_SCHEMA",
     "DEMO_AGENDA",
     "MEETING_SCHEMA",
+    "MEETING_VOTE_SCHEMA",
     "ActionResult",
     "ActionType",
     "AgentDecision",

@@ -20,12 +20,15 @@ class RoundtableConfig:
     ``discussion_turns`` is the number of speaking turns per item (one speaker a step);
     0 means "every member but the chair, plus three" so that members can answer each other.
     ``context_utterances``: how many recent utterances a speaker reads.
+    ``steps``: the steps the run has; the meeting shortens its discussions so that every item it
+    reaches ends with a vote within them (0: no limit, every item gets its full discussion).
     """
 
     agenda: tuple[str, ...] = ()
     discussion_turns: int = 0
     chair_id: str | None = None
     context_utterances: int = 4
+    steps: int = 0
 
 
 @dataclass(frozen=True)

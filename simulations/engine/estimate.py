@@ -19,7 +19,7 @@ from simulations.engine.config import WorldConfig
 from simulations.engine.memory import ENTRY_TOKENS
 from simulations.engine.persona import PanelSnapshot, Persona
 from simulations.engine.prompts import feed_prefix_text
-from simulations.engine.roundtable import UTTERANCE_TOKENS, meeting_prefix_text
+from simulations.engine.roundtable import UTTERANCE_TOKENS, meeting_prefix_text, meeting_schedule
 
 MIN_CACHEABLE_PREFIX = 1024  # hosted prompt caches ignore shorter prefixes
 EXPECTED_RETRY_SHARE = 0.03
@@ -42,7 +42,7 @@ class Estimate:
     input_tokens: Range
     output_tokens: Range
     cost_usd: Range
-    wall_time_s: Range | None  # None when no throughput was given
+    wall_time_s: Range | None  # None when neither a throughput nor a measured pace was given
     notes: tuple[str, ...] = ()
     # Replies and quotes the run will write (what a language-model judge labels afterwards).
     responses: Range = Range(0.0, 0.0, 0.0)
@@ -55,8 +55,13 @@ def estimate_run(
     *,
     price: Price,
     decisions_per_s: float | None = None,
+    seconds_per_decision: Range | None = None,
 ) -> Estimate:
-    """Range of calls, tokens, dollars and wall time for ``steps`` steps of this panel."""
+    """Range of calls, tokens, dollars and wall time for ``steps`` steps of this panel.
+
+    ``seconds_per_decision`` is a measured pace (fast, typical, slow) and wins over the fixed
+    ``decisions_per_s``: a single throughput only scales the call range, and so underestimated
+    every slow run."""
     if steps < 0:
         raise ValueError("steps cannot be negative")
     prefixes = {p.id: count_tokens(_prefix_text(p, config)) for p in panel.personas}
@@ -92,11 +97,7 @@ def estimate_run(
             config.max_output_tokens,
         ),
     )
-    wall = None
-    if decisions_per_s:
-        wall = Range(
-            calls.low / decisions_per_s, calls.expected / decisions_per_s, calls.high / decisions_per_s
-        )
+    wall = wall_time(calls, seconds_per_decision, decisions_per_s)
     notes = [f"mean prompt prefix {mean_prefix:.0f} tokens, suffix up to {suffix.high:.0f}"]
     if not cacheable:
         notes.append(
@@ -111,6 +112,20 @@ def estimate_run(
         tuple(notes),
         _responses(panel, config, weights, calls),
     )
+
+
+def wall_time(
+    calls: Range, seconds_per_decision: Range | None, decisions_per_s: float | None
+) -> Range | None:
+    """Seconds for ``calls``: the fewest calls at the fastest pace up to the most at the slowest."""
+    if seconds_per_decision is not None:
+        pace = seconds_per_decision
+        return Range(calls.low * pace.low, calls.expected * pace.expected, calls.high * pace.high)
+    if decisions_per_s:
+        return Range(
+            calls.low / decisions_per_s, calls.expected / decisions_per_s, calls.high / decisions_per_s
+        )
+    return None
 
 
 def _responses(panel: PanelSnapshot, config: WorldConfig, weights: dict[str, float], calls: Range) -> Range:
@@ -157,8 +172,8 @@ def _meeting_calls(
 ) -> tuple[dict[str, float], float, float, float]:
     members = len(panel.personas)
     turns = config.roundtable.discussion_turns or members - 1 + 3
-    per_item = [1] * (1 + turns) + [members]  # calls in each step of one agenda item
-    schedule = per_item * len(config.roundtable.agenda)
+    plans = meeting_schedule(len(config.roundtable.agenda), steps, turns)  # shortened to end with votes
+    schedule = [calls for plan in plans for calls in [1] * (plan.steps - 1) + [members]]
     total = float(sum(schedule[:steps]))
     weights = {p.id: total / members for p in panel.personas}
     return weights, total, total, total

@@ -2,8 +2,8 @@
 
 Each step the activity model draws, from the run's RNG, who is online (a persona whose active
 hours contain the step's hour is online with probability ``activity_rate``); each online agent
-gets a ranked feed of ``feed_size`` items, with boosted stimuli promoted into the agreed share
-of feeds, and is asked for one decision.
+gets a ranked feed of ``feed_size`` items, with boosted stimuli promoted to the feeds of their
+audience (the agreed share of the panel), and is asked for one decision.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from simulations.engine.parsing import parse_feed_decision
 from simulations.engine.posts import PostKind
 from simulations.engine.prompts import feed_request, seen_entry
 from simulations.engine.recommenders import make_recommender
-from simulations.engine.stimuli import Boost
+from simulations.engine.stimuli import promoted_audience
 from simulations.engine.turns import AgentDecision, AgentTurn, Decision
 from simulations.engine.world import World
 
@@ -65,11 +65,14 @@ class FeedFormat:
         config = world.config
         recommender = make_recommender(config.recommender, config.recommender_options)
         pool = build_pool(world, step)
-        boosts = world.active_boosts(step)
+        audiences = {
+            b.post_id: promoted_audience(b.post_id, world.personas, b.share)
+            for b in world.active_boosts(step)
+        }
         turns = []
         for agent_id in active:
             ranked = recommender.rank(world, pool, agent_id, config.feed_size, rng)
-            ranked, promoted = promote(world, agent_id, ranked, boosts, rng, config.feed_size)
+            ranked, promoted = promote(world, agent_id, ranked, audiences, config.feed_size)
             items, notes = feed_items(world, agent_id, ranked, promoted)
             request = feed_request(world, agent_id, step, items, notes)
             feed = tuple(c.post_id for c in ranked)
@@ -109,18 +112,18 @@ def error_result(step: int, answer: AgentDecision) -> ActionResult:
 
 
 def promote(
-    world: World, agent_id: str, ranked: list[Candidate], boosts: list[Boost], rng: random.Random, k: int
+    world: World, agent_id: str, ranked: list[Candidate], audiences: Mapping[str, frozenset[str]], k: int
 ) -> tuple[list[Candidate], list[str]]:
-    """Put each boosted post at the top of this feed with probability ``share`` (unless already
-    in it or not eligible: one's own, muted, or seen recently)."""
+    """Put each boosted post whose audience includes this agent at the top of their feed (unless
+    already in it or not eligible: one's own, muted, or seen recently)."""
     promoted: list[str] = []
     present = {c.post_id for c in ranked}
-    for boost in boosts:
-        post = world.posts[boost.post_id]
+    for post_id, audience in audiences.items():
+        post = world.posts[post_id]
         candidate = Candidate(post.id, post.seq, None)
         if post.id in present or not is_eligible(world, agent_id, candidate):
             continue
-        if rng.random() < boost.share:
+        if agent_id in audience:
             ranked = [candidate, *ranked]
             present.add(post.id)
             promoted.append(post.id)

@@ -25,10 +25,21 @@ class Utterance:
     phase: str
     post_id: str
     replied_to_agent: str | None = None
-    position: str | None = None
+    position: str | None = None  # a vote
+    stance: str | None = None  # the position a speaker stated while discussing
+    reason: str = ""
+    # Members whose words the speaker had just read: with ``replied_to_agent`` this tells who may
+    # have moved a member who changed position (older states lack it, hence the default).
+    heard: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["heard"] = list(self.heard)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Utterance:
+        return cls(**{**data, "heard": tuple(data.get("heard", ()))})
 
 
 @dataclass
@@ -67,5 +78,5 @@ class MeetingState:
             spoken=dict(state["spoken"]),
             last_speaker=state["last_speaker"],
             addressed=state["addressed"],
-            utterances=[Utterance(**u) for u in state["utterances"]],
+            utterances=[Utterance.from_dict(u) for u in state["utterances"]],
         )

@@ -26,6 +26,8 @@ class Persona:
     (0..1; one decision per online step).
     ``interests``: free text the interest recommender vectorises once.
     ``role`` and ``is_chair`` matter only to the roundtable format (a board member's title).
+    ``samples``: a few texts the person really wrote (an imported persona's history), shown as
+    examples of the voice; empty for a synthetic persona, which gets no made-up examples.
     """
 
     id: str
@@ -39,6 +41,7 @@ class Persona:
     interests: str = ""
     role: str = ""
     is_chair: bool = False
+    samples: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.id or not self.handle:
@@ -65,6 +68,7 @@ class Persona:
             "interests": self.interests,
             "role": self.role,
             "is_chair": self.is_chair,
+            "samples": list(self.samples),
         }
 
     @classmethod
@@ -81,6 +85,7 @@ class Persona:
             interests=data.get("interests", ""),
             role=data.get("role", ""),
             is_chair=data.get("is_chair", False),
+            samples=tuple(data.get("samples", ())),
         )
 
 

@@ -17,17 +17,20 @@ from functools import lru_cache
 from simnet.llm.base import FeedItem, LLMRequest, Situation
 from simnet.llm.seeds import decision_seed
 from simnet.llm.tokens import count_tokens, trim_to_tokens
+from simnet.llm.words import copies
 from simulations.engine.memory import memory_entry
 from simulations.engine.persona import Persona
 from simulations.engine.schemas import DECISION_SCHEMA, FORUM_SCHEMA
 from simulations.engine.world import World
 
 TEXT_BUDGET_STEP = 4
+SAMPLE_TOKENS = 40  # one of the persona's own posts, as an example of the voice
+OWN_POSTS_HEADING = "Posts you wrote (your voice, not words to repeat):"
 
 FEED_RULES = (
     "Rules: stay in character. People mostly scroll: ignore unless something moves you. Pick one action: "
     "post reply quote repost like follow unfollow mute report ignore. target: a feed id like P2, or @handle to "
-    "follow unfollow mute; null for post and ignore. text: your own short words for post reply quote, else null. "
+    "follow unfollow mute; null for post and ignore. text: one or two sentences in your voice for post reply quote, else null. "
     "Answer with one JSON object with keys action target text reason (a few words)."
 )
 
@@ -35,7 +38,7 @@ FEED_RULES = (
 FORUM_RULES = (
     "Rules: stay in character. Most people only read: ignore unless something moves you. Pick one action: "
     "post reply upvote downvote ignore. target: a thread id like P2 for reply upvote downvote (you may change "
-    "your vote); for post the community (r/name) or null. text: your own short words for post and reply, else "
+    "your vote); for post the community (r/name) or null. text: one or two sentences in your voice for post and reply, else "
     "null. Answer with one JSON object with keys action target text reason (a few words)."
 )
 
@@ -59,17 +62,70 @@ def prompt_tokens(request: LLMRequest) -> PromptTokens:
     return PromptTokens(count_tokens(request.system), count_tokens(request.user))
 
 
-def persona_voice(persona: Persona) -> str:
+@dataclass(frozen=True)
+class Grounding:
+    """What a prompt shows of who the persona is: its card and its own posts (few-shot)."""
+
+    card: str
+    samples: tuple[str, ...]
+
+
+def grounding(world: World, persona: Persona) -> Grounding:
+    """The card and the persona's own posts to show. No quoted line or own post that repeats one
+    of the run's stimuli (the brand's own account may hold the very ad: an example must never hand
+    the model the post it reacts to), and each own post once: the card's quoted copy of a post
+    shown below it is dropped. Same copy rule as the quality gate (``simnet.llm.words.copies``).
+    A persona without own posts (synthetic) keeps its card as it is."""
+    if not persona.samples:
+        return Grounding(persona.card, ())
+    stimuli = [s.text for s in world.pending] + [p.text for p in world.posts.values() if p.is_stimulus]
+    samples = tuple(s for s in persona.samples if not any(copies(s, text) for text in stimuli))
+    lines = persona.card.split("\n")
+    dropped = {
+        i
+        for i, line in enumerate(lines)
+        if line.startswith("- ") and any(copies(line[2:], text) for text in (*stimuli, *samples))
+    }
+    quoted = [i for i, line in enumerate(lines) if line.startswith("- ")]
+    if quoted and set(quoted) <= dropped and quoted[0] > 0:
+        dropped.add(quoted[0] - 1)  # the examples heading, with nothing left under it
+    return Grounding("\n".join(line for i, line in enumerate(lines) if i not in dropped), samples)
+
+
+def own_posts(samples: Sequence[str]) -> str:
+    """A few posts the persona really wrote, as examples of the voice, with a newline after them;
+    empty without real posts. Right before the rules, so a small model reads them last; the
+    offline model may not copy four tokens of them in a row (``offline_decoding.NoCopy``), so it
+    writes in their voice, not their words."""
+    if not samples:
+        return ""
+    lines = [f"- {trim_to_tokens(' '.join(text.split()), SAMPLE_TOKENS)}" for text in samples]
+    return "\n".join([OWN_POSTS_HEADING, *lines]) + "\n"
+
+
+def persona_voice(persona: Persona, shown: Grounding | None = None) -> str:
     """Who the persona is, without the answer rules: what a writer needs for words in its voice."""
-    return f"You are {persona.name} (@{persona.handle}).\n{persona.card}"
+    shown = shown or Grounding(persona.card, persona.samples)
+    text = f"You are {persona.name} (@{persona.handle}).\n{shown.card}\n{own_posts(shown.samples)}"
+    return text.rstrip("\n")
 
 
-def feed_prefix_text(persona: Persona) -> str:
-    return f"You are {persona.name} (@{persona.handle}) on a social network.\n{persona.card}\n{FEED_RULES}"
+def feed_prefix_text(persona: Persona, shown: Grounding | None = None) -> str:
+    """The feed prefix; without ``shown`` (an estimate, which knows no stimuli) the card and every
+    own post as stored."""
+    shown = shown or Grounding(persona.card, persona.samples)
+    return (
+        f"You are {persona.name} (@{persona.handle}) on a social network.\n{shown.card}\n"
+        f"{own_posts(shown.samples)}{FEED_RULES}"
+    )
 
 
-def forum_prefix_text(persona: Persona) -> str:
-    return f"You are {persona.name} (@{persona.handle}) on a discussion forum.\n{persona.card}\n{FORUM_RULES}"
+def forum_prefix_text(persona: Persona, shown: Grounding | None = None) -> str:
+    shown = shown or Grounding(persona.card, persona.samples)
+    return (
+        f"You are {persona.name} (@{persona.handle}) on a discussion forum.\n{shown.card}\n"
+        f"{own_posts(shown.samples)}{FORUM_RULES}"
+    )
 
 
 def feed_prefix(world: World, persona: Persona) -> str:
@@ -77,7 +133,7 @@ def feed_prefix(world: World, persona: Persona) -> str:
     prefix = world.prefixes.get(persona.id)
     if prefix is None:
         text = forum_prefix_text if world.config.format == "forum" else feed_prefix_text
-        prefix = world.prefixes[persona.id] = text(persona)
+        prefix = world.prefixes[persona.id] = text(persona, grounding(world, persona))
     return prefix
 
 
@@ -212,6 +268,6 @@ def _turn_request(
             propensities=dict(persona.propensities),
             traits=situation_traits(persona),
             format=format_name,
-            voice=persona_voice(persona),
+            voice=persona_voice(persona, grounding(world, persona)),
         ),
     )

@@ -5,12 +5,17 @@ item to them and by their role (the chair mostly moderates, the one just address
 answer, those not yet heard go first), then everyone votes at once (one step). Utterances are
 posts replying to the item's root post, so the feed machinery (seen posts, counters, memory)
 applies unchanged and votes are replies carrying a ``position``.
+
+A meeting always ends with a decision: when the run has fewer steps than the full agenda needs
+(``RoundtableConfig.steps``), ``meeting_schedule`` shortens the discussions, then drops the
+chair's opening, so that the last step of every item reached is its vote.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from simnet.llm.base import FeedItem, LLMRequest, Situation
@@ -23,7 +28,7 @@ from simulations.engine.parsing import MAX_REASON_CHARS, clean_str, normalise_ac
 from simulations.engine.persona import Persona
 from simulations.engine.posts import Post, PostKind
 from simulations.engine.prompts import situation_traits
-from simulations.engine.schemas import MEETING_SCHEMA
+from simulations.engine.schemas import MEETING_SCHEMA, MEETING_VOTE_SCHEMA
 from simulations.engine.turns import AgentDecision, AgentTurn, Decision
 from simulations.engine.world import World
 
@@ -38,9 +43,9 @@ AGENDA_HANDLE = "agenda"
 
 MEETING_RULES = (
     "Rules: stay in character; speak as this person would, in under 60 words. Build on or challenge what others "
-    "said and put whom you answer as target (@handle). pass if you have nothing new. When asked to vote give "
-    "position for against or abstain. Answer with one JSON object with keys action (speak pass vote) target text "
-    "position reason (a few words)."
+    "said and put whom you answer as target (@handle). pass if you have nothing new. Whenever you speak or vote "
+    "give your current position: for, against or abstain. Answer with one JSON object with keys action (speak "
+    "pass vote) target text position reason (a few words)."
 )
 INSTRUCTIONS = {
     "open": "You chair: open this item in two or three sentences and invite views.",
@@ -70,6 +75,42 @@ def chair_of(world: World) -> str:
     return chairs[0] if chairs else next(iter(world.personas))
 
 
+@dataclass(frozen=True)
+class ItemPlan:
+    """How one agenda item runs: the chair's opening (or not), speaking turns, then the vote."""
+
+    opening: bool
+    discussion: int
+
+    @property
+    def steps(self) -> int:
+        return int(self.opening) + self.discussion + 1
+
+
+def meeting_schedule(items: int, steps: int, discussion: int) -> tuple[ItemPlan, ...]:
+    """The plan of each agenda item the meeting reaches within ``steps`` (0: no limit).
+
+    The steps are shared evenly (earlier items get the remainder); an item's share pays for its
+    vote first, then the chair's opening, then as many speaking turns as are left (at most
+    ``discussion``). Items beyond the steps (fewer steps than items) are not reached."""
+    full = ItemPlan(opening=True, discussion=discussion)
+    if steps <= 0 or steps >= items * full.steps:
+        return (full,) * items
+    shares = [steps // items + (1 if index < steps % items else 0) for index in range(items)]
+    return tuple(
+        ItemPlan(opening=share >= 2, discussion=max(0, min(discussion, share - 2)))
+        for share in shares
+        if share
+    )
+
+
+def item_plan(world: World, item: int) -> ItemPlan | None:
+    """The plan of agenda item ``item``; None when the run's steps do not reach it."""
+    config = world.config.roundtable
+    schedule = meeting_schedule(len(config.agenda), config.steps, discussion_turns(world))
+    return schedule[item] if item < len(schedule) else None
+
+
 def start_meeting(world: World) -> None:
     if not world.config.roundtable.agenda:
         raise ValueError("a roundtable needs at least one agenda item")
@@ -91,6 +132,9 @@ def open_item(world: World, meeting: MeetingState, item: int) -> Post:
     meeting.spoken = {}
     meeting.last_speaker = None
     meeting.addressed = None
+    plan = item_plan(world, item)
+    if plan is not None and not plan.opening:
+        meeting.phase = Phase.DISCUSS if plan.discussion else Phase.VOTE
     return post
 
 
@@ -126,25 +170,27 @@ class RoundtableFormat:
         action = normalise_action(payload.get("action"), MEETING_SYNONYMS)
         reason = (clean_str(payload.get("reason")) or "")[:MAX_REASON_CHARS]
         text = clean_str(payload.get("text"))
-        if action == "pass":
-            return Decision("pass", reason=reason)
-        if action not in ("speak", "vote"):
-            return f"unknown action {payload.get('action')!r}; use speak, pass or vote"
-        if turn.kind == "vote":
-            position = POSITION_SYNONYMS.get((clean_str(payload.get("position")) or "").lower())
+        position = POSITION_SYNONYMS.get((clean_str(payload.get("position")) or "").lower())
+        if turn.kind == "vote":  # the chair called the vote: a position is the answer, whatever the action
             if position is None:
-                return "a vote needs a position: for, against or abstain"
+                return "the vote is called: answer vote with a position, for, against or abstain"
             return Decision(
                 "vote",
                 text=(text or f"I vote {position}.")[:SPEAK_MAX_CHARS],
                 reason=reason,
                 position=position,
             )
+        if action == "pass":
+            return Decision("pass", reason=reason)
+        if action not in ("speak", "vote"):
+            return f"unknown action {payload.get('action')!r}; use speak, pass or vote"
         if not text:
             return "speak needs a text"
         target = clean_str(payload.get("target"))
         handle = target.lstrip("@") if target else None
-        return Decision("speak", target_handle=handle, text=text[:SPEAK_MAX_CHARS], reason=reason)
+        return Decision(
+            "speak", target_handle=handle, text=text[:SPEAK_MAX_CHARS], reason=reason, position=position
+        )
 
     def apply(self, world: World, turn: AgentTurn, answer: AgentDecision, step: int) -> ActionResult:
         meeting = _meeting(world)
@@ -172,6 +218,9 @@ class RoundtableFormat:
                     post_id=result.created_post_id,
                     replied_to_agent=answered,
                     position=action.position,
+                    stance=None if turn.kind == "vote" else decision.position,
+                    reason=decision.reason,
+                    heard=_heard(world, turn),
                 )
             )
         return result
@@ -182,19 +231,20 @@ class RoundtableFormat:
         speakers = [r for r in results if r.outcome is not Outcome.ERROR]
         for result in speakers:
             meeting.spoken[result.agent_id] = meeting.spoken.get(result.agent_id, 0) + 1
+        turns = _discussion_of(world, meeting.item)
         if meeting.phase is Phase.OPEN:
             meeting.last_speaker = meeting.chair_id
-            meeting.phase = Phase.DISCUSS if discussion_turns(world) > 0 else Phase.VOTE
+            meeting.phase = Phase.DISCUSS if turns > 0 else Phase.VOTE
         elif meeting.phase is Phase.DISCUSS:
             meeting.turns_in_item += 1
             last = results[-1] if results else None
             meeting.last_speaker = last.agent_id if last else None
             spoken = [u for u in meeting.utterances if last and u.post_id == last.created_post_id]
             meeting.addressed = spoken[0].replied_to_agent if spoken else None
-            if meeting.turns_in_item >= discussion_turns(world):
+            if meeting.turns_in_item >= turns:
                 meeting.phase = Phase.VOTE
         elif meeting.phase is Phase.VOTE:
-            if meeting.item + 1 < len(world.config.roundtable.agenda):
+            if item_plan(world, meeting.item + 1) is not None:
                 open_item(world, meeting, meeting.item + 1)
             else:
                 meeting.phase = Phase.DONE
@@ -205,6 +255,17 @@ class RoundtableFormat:
         return AgentTurn(
             agent_id, meeting_request(world, meeting, agent_id, kind, step, feed), self.name, kind, feed
         )
+
+
+def _discussion_of(world: World, item: int) -> int:
+    plan = item_plan(world, item)
+    return plan.discussion if plan is not None else 0
+
+
+def _heard(world: World, turn: AgentTurn) -> tuple[str, ...]:
+    """The members whose utterances this turn showed, in order, each once (the agenda excluded)."""
+    authors = (world.posts[post_id].author_id for post_id in turn.feed[1:])
+    return tuple(dict.fromkeys(a for a in authors if a != turn.agent_id and a in world.personas))
 
 
 def choose_speaker(world: World, meeting: MeetingState, rng: random.Random) -> str:
@@ -296,7 +357,7 @@ def meeting_request(
         key=agent_id,
         system=meeting_prefix(world, persona),
         user="\n".join(lines),
-        schema=MEETING_SCHEMA,
+        schema=MEETING_VOTE_SCHEMA if kind == "vote" else MEETING_SCHEMA,
         max_tokens=world.config.max_output_tokens,
         seed=decision_seed(world.config.seed, agent_id, step),
         temperature=world.config.temperature,

@@ -39,6 +39,17 @@ MEETING_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+# When the chair has called the vote the only answer is a vote with a position: a schema that
+# offers "pass" lets a small model skip the decision the meeting exists for.
+MEETING_VOTE_SCHEMA: dict[str, Any] = {
+    **MEETING_SCHEMA,
+    "properties": {
+        **MEETING_SCHEMA["properties"],
+        "action": {"type": "string", "enum": ["vote"]},
+        "position": {"type": "string", "enum": list(POSITIONS)},
+    },
+}
+
 FORUM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {

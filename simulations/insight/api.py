@@ -23,6 +23,7 @@ from simnet.tenancy.actors import request_actor
 from simnet.tenancy.mixins import OrganizationScopedMixin, ScopedPrimaryKeyRelatedField
 from simulations.insight import backtests, comparison, forecast, reports, run_exports
 from simulations.models import Backtest, Experiment, Run
+from simulations.runs.persistence import run_gate
 from simulations.runs.serializers import MAX_SEED
 
 
@@ -32,12 +33,19 @@ class RunReportView(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin
 
     @extend_schema(
         summary="A run's report: engagement, cascades, segments, sentiment, themes, backlash, diagnostics, "
-        "and for stimuli by imported personas their real account's forecast",
+        "for stimuli by imported personas their real account's forecast, and the quality gate's counts; "
+        "a roundtable's has its meeting instead (minutes, votes and why, positions, who moved whom, action items)",
         responses={200: OpenApiTypes.OBJECT, **error_responses(404)},
     )
     def get(self, request, run_id: int):
         run = self.get_object()
-        return Response({**reports.run_report_data(run), "forecasts": forecast.run_stimulus_forecasts(run)})
+        return Response(
+            {
+                **reports.run_report_data(run),
+                "forecasts": forecast.run_stimulus_forecasts(run),
+                "quality_gate": run_gate(run),
+            }
+        )
 
 
 class RunExportView(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin, generics.GenericAPIView):

@@ -23,10 +23,12 @@ from simulations.analysis.jsonable import to_jsonable
 from simulations.analysis.power import replicates_for_difference
 from simulations.analysis.report import OUTCOME_METRICS
 from simulations.analysis.stats import bootstrap_mean_ci
+from simulations.insight.example_replies import variant_examples
 from simulations.insight.reports import run_outcome_metrics
 from simulations.models import FINAL_STATUSES, Experiment, Run, RunStatus
 
-COMPARISON_VERSION = "2"  # 2: verdicts name metrics in words and say when no replicate differed
+COMPARISON_VERSION = "3"  # 2: verdicts name metrics in words and say when no replicate differed;
+# 3: example replies per variant
 MIN_REPLICATES = 2  # a variance needs two values
 
 METRIC_LABELS = {
@@ -137,6 +139,7 @@ def build_comparison(experiment: Experiment) -> dict:
         "progress": experiment_status_counts(experiment),
         "verdict": verdict,
         "waiting_for": short,
+        "examples": variant_examples(experiment, labels),
     }
 
 

@@ -41,6 +41,8 @@ from simnet.providers.models import HOSTED_KINDS
 from simulations.analysis.exports import export_records
 from simulations.analysis.jsonable import to_jsonable
 from simulations.analysis.judge import LLMJudge
+from simulations.analysis.meeting_records import meeting_records
+from simulations.analysis.meeting_report import build_meeting_report
 from simulations.analysis.metrics import EngagementCounts
 from simulations.analysis.records import (
     ActionKind,
@@ -56,9 +58,14 @@ from simulations.analysis.report import MAX_SEGMENTS, RunReport, build_report, s
 from simulations.analysis.sentiment import ResponseRow, response_rows
 from simulations.engine.persona import PanelSnapshot
 from simulations.insight.trust import assess_trust
-from simulations.models import FINAL_STATUSES, Run, RunAction, RunEvent, RunPost, RunReportCache
+from simulations.models import FINAL_STATUSES, Run, RunAction, RunEvent, RunPost, RunReportCache, Scenario
+from simulations.runs.persistence import load_world
 
-REPORT_VERSION = "3"  # 2: the classifier that labelled the replies is recorded; 3: backlash label
+REPORT_VERSION = "4"  # 2: the classifier that labelled the replies is recorded; 3: backlash label; 4: meeting
+# The feed report's readings of replies to a stimulus: a roundtable's report leaves them out.
+FEED_ONLY_KEYS = frozenset(
+    {"stimuli", "sentiment", "backlash", "themes", "segments", "responses", "diagnostics", "trust"}
+)
 HISTORY_PER_PERSONA = 200  # recent real items per persona the diagnostics compare with
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -242,9 +249,24 @@ def build_run_report(run: Run, records: RunRecords | None = None, judge: LLMJudg
     )
 
 
+def is_roundtable(run: Run) -> bool:
+    return run.scenario.format == Scenario.Format.ROUNDTABLE
+
+
+def meeting_report_data(run: Run) -> dict | None:
+    """A roundtable's own report (minutes, votes, moves, action items); None for other formats."""
+    if not is_roundtable(run):
+        return None
+    records = meeting_records(load_world(run))
+    return build_meeting_report(records, in_progress=run.status not in FINAL_STATUSES).to_dict()
+
+
 def judge_for(run: Run) -> LLMJudge | None:
-    """The language-model judge of a final run's replies: its own hosted provider, else None."""
+    """The language-model judge of a final run's replies: its own hosted provider, else None.
+    A roundtable has none: its report reads votes and positions, so judging its tone would be paid for nothing."""
     config = run.scenario.provider
+    if is_roundtable(run):
+        return None
     if run.status not in FINAL_STATUSES or config is None or config.kind not in HOSTED_KINDS:
         return None
     return LLMJudge(provider_for(config, organization_id=run.organization_id))
@@ -310,6 +332,9 @@ def _report_data(run: Run) -> tuple[dict, dict]:
         "classifier": classifier,
     }
     data["trust"] = assess_trust(data)
+    data["meeting"] = meeting_report_data(run)
+    if data["meeting"] is not None:  # replies to a stimulus, their tone and reach say nothing of a meeting
+        data = {key: value for key, value in data.items() if key not in FEED_ONLY_KEYS}
     return data, to_jsonable(report.outcome_metrics())  # NaN-free, as a JSON column needs
 
 

@@ -72,6 +72,9 @@ def run_report(request, run_id: int):
     if refused := allow(request, "GET"):
         return refused
     data = reports.run_report_data(run)
+    if data.get("meeting"):  # a roundtable reports its meeting, not a feed's reach and replies
+        context = {"nav": "simulations", "run": run, "report": data, "meeting": data["meeting"]}
+        return render(request, "simulations/report_roundtable.html", {**context, "exports": EXPORT_LINKS})
     trait_keys, segment = _segments(data, request.GET.get("trait"))
     cascades = _cascades(run, data)
     themes = data["themes"]["themes"]

@@ -5,9 +5,10 @@ shown post a probability per action; one action is drawn from them with the requ
 the rule baseline draws from propensities. Likes, reposts, votes, follows and ignoring need no
 words, so they cost nothing. For a reply, a quote or a new post the writer (any provider: the
 offline model, a hosted one) gets a short "write only the words" request in the persona's voice,
-conditioned on the decision and the post it answers. A text that copies that post is asked for
-again (``WRITE_ATTEMPTS`` in all, a new seed and a warmer temperature each time); when every
-attempt copies, the decision is an error for that agent, never a copied reply.
+conditioned on the decision and the post it answers. The words pass the quality gate
+(``simnet.llm.wrappers.GatedProvider``: a text that copies that post, leaks the prompt or stops
+mid-sentence is asked for again with a new seed); when every attempt fails, the decision is an
+error for that agent, never a copied reply.
 
 Meetings and interviews have no learned reactions: their requests go to the writer unchanged.
 """
@@ -22,11 +23,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simnet.llm.base import ZERO_USAGE, FeedItem, LLMRequest, LLMResponse, Provider, Situation, Usage
-from simulations.analysis.text import copies
+from simnet.llm.wrappers import GatedProvider
 from simulations.learning.reactions import Exposure, ReactionModel
 
-WRITE_ATTEMPTS = 3
-WARMER = 0.2  # temperature added at each new attempt
 WRITER_TOKENS = 80
 WRITER_RULES = (
     "Write only the words of your {action}, in your own voice: one to three whole sentences. Answer the post, "
@@ -39,6 +38,13 @@ MODEL_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # exposures in a run carry no rea
 
 
 @dataclass(frozen=True)
+class _Words:
+    text: str | None  # None when the writer failed (the gate refused every attempt)
+    usage: Usage
+    error: str | None
+
+
+@dataclass(frozen=True)
 class _Choice:
     action: str
     item: FeedItem | None  # None for a new post
@@ -47,13 +53,14 @@ class _Choice:
 
 
 class HybridProvider:
-    """A ``Provider`` whose decisions come from ``model`` and whose words come from ``writer``."""
+    """A ``Provider`` whose decisions come from ``model`` and whose words come from ``writer``
+    (through the quality gate: ``provider_for`` gates it already, any other writer is gated here)."""
 
     name = "hybrid"
 
     def __init__(self, model: ReactionModel, writer: Provider) -> None:
         self.reactions = model
-        self.writer = writer
+        self.writer = writer if isinstance(writer, GatedProvider) else GatedProvider(writer)
         self.model = f"reactions+{writer.name}/{writer.model}" if writer.model else f"reactions+{writer.name}"
 
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
@@ -89,34 +96,21 @@ class HybridProvider:
                     chances.append(_Choice(name, item, index, chance))
         return chances
 
-    def _write(self, worded: list[tuple[LLMRequest, _Choice]]) -> dict[int, tuple[str | None, Usage]]:
-        """request id -> (words, or None when every attempt copied or failed; the writer's usage)."""
-        results: dict[int, tuple[str | None, Usage]] = {id(r): (None, ZERO_USAGE) for r, _ in worded}
-        pending = worded
-        for attempt in range(WRITE_ATTEMPTS):
-            if not pending:
-                break
-            asks = [_writer_request(request, choice, attempt) for request, choice in pending]
-            retry = []
-            for (request, choice), answer in zip(pending, self.writer.generate(asks), strict=True):
-                text = _clean(answer.text) if answer.error is None else ""
-                spent = results[id(request)][1] + answer.usage
-                source = choice.item.text if choice.item else ""
-                if text and not copies(text, source):
-                    results[id(request)] = (text, spent)
-                else:
-                    results[id(request)] = (None, spent)
-                    retry.append((request, choice))
-            pending = retry
-        return results
+    def _write(self, worded: list[tuple[LLMRequest, _Choice]]) -> dict[int, _Words]:
+        """request id -> the writer's words (or why there are none) and what they cost."""
+        if not worded:
+            return {}
+        answers = self.writer.generate([_writer_request(request, choice) for request, choice in worded])
+        return {
+            id(request): _Words(_clean(answer.text) if answer.error is None else None, answer.usage, answer.error)
+            for (request, _), answer in zip(worded, answers, strict=True)
+        }
 
-    def _respond(self, request: LLMRequest, choice: _Choice, words: tuple[str | None, Usage] | None) -> LLMResponse:
-        text, usage = words if words else (None, ZERO_USAGE)
-        if choice.action in WORDED and text is None:
-            return LLMResponse(
-                request.key, "", usage=usage,
-                error=f"the writer's {choice.action} copied the post or was empty {WRITE_ATTEMPTS} times",
-            )  # fmt: skip
+    def _respond(self, request: LLMRequest, choice: _Choice, words: _Words | None) -> LLMResponse:
+        text, usage = (words.text, words.usage) if words else (None, ZERO_USAGE)
+        if choice.action in WORDED and not text:
+            problem = words.error if words and words.error else "no words"
+            return LLMResponse(request.key, "", usage=usage, error=f"the writer's {choice.action}: {problem}")
         decision: dict[str, Any] = {
             "action": choice.action,
             "target": f"P{choice.index + 1}" if choice.index is not None else None,
@@ -140,7 +134,7 @@ def _post_rate(situation: Situation) -> float:
     return min(max(float(situation.propensities.get("post", 0.0)), 0.0), 1.0)
 
 
-def _writer_request(request: LLMRequest, choice: _Choice, attempt: int) -> LLMRequest:
+def _writer_request(request: LLMRequest, choice: _Choice) -> LLMRequest:
     situation = request.situation
     voice = situation.voice if situation and situation.voice else request.system
     if choice.item is None:
@@ -153,8 +147,10 @@ def _writer_request(request: LLMRequest, choice: _Choice, attempt: int) -> LLMRe
         system=f"{voice}\n{WRITER_RULES.format(action=choice.action)}",
         user=ask,
         max_tokens=min(request.max_tokens, WRITER_TOKENS),
-        seed=request.seed + attempt,
-        temperature=request.temperature + WARMER * attempt,
+        seed=request.seed,
+        temperature=request.temperature,
+        text_kind=choice.action,
+        answers=choice.item.text if choice.item else "",
     )
 
 

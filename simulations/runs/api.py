@@ -39,6 +39,7 @@ from simulations.runs.serializers import (
     InterviewSerializer,
     PostFilterSerializer,
     RunActionSerializer,
+    RunDetailSerializer,
     RunEventSerializer,
     RunFilterSerializer,
     RunForkSerializer,
@@ -70,8 +71,8 @@ def _steering(summary: str, *, request=None, created=RunSerializer, code: int = 
         responses={200: RunSerializer(many=True), **error_responses(400)},
     ),
     retrieve=extend_schema(
-        summary="Get a run: status, progress, usage, budget, estimate and reproducibility record",
-        responses={200: RunSerializer, **error_responses(404)},
+        summary="Get a run: status, progress, usage, budget, estimate, reproducibility record, quality gate",
+        responses={200: RunDetailSerializer, **error_responses(404)},
     ),
 )
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedJsonViewSet):
@@ -84,6 +85,9 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedJsonVie
     @property
     def write_role(self) -> str:
         return roles.READ if self.action in READ_ACTIONS else roles.WRITE
+
+    def get_serializer_class(self):
+        return RunDetailSerializer if self.action == "retrieve" else super().get_serializer_class()
 
     def scoped_queryset(self, queryset):
         runs = queryset.select_related("scenario").defer("state", "panel_snapshot")

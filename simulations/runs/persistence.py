@@ -3,23 +3,26 @@
 Reads: a panel becomes a ``PanelSnapshot`` (frozen on the run at start, so later edits of the
 panel never change a run); a run's stored state becomes a ``World``.
 Writes: ``commit_step`` stores one applied step — world state, actions, posts, counters,
-usage, events and ``next_step + 1`` — in one transaction, and only if this worker still
-holds the lease and the run is still at that step (compare-and-set). A stale or duplicated
-task therefore commits nothing.
+usage, the quality gate's counts, events and ``next_step + 1`` — in one transaction, and only
+if this worker still holds the lease and the run is still at that step (compare-and-set). A
+stale or duplicated task therefore commits nothing.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
-from personas.builders.cards import card_with_summary
+from personas.builders.cards import card_samples, card_with_summary
 from personas.models import FollowEdge, Panel
 from personas.models import Persona as PersonaRow
 from personas.services.importer import DEFAULT_CARD_BUDGET
+from simnet.llm.quality_gate import HIGH_REJECT_SHARE, gate_share
 from simulations.engine.config import ForumConfig, RoundtableConfig, WorldConfig
 from simulations.engine.formats import create_world
 from simulations.engine.persona import ALL_HOURS, PanelSnapshot
@@ -29,6 +32,8 @@ from simulations.engine.stimuli import Stimulus as EngineStimulus
 from simulations.engine.world import World
 from simulations.models import Run, RunAction, RunPost, RunSnapshot, Scenario, Stimulus
 from simulations.runs.events import append_event
+
+GATE_KEY = "quality_gate"  # in ``Run.state``: the gate's counts so far
 
 
 class StepAlreadyCommitted(Exception):
@@ -52,6 +57,7 @@ def panel_snapshot(panel: Panel) -> PanelSnapshot:
             handle=m.persona.handle,
             display_name=m.persona.display_name,
             card=engine_card(m.persona),
+            samples=card_samples(m.persona.card) if m.persona.origin == PersonaRow.Origin.IMPORTED else (),
             traits=m.persona.traits,
             propensities=m.persona.propensities,
             activity_rate=min(1.0, max(0.0, m.persona.activity_rate)),
@@ -77,7 +83,7 @@ def world_config(scenario: Scenario, seed: int) -> WorldConfig:
         feed_size=scenario.feed_size,
         recommender=scenario.recommender,
         memory_tokens=scenario.memory_tokens,
-        roundtable=RoundtableConfig(agenda=tuple(scenario.agenda or ())),
+        roundtable=RoundtableConfig(agenda=tuple(scenario.agenda or ()), steps=scenario.steps),
         forum=forum_config(scenario),
     )
 
@@ -196,10 +202,16 @@ def _action_rows(run: Run, world: World, result: StepResult) -> list[RunAction]:
     ]
 
 
-def commit_step(run: Run, owner: str, world: World, result: StepResult) -> Run:
-    """Store ``result`` (already applied to ``world``) atomically, or raise StepAlreadyCommitted."""
+def commit_step(
+    run: Run, owner: str, world: World, result: StepResult, *, gate: Mapping[str, Any] | None = None
+) -> Run:
+    """Store ``result`` (already applied to ``world``) atomically, or raise StepAlreadyCommitted.
+    ``gate`` is what the quality gate checked and refused during the step (``GateTally.as_dict``)."""
     usage = result.usage
-    state = world.to_state(include_panel=False)
+    state = {
+        **world.to_state(include_panel=False),
+        GATE_KEY: _added(gate_counts((run.state or {}).get(GATE_KEY)), gate or {}),
+    }
     with transaction.atomic():
         advanced = Run.unscoped.filter(pk=run.pk, lease_owner=owner, next_step=result.step).update(
             next_step=world.next_step,
@@ -228,6 +240,38 @@ def commit_step(run: Run, owner: str, world: World, result: StepResult) -> Run:
             append_event(fresh, event.kind, {"step": event.step, **event.data})
         append_event(fresh, "progress", progress_payload(fresh))
     return fresh
+
+
+def run_gate(run: Run) -> dict[str, Any]:
+    """What the quality gate checked and refused in the run's steps so far: counts by reason, the
+    refused share, and ``high`` when that share is worth a warning.
+
+    Kept in the run's state (no column needed): a snapshot, hence a fork, carries the counts of the
+    steps it shares with its parent. Read by key, so the large state itself is never loaded.
+    Interviews are judged by the same gate but leave the run unchanged, so they are not counted
+    here: a refused interview answer is that interview's error."""
+    stored = Run.unscoped.filter(pk=run.pk).values_list(f"state__{GATE_KEY}", flat=True).first()
+    counts = gate_counts(stored)
+    share = gate_share(counts["rejected"], counts["checked"])
+    return {**counts, "share": round(share, 4), "high": share > HIGH_REJECT_SHARE}
+
+
+def gate_counts(stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    stored = stored or {}
+    return {
+        "checked": int(stored.get("checked", 0)),
+        "rejected": int(stored.get("rejected", 0)),
+        "by_reason": {str(k): int(v) for k, v in (stored.get("by_reason") or {}).items()},
+    }
+
+
+def _added(total: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
+    reasons = Counter(total.get("by_reason", {})) + Counter(step.get("by_reason", {}))
+    return {
+        "checked": total.get("checked", 0) + step.get("checked", 0),
+        "rejected": total.get("rejected", 0) + step.get("rejected", 0),
+        "by_reason": dict(reasons),
+    }
 
 
 def progress_payload(run: Run) -> dict:

@@ -17,6 +17,7 @@ from personas.models import HistoryItem, Panel, Persona
 from personas.services.importer import history_record
 from simnet.llm.base import Provider
 from simnet.llm.registry import build_provider
+from simnet.llm.wrappers import GatedProvider, GateTally
 from simnet.providers.build import choice_for, provider_for
 from simnet.tenancy.errors import ApplicationError
 from simulations.learning.exposures import MemberItem, own_texts, training_set
@@ -89,11 +90,12 @@ def fit_policy_model(panel: Panel, *, seed: int = 0) -> FittedModel:
     return model
 
 
-def policy_provider(run: Run) -> Provider:
-    """The provider that plays ``run``'s policy (the scenario's provider writes the words)."""
+def policy_provider(run: Run, *, gate: GateTally | None = None) -> Provider:
+    """The provider that plays ``run``'s policy (the scenario's provider writes the words); every
+    text it writes passes the quality gate, counted in ``gate``."""
     if run.policy == Policy.RULES:
-        return build_provider("baseline")
-    writer = provider_for(run.scenario.provider, organization_id=run.organization_id)
+        return GatedProvider(build_provider("baseline"), tally=gate)
+    writer = provider_for(run.scenario.provider, organization_id=run.organization_id, gate=gate)
     if run.policy == Policy.HYBRID:
         return HybridProvider(ReactionModel.from_dict(run.policy_model.data), writer)
     return writer

@@ -133,6 +133,7 @@ class PostView:
     in_segment: bool = False
     persona_url: str = ""
     image_url: str = ""
+    reason: str = ""  # why the agent wrote it, in its own words (its decision's "reason")
     children: list[PostView] = field(default_factory=list)
 
     @property
@@ -155,8 +156,10 @@ def post_views(
     segment: str = "",
     image_urls: Mapping[str, str] | None = None,
     panel_id: int | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> list[PostView]:
-    """``RunPost`` rows or ``post`` event payloads as views; replies and quotes get a sentiment."""
+    """``RunPost`` rows or ``post`` event payloads as views; replies and quotes get a sentiment;
+    ``reasons`` maps a post key to the reason its author gave for writing it."""
     rows = list(rows)
     views = [
         PostView(
@@ -191,6 +194,7 @@ def post_views(
             urls[view.author_key] = persona_url(view.author_key, panel_id)
         view.persona_url = urls[view.author_key]
         view.image_url = (image_urls or {}).get(view.stimulus_key, "")
+        view.reason = (reasons or {}).get(view.key, "")
     return views
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from simulations.engine.meeting import Phase, Utterance
 from simulations.engine.minutes import Minutes, build_minutes
 from simulations.engine.world import World
-from simulations.models import Interview, Run, RunEvent, RunPost, RunStatus, Scenario, Stimulus
+from simulations.models import Interview, Run, RunAction, RunEvent, RunPost, RunStatus, Scenario, Stimulus
 from simulations.runs import persistence, selectors
 from simulations.runs.presenters import (
     PostView,
@@ -82,6 +82,15 @@ def stimulus_images(run: Run) -> dict[str, str]:
         f"s{pk}": reverse("stimulus_image", args=[pk])
         for pk in stimuli.exclude(image="").exclude(image__isnull=True).values_list("pk", flat=True)
     }
+
+
+def post_reasons(run: Run | RunEvent, post_keys: list[str] | None = None) -> dict[str, str]:
+    """Post key -> the reason its author's decision gave (all the run's posts, or ``post_keys``)."""
+    run_id = run.run_id if isinstance(run, RunEvent) else run.pk
+    actions = RunAction.objects.filter(organization_id=run.organization_id, run_id=run_id).exclude(reason="")
+    if post_keys is not None:
+        actions = actions.filter(created_post_key__in=post_keys)
+    return dict(actions.exclude(created_post_key="").values_list("created_post_key", "reason"))
 
 
 # --- roundtable ------------------------------------------------------------------------------
@@ -164,8 +173,9 @@ def run_room(run: Run, *, segment: str = "") -> RunRoom:
     context = build_room_context(run)
     rows = RunPost.objects.filter(run=run).order_by("step", "id")
     views = post_views(
-        rows, segments=context.segments, segment=segment, image_urls=context.images, panel_id=context.panel_id
-    )
+        rows, segments=context.segments, segment=segment, image_urls=context.images, panel_id=context.panel_id,
+        reasons=post_reasons(run),
+    )  # fmt: skip
     is_roundtable = context.format == Scenario.Format.ROUNDTABLE
     transcript, meeting, minutes = [], None, None
     if is_roundtable:
@@ -219,8 +229,9 @@ def fragment_context(event: RunEvent) -> dict[str, Any]:
     if event.kind == "post":
         context = room_context(event.run_id)
         [view] = post_views(
-            [data], segments=context.segments, image_urls=context.images, panel_id=context.panel_id
-        )
+            [data], segments=context.segments, image_urls=context.images, panel_id=context.panel_id,
+            reasons=post_reasons(event, [data.get("post_key", "")]),
+        )  # fmt: skip
         extra["post"] = view
         if context.format == Scenario.Format.ROUNDTABLE:  # the same line as the first paint's
             utterance = saved_utterance(event.run_id, view.key)

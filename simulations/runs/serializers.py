@@ -14,6 +14,7 @@ from simnet.api.fields import object_id_field
 from simnet.providers.models import ProviderConfig
 from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
 from simulations.models import Interview, Run, RunAction, RunEvent, RunPost, Scenario, Stimulus
+from simulations.runs.persistence import run_gate
 
 MAX_TEXT = 5000
 MAX_REPLICATES = 200
@@ -24,6 +25,12 @@ class RangeSerializer(serializers.Serializer):
     low = serializers.FloatField()
     expected = serializers.FloatField()
     high = serializers.FloatField()
+
+
+class TimeBasisSerializer(serializers.Serializer):
+    measured_runs = serializers.IntegerField(help_text="Finished runs like this one the time is measured on.")
+    calibrated = serializers.BooleanField(help_text="False: no run like this one measured yet, the time is a fixed default.")
+    summary = serializers.CharField()
 
 
 class EstimateSerializer(serializers.Serializer):
@@ -37,6 +44,7 @@ class EstimateSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
     replicates = serializers.IntegerField()
     provider = serializers.CharField()
+    time_basis = TimeBasisSerializer(help_text="What the time range is based on.")
 
 
 class EstimateRequestSerializer(serializers.Serializer):
@@ -115,6 +123,31 @@ class RunSerializer(serializers.ModelSerializer):
             "posts": reverse("api_run_post-list", kwargs=kwargs),
             "report": reverse("api_run_report", kwargs=kwargs),
         }
+
+
+class GateSerializer(serializers.Serializer):
+    checked = serializers.IntegerField(help_text="Generated texts the quality check read (every attempt).")
+    rejected = serializers.IntegerField(help_text="Texts it refused and asked for again.")
+    share = serializers.FloatField(help_text="rejected / checked (0 when nothing was checked).")
+    high = serializers.BooleanField(help_text="The share is above 0.1: the room and the report warn.")
+    by_reason = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Refusals by reason: copy, scaffolding, digits, off_topic, cut, empty.",
+    )
+
+
+class RunDetailSerializer(RunSerializer):
+    """One run, with what the quality check refused of its generated texts."""
+
+    gate = serializers.SerializerMethodField()
+
+    class Meta(RunSerializer.Meta):
+        fields = (*RunSerializer.Meta.fields, "gate")
+        read_only_fields = fields
+
+    @extend_schema_field(GateSerializer)
+    def get_gate(self, run: Run) -> dict:
+        return GateSerializer(run_gate(run)).data
 
 
 class RunStartSerializer(serializers.Serializer):

@@ -32,7 +32,7 @@ from simulations.engine.interview import INTERVIEW_RULES, interview_request, tid
 from simulations.engine.persona import PanelSnapshot
 from simulations.engine.prompts import FEED_RULES
 from simulations.engine.roundtable import MEETING_RULES
-from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA
+from simulations.engine.schemas import DECISION_SCHEMA, MEETING_SCHEMA, MEETING_VOTE_SCHEMA
 from simulations.models import (
     FINAL_STATUSES,
     Interview,
@@ -47,13 +47,16 @@ from simulations.models import (
 )
 from simulations.runs import lifecycle, persistence
 from simulations.runs.events import append_event
+from simulations.runs.pace import pace_for
 from simulations.runs.policy import chosen_policy, fit_policy_model
 from simulations.runs.queue import enqueue_step
 
 # Rough throughput per provider kind, for the wall-time part of estimates (decisions per second).
-# Offline: on two quiet cores a decision is ~1.5/s once a persona's prefix is cached and ~0.85/s
-# for a persona's first decision (`make bench`, the demo run); most runs are near the latter.
-THROUGHPUT = {"offline": 0.9, "baseline": 2000.0, "anthropic": 4.0, "openai_compat": 4.0}
+# Until a run like it has finished here (``pace.py`` then measures the pace), the fixed default.
+# Offline: `make bench` on two quiet cores gives ~0.85 decisions/s, but a real run also waits for
+# the queue, the database and the quality gate's retries: a Peloton run (issue #14) estimated at
+# 20/36/58 calls took 95 s, above the 64 s "high" of 0.9/s; at 0.4/s its range is 50/90/145 s.
+THROUGHPUT = {"offline": 0.4, "baseline": 2000.0, "anthropic": 4.0, "openai_compat": 4.0}
 THROUGHPUT.update(dict.fromkeys(TEST_KINDS, 1000.0))
 
 
@@ -65,16 +68,22 @@ def run_estimate(
     choice = choice_for(scenario.provider)
     config = persistence.world_config(scenario, scenario.seed)
     price = price_for(choice.kind, choice.model)
+    policy = chosen_policy(scenario)
+    pace = pace_for(
+        organization_id=scenario.organization_id, kind=choice.kind, model=choice.model, policy=policy,
+        default_rate=THROUGHPUT.get(choice.kind),
+    )  # fmt: skip
     estimate = estimate_run(
         persistence.panel_snapshot(scenario.panel),
         config,
         scenario.steps,
         price=price,
         decisions_per_s=THROUGHPUT.get(choice.kind),
+        seconds_per_decision=pace.seconds_per_decision,
     )
     data = asdict(estimate)
     data["notes"] = list(estimate.notes)
-    if choice.kind == "baseline" or chosen_policy(scenario) == Policy.RULES:
+    if choice.kind == "baseline" or policy == Policy.RULES:
         _no_model_calls(data)
     if choice.kind in HOSTED_KINDS and estimate.responses.high:
         texts = Range(10.0, 30.0, float(config.max_output_tokens))  # tokens of one reply or quote
@@ -82,12 +91,13 @@ def run_estimate(
             stimulus_texts = [s.text for s in scenario.stimuli.all()] if scenario.pk else []
         _add_judge(data, stimulus_texts, estimate.responses, texts, price)
     data["replicates"] = replicates
-    data["provider"] = _provider_label(scenario.provider, choice.label)
+    data["provider"] = choice.label
     for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
         data[key] = {k: v * replicates for k, v in data[key].items()}
     # Runs share the provider (the offline model shares the CPU), so one after another is the honest total.
     wall = data["wall_time_s"]
     data["wall_time_total_s"] = {k: v * replicates for k, v in wall.items()} if wall else None
+    data["time_basis"] = pace.as_dict()
     return data
 
 
@@ -96,17 +106,6 @@ def _no_model_calls(data: dict) -> None:
     for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
         data[key] = dict.fromkeys(data[key], 0.0)
     data["notes"] = ["the rule policy calls no language model: no calls, tokens or cost"]
-
-
-def _provider_label(config: ProviderConfig | None, label: str) -> str:
-    """The provider named once: a configuration named like its kind ("Rule baseline") reads as the
-    kind ("Rule baseline (no LLM)"), not "Rule baseline (Rule baseline (no LLM))"."""
-    if config is None:
-        return label
-    kind = config.get_kind_display()
-    if config.name.strip().lower() in kind.lower():
-        return f"{kind}, {config.model}" if config.model else kind
-    return label
 
 
 def _add_judge(data: dict, stimuli: Sequence[str], responses: Range, texts: Range, price: Price) -> None:
@@ -124,7 +123,8 @@ def _add_judge(data: dict, stimuli: Sequence[str], responses: Range, texts: Rang
 
 PROMPT_TEMPLATE_HASH = hashlib.sha256(
     json.dumps(
-        [FEED_RULES, MEETING_RULES, INTERVIEW_RULES, DECISION_SCHEMA, MEETING_SCHEMA], sort_keys=True
+        [FEED_RULES, MEETING_RULES, INTERVIEW_RULES, DECISION_SCHEMA, MEETING_SCHEMA, MEETING_VOTE_SCHEMA],
+        sort_keys=True,
     ).encode()
 ).hexdigest()[:16]
 
@@ -363,7 +363,11 @@ def run_fork(
 
 def _unapplied_edit(scenario: Scenario, step: int, stimulus_text: str | None) -> list[str]:
     """A sentence when the edited text reaches no stimulus: every one was published before ``step``."""
-    if stimulus_text is None or not scenario.stimuli.exists() or scenario.stimuli.filter(step__gte=step).exists():
+    if (
+        stimulus_text is None
+        or not scenario.stimuli.exists()
+        or scenario.stimuli.filter(step__gte=step).exists()
+    ):
         return []
     warning = (
         f"The edited stimulus was not applied: the stimulus was already published before step {step}, "
@@ -415,7 +419,9 @@ def run_inject(
         fresh = Run.objects.select_for_update().get(pk=run.pk, organization=run.organization)
         lands_at = fresh.next_step + (1 if _step_in_progress(fresh) else 0)
         if lands_at >= fresh.total_steps:
-            raise ApplicationError("The run is taking its last step: a post injected now would never be read.")
+            raise ApplicationError(
+                "The run is taking its last step: a post injected now would never be read."
+            )
         stimulus = Stimulus.objects.create(
             organization=run.organization,
             run=run,
@@ -431,7 +437,9 @@ def run_inject(
 def _step_in_progress(run: Run) -> bool:
     """A worker holds the run's lease: the step it is taking has already read its feeds, so a post
     injected now lands at the step after (the stepper holds it until ``Stimulus.step``)."""
-    return bool(run.lease_owner) and run.lease_expires_at is not None and run.lease_expires_at > timezone.now()
+    return (
+        bool(run.lease_owner) and run.lease_expires_at is not None and run.lease_expires_at > timezone.now()
+    )
 
 
 def run_interview(*, run: Run, actor: Actor | None, agent_key: str, question: str) -> Interview:

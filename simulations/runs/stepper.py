@@ -20,6 +20,7 @@ from django.conf import settings
 
 from simnet.llm.base import ProviderCrashed, ProviderError, ProviderUnavailable, QuotaExceeded
 from simnet.llm.pricing import price_for
+from simnet.llm.wrappers import GateTally
 from simnet.providers.build import choice_for
 from simulations.engine.budget import Budget, BudgetExhausted, BudgetGuard
 from simulations.engine.decisions import gather_decisions
@@ -108,7 +109,8 @@ def _take_step(run: Run, owner: str) -> str:
     _inject_live_stimuli(run, world)
     plan = plan_step(world)
     guard = _budget_guard(run, world)
-    provider = policy_provider(run)
+    gate = GateTally()
+    provider = policy_provider(run, gate=gate)
     decisions = []
     slice_ends = time.monotonic() + step_time_slice()
     try:
@@ -156,7 +158,7 @@ def _take_step(run: Run, owner: str) -> str:
         return "failed: provider"
     result = apply_step(world, plan, decisions)
     try:
-        run = persistence.commit_step(run, owner, world, result)
+        run = persistence.commit_step(run, owner, world, result, gate=gate.as_dict())
     except persistence.StepAlreadyCommitted:
         return "duplicate"
     if run.next_step >= run.total_steps or world.finished:

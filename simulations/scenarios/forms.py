@@ -17,10 +17,13 @@ from personas.models import Panel, Persona
 from simnet.providers.models import ProviderConfig
 from simulations.engine.config import FORUM_SORTS
 from simulations.engine.recommenders import RECOMMENDERS
+from simulations.engine.stimuli import DEFAULT_OUTSIDE_BOOST, default_boost
 from simulations.models import Policy, Scenario
 from simulations.scenarios.experiments import MAX_VARIANTS
 
 MAX_STIMULI = 20
+# Settings only the feed format reads: a roundtable or a forum hides them and takes these defaults.
+FEED_ONLY_DEFAULTS = {"recommender": "mix", "feed_size": 5}
 OFFLINE_LABEL = "Offline model (SmolLM2-135M, on this server) — free"
 
 
@@ -68,8 +71,12 @@ class ScenarioForm(forms.Form):
     minutes_per_step = forms.IntegerField(
         initial=60, label="Minutes per step", validators=[MinValueValidator(1), MaxValueValidator(1440)]
     )
-    recommender = forms.ChoiceField(choices=[(name, name) for name in sorted(RECOMMENDERS)], initial="mix")
-    feed_size = forms.IntegerField(initial=5, validators=[MinValueValidator(1), MaxValueValidator(20)])
+    recommender = forms.ChoiceField(
+        choices=[(name, name) for name in sorted(RECOMMENDERS)], initial="mix", required=False
+    )
+    feed_size = forms.IntegerField(
+        initial=5, required=False, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
     memory_tokens = forms.IntegerField(
         initial=120, label="Memory (tokens)", validators=[MinValueValidator(0), MaxValueValidator(4000)]
     )
@@ -95,10 +102,21 @@ class ScenarioForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._feed_only_settings(data)
         data["agenda_items"] = [
             line.strip() for line in (data.get("agenda") or "").splitlines() if line.strip()
         ]
         return data
+
+    def _feed_only_settings(self, data: dict) -> None:
+        """A feed needs its recommender and feed size; other formats never show them, so what the
+        hidden inputs hold (or that they are missing) must not block the form."""
+        for name, default in FEED_ONLY_DEFAULTS.items():
+            if data.get("format") != Scenario.Format.FEED:
+                self.errors.pop(name, None)
+                data[name] = default
+            elif data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, forms.ValidationError("This field is required.", code="required"))
 
     def scenario_kwargs(self) -> dict:
         """The keyword arguments of ``scenario_create`` (except stimuli) from the cleaned data."""
@@ -133,8 +151,12 @@ class StimulusForm(forms.Form):
     )
     step = forms.IntegerField(initial=0, min_value=0, max_value=500, help_text="Published at this step.")
     boost = forms.FloatField(
-        initial=0.0, min_value=0.0, max_value=1.0, help_text="Share of feeds it is pushed into (0–1).",
-        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        required=False, min_value=0.0, max_value=1.0, label="Promoted to (share of the panel)",
+        help_text=f"Empty: a post by an outside account (an ad, a brand) is promoted to "
+        f"{DEFAULT_OUTSIDE_BOOST:.0%} of the panel ({round(DEFAULT_OUTSIDE_BOOST * 50)} personas of 50), who "
+        "find it at the top of their feed when they next open it; a persona's post is not promoted and "
+        "reaches their followers. 0: no promotion.",
+        widget=forms.NumberInput(attrs={"step": "0.05", "placeholder": f"{DEFAULT_OUTSIDE_BOOST:g} for an ad"}),
     )  # fmt: skip
 
     def stimulus(self, panel: Panel) -> dict:
@@ -149,7 +171,7 @@ class StimulusForm(forms.Form):
             "author_persona": persona,
             "author_handle": "" if persona else (handle or "brand"),
             "step": data.get("step") or 0,
-            "boost": data.get("boost") or 0.0,
+            "boost": default_boost(outside_author=persona is None) if data.get("boost") is None else data["boost"],
             "image": data.get("image"),
         }
 
@@ -160,14 +182,51 @@ StimulusFormSet = forms.formset_factory(StimulusForm, extra=1, max_num=MAX_STIMU
 class VariantForm(forms.Form):
     label = forms.CharField(max_length=40)
     stimulus_text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Stimulus text",
-        help_text="Replaces the text of every stimulus above in this variant.",
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Stimulus text", required=False,
+        help_text="Replaces the text of every stimulus above in this variant; left empty, the row is skipped.",
     )  # fmt: skip
 
 
+class BaseVariantFormSet(forms.BaseFormSet):
+    """Variant A is the control: the post as written above, so it needs no text of its own.
+    Any other row counts once its text is filled in; one such row is enough to compare."""
+
+    default_error_messages = {
+        "too_few_forms": "Variants: an experiment needs at least %(num)d rows, the control (A) and one more.",
+        "too_many_forms": "Variants: at most %(num)d rows in one experiment.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        control = self.forms[0] if self.forms else None
+        if control is not None:
+            control.fields["stimulus_text"].help_text = (
+                "The control: the post above, as written. Leave it so, or edit it to change the baseline."
+            )
+            control.fields["stimulus_text"].widget.attrs["placeholder"] = "The post above, as written"
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or len(self.forms) < 2:
+            return
+        if not any((form.cleaned_data.get("stimulus_text") or "").strip() for form in self.forms[1:]):
+            raise forms.ValidationError(
+                "Write the text of at least one variant besides the control (A).", code="no_variant"
+            )
+
+    def variants(self) -> list[dict]:
+        """The control and every variant with text, as ``experiment_start`` takes them."""
+        return [
+            form.cleaned_data
+            for index, form in enumerate(self.forms)
+            if form.cleaned_data and (index == 0 or (form.cleaned_data.get("stimulus_text") or "").strip())
+        ]
+
+
 VariantFormSet = forms.formset_factory(
-    VariantForm, extra=0, min_num=2, validate_min=True, max_num=MAX_VARIANTS, validate_max=True
-)
+    VariantForm, formset=BaseVariantFormSet, extra=0, min_num=2, validate_min=True,
+    max_num=MAX_VARIANTS, validate_max=True,
+)  # fmt: skip
 
 
 class ReplicatesForm(forms.Form):

@@ -17,6 +17,7 @@ from simnet.providers.models import ProviderConfig
 from simnet.tenancy.mixins import ScopedPrimaryKeyRelatedField
 from simulations.engine.config import FORUM_SORTS
 from simulations.engine.recommenders import RECOMMENDERS
+from simulations.engine.stimuli import DEFAULT_OUTSIDE_BOOST
 from simulations.insight.comparison import experiment_comparison, experiment_status_counts
 from simulations.models import Experiment, Policy, Scenario, Stimulus
 from simulations.runs.serializers import MAX_SEED, MAX_TEXT, EstimateSerializer
@@ -56,8 +57,10 @@ class StimulusSerializer(serializers.ModelSerializer):
         min_value=0, max_value=500, default=0, help_text="Published at this step."
     )
     boost = serializers.FloatField(
-        min_value=0.0, max_value=1.0, default=0.0, help_text="Share of feeds it is pushed into."
-    )
+        min_value=0.0, max_value=1.0, required=False,
+        help_text=f"Share of the panel it is promoted to, found at the top of their feed. Omitted: "
+        f"{DEFAULT_OUTSIDE_BOOST:g} for an outside author (an ad), 0 for a persona's own post.",
+    )  # fmt: skip
     image = serializers.ImageField(read_only=True, allow_null=True)
 
     class Meta:

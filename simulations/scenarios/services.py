@@ -14,6 +14,7 @@ from simnet.tenancy.actors import Actor, actor_role, actor_user
 from simnet.tenancy.errors import ApplicationError
 from simulations.engine.config import FORUM_SORTS
 from simulations.engine.recommenders import RECOMMENDERS
+from simulations.engine.stimuli import default_boost
 from simulations.models import Policy, Scenario, Stimulus
 from simulations.runs.policy import default_policy
 
@@ -96,7 +97,9 @@ def scenario_create(
                 author_handle=item.get("author_handle", "") if not item.get("author_persona") else "",
                 author_persona=item.get("author_persona"),
                 step=item.get("step", 0),
-                boost=item.get("boost", 0.0),
+                boost=default_boost(outside_author=not item.get("author_persona"))
+                if item.get("boost") is None
+                else item["boost"],
                 image=item.get("image"),
             )
     return scenario

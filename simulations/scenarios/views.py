@@ -75,7 +75,39 @@ class Builder:
         replicates = self.extra.cleaned_data["replicates"]
         if self.variants is None:
             return replicates
-        return replicates * max(2, len([f for f in self.variants if f.cleaned_data]))
+        return replicates * max(2, len(self.variants.variants()))
+
+    def error_list(self) -> list[str]:
+        """Every error of the parts the estimate needs, each named by where it is on the page."""
+        errors = _form_errors(self.scenario) + _form_errors(self.extra)
+        if self.variants is not None:
+            errors += [str(e) for e in self.variants.non_form_errors()]
+            for form in self.variants:
+                label = form["label"].value() or f"row {form.prefix.rsplit('-', 1)[-1]}"
+                errors += [f"Variant {label}, {e}" for e in _form_errors(form)]
+        return errors
+
+
+def _form_errors(form: forms.Form) -> list[str]:
+    """"Field label: message" for each error of ``form`` (the message alone for a form-wide one)."""
+    lines = []
+    for name, messages_ in form.errors.items():
+        prefix = f"{form[name].label}: " if name in form.fields else ""
+        lines += [f"{prefix}{message}" for message in messages_]
+    return lines
+
+
+def _with_control_text(data):
+    """Variant A, the control, says what the post says: its text is filled in from the single
+    stimulus when left empty (with several stimuli, empty keeps each one as written)."""
+    stimuli = [
+        value for key, value in data.items() if re.fullmatch(r"stimuli-\d{1,3}-text", key) and value.strip()
+    ]
+    if len(stimuli) != 1 or (data.get("variants-0-stimulus_text") or "").strip():
+        return data
+    data = data.copy()
+    data["variants-0-stimulus_text"] = stimuli[0]
+    return data
 
 
 def _builder(request, mode: str, data=None, files=None) -> Builder:
@@ -88,6 +120,7 @@ def _builder(request, mode: str, data=None, files=None) -> Builder:
     if mode == "experiment":
         extra = ExperimentForm(data)
         initial_variants = [{"label": "A"}, {"label": "B"}]
+        data = _with_control_text(data) if data else data
         variants = VariantFormSet(data, prefix="variants", initial=None if data else initial_variants)
     else:
         extra = ReplicatesForm(data)
@@ -138,7 +171,7 @@ def _estimate_context(request, builder: Builder) -> dict:
     parts = [builder.scenario, builder.extra] + ([builder.variants] if builder.variants is not None else [])
     validity = [part.is_valid() for part in parts]  # every part validated, so each lists its errors
     if not all(validity):
-        return context
+        return {**context, "fix_these": builder.error_list()}
     kwargs = builder.scenario.scenario_kwargs()
     settings = services.format_settings(kwargs["format"], kwargs.pop("communities"), kwargs.pop("forum_sort"))
     scenario = Scenario(
@@ -171,7 +204,7 @@ def _create_and_start(request, builder: Builder):
         extra = builder.extra.cleaned_data
         experiment = experiment_services.experiment_start(
             organization=organization, actor=who, scenario=scenario, name=extra["experiment_name"],
-            variants=[f.cleaned_data for f in builder.variants if f.cleaned_data],
+            variants=builder.variants.variants(),
             replicates=extra["replicates"], ip=client_ip(request),
         )  # fmt: skip
         return scenario, experiment

@@ -127,7 +127,7 @@ def test_trait_charts_are_data_for_a_static_script_with_the_source_and_quota_bes
 ):
     page = member_client.get(reverse("panel_detail", args=[population_panel.pk])).content.decode()
 
-    assert "Traits: this panel next to the source (anes96)" in page
+    assert "Traits: this panel next to the source (tv16)" in page
     canvases = re.findall(r'<canvas data-trait-chart="(\d+)"', page)
     assert canvases == [str(i) for i in range(len(canvases))] and len(canvases) >= 9
     assert scripts(page)[-3:] == [
@@ -139,7 +139,7 @@ def test_trait_charts_are_data_for_a_static_script_with_the_source_and_quota_bes
     party = page[page.index("<strong>Party</strong>") :]
     party = party[: party.index("</figure>")]
     assert '<th scope="col">Source</th><th scope="col">Quota</th>' in party
-    assert re.search(r">Democrat</a></th>\s*<td>30</td><td>50.0%</td><td>40.3%</td><td>50.0%</td>", party)
+    assert re.search(r">Democrat</a></th>\s*<td>30</td><td>50.0%</td><td>38.5%</td><td>50.0%</td>", party)
 
 
 def test_the_follow_graph_is_summarised(member_client, population_panel):

@@ -46,14 +46,22 @@ def board_form(mode: str, **data) -> dict:
     return {"name": "Board", "description": "", "mode": mode, "bios": "", **management, **data}
 
 
-def test_the_population_form_offers_quotas_with_the_sources_shares(member_client):
+def test_the_population_form_offers_cces_2016_with_gender_first_and_anes96_on_request(member_client):
     page = member_client.get(reverse("panel_create_population")).content.decode()
-    assert 'name="quota__party__0"' in page and 'Democrat <small class="muted">source 40%</small>' in page
+    assert '<option value="tv16" selected>Cooperative Congressional Election Study 2016' in page
+    assert '<option value="anes96">American National Election Study 1996' in page
+    assert 'name="quota__party__0"' in page and 'Democrat <small class="muted">source 38%</small>' in page
+    assert "<summary>gender</summary>" in page and "<summary>region</summary>" in page
+    assert "mirrors the source on age_group, gender, education, income, party, ideology, region." in page
 
-    other = member_client.get(reverse("panel_create_population"), {"source": "tv16"}, HTTP_HX_REQUEST="true")
+    other = member_client.get(
+        reverse("panel_create_population"), {"source": "anes96"}, HTTP_HX_REQUEST="true"
+    )
     body = other.content.decode()
     assert body.lstrip().startswith('<section id="quotas">')
-    assert "<summary>gender</summary>" in body and "<summary>region</summary>" in body
+    assert (
+        'Democrat <small class="muted">source 40%</small>' in body and "<summary>gender</summary>" not in body
+    )
 
 
 def test_a_sampled_population_of_1000_meets_its_quotas_within_two_points(tenancy, member_client):

@@ -155,7 +155,19 @@ def _backtest(t):
     return BacktestFactory(organization=t.org_a, stimulus_text=MARKER, status_reason=MARKER)
 
 
+def _panel_question(t):
+    from simulations.models import PanelQuestion
+
+    return PanelQuestion.objects.create(
+        organization=t.org_a, panel=_panel(t), kind="open", question=MARKER, status_reason=MARKER
+    )
+
+
 CASES: dict[str, Callable] = {
+    "panel_question_list": lambda t: {"panel_id": _panel(t).pk},
+    "panel_question_create": lambda t: {"panel_id": _panel(t).pk},
+    "panel_question_detail": lambda t: {"question_id": _panel_question(t).pk},
+    "api_panel_question-detail": lambda t: {"pk": _panel_question(t).pk},
     "run_report": lambda t: {"run_id": _run(t).pk},
     "run_export": lambda t: {"run_id": _run(t).pk, "what": "actions", "fmt": "csv"},
     "experiment_compare": lambda t: {"experiment_id": _experiment(t).pk},

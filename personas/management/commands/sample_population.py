@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from personas.builders.population_data import load_source
+from personas.builders.population_data import DEFAULT_SOURCE, load_source
+from personas.builders.sampling import resolve_quotas
 from personas.management.commands._common import organization_by_slug
 from personas.selectors import panel_trait_charts
 from personas.services.synthetic import panel_create_population, parse_quota_text
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="slug of the organization that owns the panel")
         parser.add_argument("--n", type=int, required=True, help="number of personas")
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--source", default="anes96")
+        parser.add_argument("--source", default=DEFAULT_SOURCE, help="tv16 (CCES 2016, default) or anes96")
         parser.add_argument("--name", default="")
         parser.add_argument(
             "--quota",
@@ -45,14 +46,20 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(self.style.SUCCESS(f"Panel #{panel.pk} “{panel.name}”: {n:,} personas."))
-        matched = set(panel.settings["quotas"]) or set(load_source(source).balance_fields)
+        src = load_source(source)
+        matched = set(panel.settings["quotas"]) or set(src.balance_fields)
+        # every category's goal, those a quota left out included (they share what remains: 0 at 100%)
+        goals = {
+            field: dict(zip(src.fields[field], shares.tolist(), strict=True))
+            for field, shares in resolve_quotas(src, panel.settings["quotas"]).items()
+        }
         worst = 0.0
         for chart in panel_trait_charts(panel=panel):
             if chart.source is None:
                 continue
             self.stdout.write(f"\n{chart.trait:<20} {'panel':>7} {'target':>7} {'source':>7}")
             for category, _count, share, source_share, target in chart.rows():
-                goal = target if target is not None else source_share
+                goal = goals.get(chart.trait, {}).get(category, source_share)
                 if chart.trait in matched:
                     worst = max(worst, abs(share - goal))
                 shown = f"{target:7.1%}" if target is not None else f"{'':>7}"

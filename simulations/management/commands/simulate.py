@@ -28,7 +28,7 @@ DEFAULT_STIMULUS = "This holiday, give the gift that changes everything. A year 
 class Command(BaseCommand):
     help = (
         "Simulate a panel reacting to a post (feed) or a board meeting (roundtable) and print the timeline. "
-        "Offline by default: the embedded SmolLM2 model, no key needed. The same --seed reproduces a run "
+        "Offline by default: the embedded offline model, no key needed. The same --seed reproduces a run "
         "exactly (answers are cached in --cache)."
     )
 
@@ -42,7 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("--steps", type=int, default=10)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--provider", choices=PROVIDER_KINDS, default="offline")
-        parser.add_argument("--model", default="", help="model name for anthropic / openai_compat")
+        parser.add_argument(
+            "--model", default="", help="anthropic / openai_compat model, or the offline one (blank: default)"
+        )
         parser.add_argument("--base-url", default="", help="server for openai_compat")
         parser.add_argument("--stimulus", default=DEFAULT_STIMULUS, help="the post the community reacts to")
         parser.add_argument("--author", default="FitBikeCo", help="outside account that posts the stimulus")
@@ -58,7 +60,7 @@ class Command(BaseCommand):
         config = WorldConfig(
             seed=opts["seed"],
             format=fmt,
-            roundtable=RoundtableConfig(agenda=tuple(opts["agenda"] or DEMO_AGENDA)) if fmt == "roundtable" else RoundtableConfig(),
+            roundtable=RoundtableConfig(agenda=tuple(opts["agenda"] or DEMO_AGENDA), steps=opts["steps"]) if fmt == "roundtable" else RoundtableConfig(),
         )
         stimuli = [] if fmt == "roundtable" else [
             Stimulus(id="s1", text=opts["stimulus"], at_step=0, author_handle=opts["author"], boost=opts["boost"])
@@ -105,7 +107,7 @@ class Command(BaseCommand):
     def _provider(self, opts):
         if opts["provider"] in ("anthropic", "openai_compat") and not opts["model"]:
             raise CommandError(f"--provider {opts['provider']} needs --model")
-        extra = offline_settings() if opts["provider"] == "offline" else {}
+        extra = offline_settings(opts["model"]) if opts["provider"] == "offline" else {}
         if opts["provider"] == "anthropic":
             extra = {"api_key": settings.ANTHROPIC_API_KEY, "model": opts["model"]}
         elif opts["provider"] == "openai_compat":

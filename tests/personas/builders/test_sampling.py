@@ -42,7 +42,7 @@ needs_tv16 = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def quota_panel():
-    return sample_population(1000, quotas=ANES_QUOTAS, seed=7)
+    return sample_population(1000, source="anes96", quotas=ANES_QUOTAS, seed=7)
 
 
 def test_anes96_decodes_the_documented_codes():
@@ -70,21 +70,21 @@ def test_quota_marginals_within_two_points_at_n_1000(quota_panel):
 
 
 def test_quotas_hold_without_raked_weights_too():
-    panel = sample_population(1000, quotas=ANES_QUOTAS, weights=False, seed=7)
+    panel = sample_population(1000, source="anes96", quotas=ANES_QUOTAS, weights=False, seed=7)
     for field, targets in ANES_QUOTAS.items():
         shares = marginals(panel, field)
         assert all(abs(shares[c] - t) <= 0.02 for c, t in targets.items()), field
 
 
 def test_reproducible_by_seed(quota_panel):
-    again = sample_population(1000, quotas=ANES_QUOTAS, seed=7)
+    again = sample_population(1000, source="anes96", quotas=ANES_QUOTAS, seed=7)
     assert [p.to_dict() for p in again] == [p.to_dict() for p in quota_panel]
-    other = sample_population(1000, quotas=ANES_QUOTAS, seed=8)
+    other = sample_population(1000, source="anes96", quotas=ANES_QUOTAS, seed=8)
     assert [p.respondent_id for p in other] != [p.respondent_id for p in quota_panel]
 
 
 def test_without_quotas_the_panel_mirrors_the_source():
-    panel = sample_population(600, seed=3)
+    panel = sample_population(600, source="anes96", seed=3)
     src = load_source("anes96")
     for field in src.balance_fields:  # balanced: within rounding
         expected = source_marginals("anes96", field)
@@ -97,9 +97,9 @@ def test_without_quotas_the_panel_mirrors_the_source():
 
 
 def test_respondents_are_reused_only_when_needed():
-    panel = sample_population(900, seed=1)
+    panel = sample_population(900, source="anes96", seed=1)
     assert len({p.respondent_id for p in panel}) >= 890  # 944 respondents: almost no duplicates
-    big = sample_population(1500, seed=1)
+    big = sample_population(1500, source="anes96", seed=1)
     assert len(big) == 1500 and len({p.handle for p in big}) == 1500
 
 
@@ -128,7 +128,7 @@ def test_partial_quotas_and_percentages():
 )
 def test_invalid_quotas_are_explained(quotas, message):
     with pytest.raises(SamplingError, match=message):
-        sample_population(10, quotas=quotas, seed=1)
+        sample_population(10, source="anes96", quotas=quotas, seed=1)
 
 
 def test_unknown_source():

@@ -53,6 +53,7 @@ ID_KINDS = (
     ("/api/v1/invitations/", "invitation"),
     ("/api/v1/webhooks/endpoints/", "endpoint"),
     ("/api/v1/webhooks/deliveries/", "delivery"),
+    ("/api/v1/panel-questions/", "panel_question"),
 )
 PATH_ID_NAMES = ("id", "run_id", "experiment_id")
 # Query parameters and top-level body fields that name an object -> its kind.
@@ -154,8 +155,19 @@ def _populate(organization, person, label: str) -> OrganizationData:
         "invitation": InvitationFactory(organization=organization, email=f"{label.lower()}@b.example").pk,
         "endpoint": endpoint.pk,
         "delivery": delivery.pk,
+        "panel_question": _panel_question(organization, person, panel, label).pk,
     }
     return data
+
+
+def _panel_question(organization, person, panel, label: str):
+    """An open question the whole panel answered (through the fake provider), naming ``label``."""
+    from simulations.insight.panel_questions import panel_question_create, panel_question_execute
+
+    asked = panel_question_create(
+        organization=organization, actor=person, panel=panel, kind="open", question=f"Why {label}?", enqueue=False
+    )
+    return panel_question_execute(question_id=asked.pk)
 
 
 def _kind_of(path: str) -> str | None:

@@ -133,7 +133,7 @@ def test_feed_targets_are_the_posts_an_action_can_apply_to():
     assert plan.field("target", {"action": "unfollow"}) == Choice(("P2",))
     assert plan.field("target", {"action": "mute"}) == Choice(("P2", "P3", "P4"))
     assert plan.field("target", {"action": "post"}) == Choice((None,))
-    assert plan.field("text", {"action": "reply"}) == Text(TEXT_TOKENS)
+    assert plan.field("text", {"action": "reply"}) == Text(min(TEXT_TOKENS, 120 // 4))  # its share of 120
     assert plan.field("text", {"action": "like"}) == Choice((None,))
 
 
@@ -152,6 +152,8 @@ def test_meeting_rules_keep_pass_silent_and_give_votes_a_position():
     assert plan.field("text", {"action": "pass"}) == Choice((None,))
     assert plan.field("position", {"action": "vote"}) == Choice(("for", "against", "abstain"))
     assert plan.field("target", {"action": "speak"}) == Choice((None, "@h_chair"))
+    assert plan.field("text", {"action": "vote"}) == Choice((None,))  # its reason says why
+    assert isinstance(plan.field("text", {"action": "speak"}), Text)
 
 
 def test_a_decision_is_the_models_scripted_answer_when_the_rules_allow_it():
@@ -258,3 +260,44 @@ def test_prefix_states_drop_the_least_recently_used_past_their_capacity():
     assert states.get((2,)) is None and states.get((1,)) and states.get((3,))
     states.put((4,), b"x" * 11)  # larger than the whole cache: not kept
     assert states.get((4,)) is None and len(states) == 2
+
+
+def test_short_prompt_lines_and_own_loops_are_banned():
+    """ "Your action?" is copied whole in a few tokens, below the copy guard's run: a guard over the
+    prompt's short lines bans any two of their tokens in a row, never across two lines."""
+    guard = NoCopy(()).add([5, 6, 7, -1, 8, 9], run=2)
+    base = np.zeros(12, dtype=bool)
+    assert np.flatnonzero(guard.banned(base, [1, 5])).tolist() == [6]
+    assert np.flatnonzero(guard.banned(base, [7])).tolist() == []  # no run across the separator
+    assert guard.banned(base, [4]) is base
+
+
+def test_a_text_may_not_close_on_a_schema_word_alone():
+    """A reason that says only "vote" or "pass" is a field name echoed, not a reason: the string may
+    not close there, so the model goes on writing (here: whatever scores next)."""
+    plan = offline_rules.AnswerPlan({"action": Choice(("vote",)), "reason": Text(8)})
+
+    written, _ = drive(
+        json_answer(plan, VOCAB, Sampler(1, 0.0)), scripted('{"action": "vote", "reason": "pass"}')
+    )
+    free, _ = drive(
+        json_answer(plan, VOCAB, Sampler(1, 0.0)), scripted('{"action": "vote", "reason": "fine"}')
+    )
+
+    assert written.data["reason"].startswith("pass") and written.data["reason"] != "pass"
+    assert free.data["reason"] == "fine"
+
+
+@pytest.mark.parametrize(
+    ("capped", "kept"),
+    [
+        (b"Great bike, I love it. I would buy one for my", b"Great bike, I love it."),  # the last sentence end
+        (b"This holiday give the gift that gives back: pedal pro home b", b"This holiday give the gift that gives back: pedal pro home"),
+        (b"I am grateful to all of my friends and the", b"I am grateful to all of my friends"),
+        (b"so so", b"so so"),  # too short to cut
+    ],
+)  # fmt: skip
+def test_a_text_stopped_at_its_cap_ends_at_a_sentence_or_without_its_hanging_words(capped, kept):
+    from simnet.llm.offline_decoding import _last_sentence
+
+    assert _last_sentence(capped) == kept

@@ -13,6 +13,7 @@ from simnet.llm.tokens import count_tokens, trim_to_tokens
 from simulations.engine import (
     DECISION_SCHEMA,
     MEETING_SCHEMA,
+    MEETING_VOTE_SCHEMA,
     PanelSnapshot,
     Persona,
     World,
@@ -119,14 +120,14 @@ def test_seeds_are_per_agent_and_step_and_fit_31_bits() -> None:
     assert decision_seed(7, "a", 1) == decision_seed(7, "a", 1) != decision_seed(8, "a", 1)
 
 
-@pytest.mark.parametrize("schema", [DECISION_SCHEMA, MEETING_SCHEMA])
+@pytest.mark.parametrize("schema", [DECISION_SCHEMA, MEETING_SCHEMA, MEETING_VOTE_SCHEMA])
 def test_schemas_are_strict_json_schema(schema: dict) -> None:
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == set(schema["properties"])
     json.dumps(schema)
 
 
-@pytest.mark.parametrize("schema", [DECISION_SCHEMA, MEETING_SCHEMA])
+@pytest.mark.parametrize("schema", [DECISION_SCHEMA, MEETING_SCHEMA, MEETING_VOTE_SCHEMA])
 def test_schemas_compile_to_a_llama_cpp_grammar(schema: dict) -> None:
     llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
     grammar = llama_grammar.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)

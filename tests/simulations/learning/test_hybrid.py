@@ -7,7 +7,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from simnet.llm.base import FeedItem, LLMRequest, LLMResponse, Situation, Usage
-from simulations.learning.hybrid import WRITE_ATTEMPTS, HybridProvider
+from simnet.llm.wrappers import GATE_ATTEMPTS
+from simulations.learning.hybrid import HybridProvider
 from simulations.learning.reactions import Exposure, fit_reactions
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
@@ -69,13 +70,14 @@ def test_a_copy_is_asked_again_then_refused():
     reply = HybridProvider(model, writer).generate([_request(seed)])[0]
     assert reply.data["action"] == "reply" and reply.data["text"] == "Love this, my legs still hurt from yesterday."
     first, again = writer.asked
-    assert again.seed == first.seed + 1 and again.temperature > first.temperature
+    assert first.text_kind == "reply" and first.answers == FITNESS
+    assert again.seed != first.seed and again.temperature > first.temperature
     stubborn = Writer(copy_first=10_000)
     answers = HybridProvider(_model(), stubborn).generate([_request(s) for s in range(20)])
     refused = [a for a in answers if a.error]
-    assert refused and all("copied" in a.error for a in refused)
-    assert len(stubborn.asked) == WRITE_ATTEMPTS * len(refused)
-    assert all(a.usage.input_tokens == 10 * WRITE_ATTEMPTS for a in refused)
+    assert refused and all("quality gate" in a.error and "(copy)" in a.error for a in refused)
+    assert len(stubborn.asked) == GATE_ATTEMPTS * len(refused)
+    assert all(a.usage.input_tokens == 10 * GATE_ATTEMPTS for a in refused)
 
 
 def test_forum_speaks_votes_and_meetings_pass_through():

@@ -121,7 +121,7 @@ def test_outside_author_and_image_upload(member_client, panel):
 
 def test_several_stimuli_and_blank_extra_rows(member_client, panel):
     data = _form(panel, **{"stimuli-TOTAL_FORMS": 3, "stimuli-1-text": "Second post", "stimuli-1-step": 2})
-    data.update({"stimuli-1-boost": 0, "stimuli-1-author": "", "stimuli-2-step": 0, "stimuli-2-boost": 0})
+    data.update({"stimuli-1-boost": 0, "stimuli-1-author": "", "stimuli-2-step": 0, "stimuli-2-boost": ""})
     member_client.post(reverse("scenario_create"), data)
     stimuli = Stimulus.objects.for_org(panel.organization).order_by("step")
     assert [(s.text, s.step) for s in stimuli] == [
@@ -201,7 +201,7 @@ def test_a_hosted_models_estimate_counts_the_calls_that_label_replies(member_cli
 
 def test_estimate_of_an_invalid_form_lists_what_to_fix(member_client, panel):
     html = member_client.post(reverse("scenario_estimate"), _form(panel, steps=0), **HTMX).content.decode()
-    assert "Fix these to get an estimate" in html and "steps" in html
+    assert "Fix these to get an estimate" in html and "Steps: Ensure this value" in html
 
 
 def test_add_another_stimulus_row_updates_the_formset_total(member_client):
@@ -250,7 +250,7 @@ def test_an_experiment_needs_two_variants(member_client, panel):
     data.update({"variants-TOTAL_FORMS": 1, "variants-INITIAL_FORMS": 0, "variants-0-label": "A",
                  "variants-0-stimulus_text": "Only one"})  # fmt: skip
     response = member_client.post(reverse("experiment_create"), data)
-    assert "Please submit at least 2 forms" in response.content.decode()
+    assert "an experiment needs at least 2 rows, the control (A) and one more" in response.content.decode()
     assert not Experiment.objects.for_org(panel.organization).exists()
 
 
