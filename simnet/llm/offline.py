@@ -239,8 +239,9 @@ class _Batch:
         return tokens
 
     def _post_tokens(self, request: LLMRequest) -> list[int]:
-        """The posts the agent is shown, as a text would start them too: a reply or a post that
-        reuses three of their tokens in a row is on its way to rewording the ad."""
+        """The posts the agent is shown (a feed; in a meeting, the agenda item and the statements
+        so far), as written, capitalised and lower-cased: a text that reuses three of their tokens
+        in a row is on its way to rewording them."""
         tokens: list[int] = []
         for item in request.situation.feed if request.situation else ():
             text = item.text.strip()

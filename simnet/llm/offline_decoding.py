@@ -25,7 +25,7 @@ from simnet.llm.offline_rules import AnswerPlan, Choice, Text
 from simnet.llm.quality_gate import FIELD_WORDS
 
 COPY_RUN = 4  # a written text may repeat at most COPY_RUN - 1 tokens of its prompt in a row
-SELF_RUN = 4  # nor repeat a run of COPY_RUN tokens of its own ("I took a challenge." twenty times)
+SELF_RUN = 4  # nor repeat a run of SELF_RUN tokens of its own ("I took a challenge." twenty times)
 MAX_DIGIT_TOKENS = 3  # a person's post holds a number or two, never the prompt's timestamps
 SENTENCE_TOKENS = 16  # past this many tokens, a text closes at its next sentence end
 TOP_K = 40  # llama.cpp's default sampling chain: top-k, top-p, min-p, then temperature
@@ -63,7 +63,6 @@ class Vocabulary:
         self.template = np.array(
             [any(mark in piece for mark in (b"[", b"]", b"{", b"}", b"<", b">", b"|")) for piece in pieces]
         )
-        self.sentence_end = np.array([piece.rstrip().endswith((b".", b"!", b"?")) for piece in pieces])
         self.starts_with_digit = np.array([piece[:1].isdigit() for piece in pieces])
         self.colon = np.array([b":" in piece for piece in pieces])
         self.closes = closes | eog | blank  # tokens that end a one-line string, or only pad it
@@ -126,9 +125,10 @@ def text_banned(
 ) -> np.ndarray:
     """What a free text may not write next, so the quality gate has little to refuse: a copy of
     the prompt (``guard``), a loop over its own words, template marks, the prompt's ids ("P1",
-    "s2": one letter then a digit) and more than ``MAX_DIGIT_TOKENS`` tokens with digits (a timestamp). With
-    ``labels``, no colon either: a small model's short post with a colon is nearly always one of
-    the prompt's labels echoed ("Your actions: You:", "Memory:"), which the gate refuses."""
+    "s2": one letter then a digit), a digit to open the text and more than ``MAX_DIGIT_TOKENS``
+    tokens with digits (a timestamp). With ``labels``, no colon either: a small model's short text
+    with a colon is nearly always one of the prompt's labels echoed ("Your actions: You:",
+    "Memory:"), which the gate refuses."""
     mask = guard.banned(base, tokens) | vocab.template
     if labels:
         mask = mask | vocab.colon

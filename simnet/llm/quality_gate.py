@@ -108,7 +108,7 @@ _LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z ]{2,30}):", re.MULTILINE)
 
 
 def _labels_of(prompt: str) -> set[str]:
-    """The labels that open the prompt's lines ("Memory:", "Agenda item 1 of 2:"), lower-cased
+    """The labels that open the prompt's lines ("Memory:", "So far:", "Vote now:"), lower-cased
     with their colon: a text that carries one pasted the prompt's layout, not words of its own."""
     return {f"{match.group(1).strip().lower()}:" for match in _LABEL.finditer(prompt)}
 

@@ -76,7 +76,7 @@ class ItemReport:
     agenda: str
     reached: bool
     voted: bool
-    outcome: str  # carried | rejected | tied | no vote | not reached
+    outcome: str  # carried | rejected | tied | all abstained | no vote | not reached
     tally: dict[str, int]
     headline: str
     votes: tuple[Vote, ...]
@@ -157,8 +157,10 @@ def _item_report(
 
 
 def _outcome(tally: dict[str, int]) -> str:
-    if tally["for"] + tally["against"] == 0:
+    if sum(tally.values()) == 0:
         return "no vote"
+    if tally["for"] + tally["against"] == 0:
+        return "all abstained"  # a vote was held: nobody took a side, so nothing was carried
     if tally["for"] == tally["against"]:
         return "tied"
     return "carried" if tally["for"] > tally["against"] else "rejected"
@@ -170,6 +172,7 @@ def _headline(outcome: str, tally: dict[str, int]) -> str:
         "carried": f"Carried: {counts}.",
         "rejected": f"Rejected: {counts}.",
         "tied": f"Tied, so not carried: {counts}.",
+        "all abstained": f"Not carried: every member who voted abstained ({tally['abstain']}).",
         "no vote": "No vote was taken on this item.",
         "not reached": "The meeting did not reach this item, so there was no vote.",
     }[outcome]
@@ -268,7 +271,7 @@ def _action_items(agenda: str, outcome: str, votes: tuple[Vote, ...], chair: str
             ActionItem(chair, f"Bring it back only with an answer to @{v.handle}: “{v.rationale}”")
             for v in reasons
         ]
-    elif outcome == "tied":
+    elif outcome in ("tied", "all abstained"):
         items = [ActionItem(chair, f"No majority: bring a revised proposal back to the board: {agenda}")]
     else:
         items = [ActionItem(chair, f"Put it on the next meeting's agenda, it was not decided: {agenda}")]

@@ -45,7 +45,7 @@ class ItemMinutes:
     index: int
     agenda: str
     votes: dict[str, int]  # for / against / abstain -> count
-    outcome: str  # carried | rejected | tied | no vote
+    outcome: str  # carried | rejected | tied | all abstained | no vote
     key_points: tuple[KeyPoint, ...]
     not_voting: tuple[str, ...]  # handles of members without a recorded vote
 
@@ -104,8 +104,10 @@ def build_minutes(world: World) -> Minutes:
 
 
 def _outcome(votes: dict[str, int]) -> str:
-    if votes["for"] + votes["against"] == 0:
+    if sum(votes.values()) == 0:
         return "no vote"
+    if votes["for"] + votes["against"] == 0:
+        return "all abstained"  # a vote was held: nobody took a side, so nothing was carried
     if votes["for"] == votes["against"]:
         return "tied"
     return "carried" if votes["for"] > votes["against"] else "rejected"

@@ -188,7 +188,7 @@ def _evidence_notes(data: Mapping[str, Any]) -> list[dict[str, str]]:
                 "caution",
                 "No responses",
                 "Nobody replied to or quoted the stimulus: there is no sentiment, theme or backlash to read, "
-                "and a low risk level means only that. Try more steps, a larger boost or a larger panel.",
+                "so the risk badge says not enough data. Try more steps, a larger boost or a larger panel.",
             )
         )
     elif not backlash["enough_evidence"]:

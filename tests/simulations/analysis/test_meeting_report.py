@@ -116,3 +116,13 @@ def test_the_report_is_plain_json() -> None:
         {"handle": "ana", "role": "CFO", "position": "against", "rationale": "Too costly."}
     ]
     assert data["items"][0]["headline"] == "Rejected: 0 for, 1 against, 0 abstaining."
+
+
+def test_a_vote_where_everyone_abstained_was_held_and_carried_nothing() -> None:
+    report = build_meeting_report(
+        records([said(0, "c", "open"), *(said(1, m, "vote", "abstain") for m in "cab")], closed=True)
+    )
+    [item] = report.items
+    assert item.voted and item.outcome == "all abstained" and item.tally["abstain"] == 3
+    assert item.headline == "Not carried: every member who voted abstained (3)."
+    assert item.action_items[0].text.startswith("No majority")

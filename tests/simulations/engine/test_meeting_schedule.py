@@ -132,3 +132,10 @@ def test_a_vote_turn_offers_only_a_vote_with_a_position() -> None:
     plan = plan_for(request.schema, request.situation, request.max_tokens)
     assert plan.field("action", {}) == Choice(("vote",))
     assert plan.field("position", {"action": "vote"}) == Choice(("for", "against", "abstain"))
+
+
+def test_minutes_of_a_vote_where_everyone_abstained_say_so_not_no_vote() -> None:
+    from simulations.engine.minutes import _outcome
+
+    assert _outcome({"for": 0, "against": 0, "abstain": 7}) == "all abstained"
+    assert _outcome({"for": 0, "against": 0, "abstain": 0}) == "no vote"
