@@ -60,7 +60,7 @@ test: install system-deps
 	scripts/test_all.sh
 
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench --speedup
 
 lint: install
 	.venv/bin/ruff check .

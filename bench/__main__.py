@@ -1,7 +1,10 @@
 """``python -m bench`` prints a table; ``python -m bench --json`` prints the same figures as JSON;
 ``--fidelity`` prints the honest backtest on the demo data instead of the speeds; ``--models``
 prints only the comparison of the installed offline models (``offline_models`` in the JSON: per
-model ``gate_reject_share``, ``valid_share``, ``seconds_per_decision``)."""
+model ``gate_reject_share``, ``valid_share``, ``seconds_per_decision``). The product path (a real
+worker on SQLite and PostgreSQL, ``product_path`` in the JSON) is part of the speeds; ``--product``
+prints only it, ``--sizes`` chooses its panel sizes; ``--speedup`` adds one run's speedup with
+1, 2 and 4 workers (``worker_speedup``)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,9 @@ from bench.engine_bench import SIZES, measure_overhead, measure_prompts, measure
 from bench.fidelity import measure_fidelity
 from bench.model_comparison import ModelFigures, compare_models, verdict
 from bench.offline_bench import OfflineFigures, measure_offline
+from bench.product_bench import SIZES as PRODUCT_SIZES
+from bench.product_bench import TIMEOUT_S, measure_product_path
+from bench.worker_speedup import speedup
 from simnet.llm.offline_models import DEFAULT_OFFLINE_MODEL
 
 WARMUP_AND_STEPS = {100: (4, 8), 1_000: (3, 4), 10_000: (2, 2)}
@@ -107,6 +113,25 @@ def offline_models() -> tuple[dict[str, Any], list[str]]:
     return {"offline_models": figures, "offline_model_verdict": summary}, lines
 
 
+def worker_speedup() -> tuple[dict[str, Any], list[str]]:
+    """One run's seconds per step with 1, 2 and 4 workers when the model answers in fixed time."""
+    figures = speedup(workers=(1, 2, 4))
+    title = (
+        f"worker speedup, one run: {figures['agents']} agents, {figures['steps']} steps, the model answering in "
+        f"{figures['latency_s'] * 1000:.0f} ms, shards of {figures['shard_turns']} turns, {figures['broker']} broker"
+    )
+    lines = [title, f"{'workers':>8} {'s/step':>7} {'speedup':>8}"]
+    lines += [
+        f"{n:>8} {seconds:>7.2f} {figures['speedup'][n]:>7.2f}x"
+        for n, seconds in figures["seconds_per_step"].items()
+    ]
+    return {"worker_speedup": figures}, lines
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    return tuple(int(size) for size in text.split(","))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -116,11 +141,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--models", action="store_true", help="only the comparison of the installed offline models"
     )
+    parser.add_argument("--product", action="store_true", help="only the product path")
+    parser.add_argument(
+        "--sizes", type=_sizes, default=PRODUCT_SIZES, help="the product path's panel sizes, e.g. 1000,10000"
+    )
+    parser.add_argument(
+        "--databases", type=lambda text: tuple(text.split(",")), default=None,
+        help="the product path's databases: sqlite,postgresql (default: those installed)",
+    )  # fmt: skip
+    parser.add_argument("--steps", type=int, default=None, help="the product path's timed steps per case")
+    parser.add_argument(
+        "--product-timeout", type=float, default=TIMEOUT_S, help="seconds a product-path case may step"
+    )
+    parser.add_argument(
+        "--speedup", action="store_true", help="also one run's speedup with 1, 2 and 4 workers"
+    )
     args = parser.parse_args(argv)
     if args.models:
         figures, lines = offline_models()
+    elif args.fidelity:
+        figures, lines = measure_fidelity()
     else:
-        figures, lines = measure_fidelity() if args.fidelity else collect()
+        figures, lines = ({}, []) if args.product else collect()
+        product, product_lines = measure_product_path(
+            args.sizes, databases=args.databases, steps=args.steps, timeout_s=args.product_timeout
+        )
+        figures, lines = figures | product, lines + product_lines
+        if args.speedup:
+            speedup, speedup_lines = worker_speedup()
+            figures, lines = figures | speedup, lines + speedup_lines
     print(json.dumps(figures, indent=2) if args.json else "\n".join(lines))
     return 0
 

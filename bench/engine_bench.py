@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from simnet.llm.base import LLMRequest, LLMResponse
+from simnet.llm.base import LLMRequest, LLMResponse, Provider
 from simnet.llm.testing import FakeProvider
 from simulations.engine import (
     PanelSnapshot,
@@ -37,13 +37,12 @@ AD = Stimulus(
 )
 
 
-class TimedFake:
-    """The fake provider, with the time spent inside it recorded."""
+class TimedProvider:
+    """A provider with the time spent inside it recorded."""
 
-    name, model = "fake", "fake-1"
-
-    def __init__(self, *, count_usage: bool) -> None:
-        self.inner = FakeProvider(count_usage=count_usage)
+    def __init__(self, inner: Provider) -> None:
+        self.inner = inner
+        self.name, self.model = inner.name, inner.model
         self.seconds = 0.0
 
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
@@ -53,6 +52,11 @@ class TimedFake:
         return answers
 
 
+def timed_fake(*, count_usage: bool) -> TimedProvider:
+    """The instant fake provider, timed so that its time can be left out of the engine's."""
+    return TimedProvider(FakeProvider(count_usage=count_usage))
+
+
 @dataclass(frozen=True)
 class Overhead:
     agents: int
@@ -60,6 +64,8 @@ class Overhead:
     decisions: int
     engine_seconds: float
     posts: int
+    provider_seconds: float = 0.0
+    decisions_per_step: tuple[int, ...] = ()
 
     @property
     def ms_per_decision(self) -> float:
@@ -73,9 +79,15 @@ class Overhead:
 def measure_overhead(agents: int, *, warmup: int, steps: int) -> tuple[Overhead, World, PanelSnapshot]:
     panel = demo_panel(agents, seed=1)
     world = create_world(panel, WorldConfig(seed=1), [AD])
-    provider = TimedFake(count_usage=False)
-    decisions = 0
-    engine = 0.0
+    provider = timed_fake(count_usage=False)
+    overhead = time_steps(world, provider, warmup=warmup, steps=steps)
+    return overhead, world, panel
+
+
+def time_steps(world: World, provider: TimedProvider, *, warmup: int, steps: int) -> Overhead:
+    """Step ``world`` ``warmup + steps`` times; the last ``steps`` are timed, with the time
+    inside the provider left out (``Overhead.provider_seconds`` keeps it)."""
+    decisions, engine, inside = [], 0.0, 0.0
     for index in range(warmup + steps):
         provider.seconds = 0.0
         started = time.perf_counter()
@@ -83,14 +95,17 @@ def measure_overhead(agents: int, *, warmup: int, steps: int) -> tuple[Overhead,
         apply_step(world, plan, gather_decisions(plan.turns, provider))
         if index >= warmup:
             engine += time.perf_counter() - started - provider.seconds
-            decisions += len(plan.turns)
-    return Overhead(agents, steps, decisions, engine, len(world.posts)), world, panel
+            inside += provider.seconds
+            decisions.append(len(plan.turns))
+    return Overhead(
+        len(world.personas), steps, sum(decisions), engine, len(world.posts), inside, tuple(decisions)
+    )
 
 
 def measure_prompts(steps: int = 8) -> dict[str, float]:
     """Mean prompt split and answer size over a 100-agent run (fake answers: short JSON)."""
     world = create_world(demo_panel(100, seed=2), WorldConfig(seed=2), [AD])
-    provider = TimedFake(count_usage=True)
+    provider = timed_fake(count_usage=True)
     prefix = suffix = output = decisions = 0
     for _ in range(steps):
         plan = plan_step(world)

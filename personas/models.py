@@ -258,3 +258,38 @@ class PanelShare(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["panel", "shared_with"], name="one_share_per_org")]
+
+
+class PopulationJob(TenantModel):
+    """Sampling a population panel in the background: its arguments, where it stands, and the panel
+    it made. The panel is written in one transaction at the end, so a failed job leaves none."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    params = models.JSONField(default=dict)  # the keyword arguments of synthetic.panel_create_population
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    phase = models.CharField(max_length=40, blank=True)  # what it is doing now, in words
+    done = models.PositiveIntegerField(default=0)  # personas drawn so far (then built, then saved)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)  # why it failed
+    panel = models.ForeignKey(Panel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

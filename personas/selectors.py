@@ -15,7 +15,7 @@ from django.http import Http404
 from personas.builders.graphs import graph_summary
 from personas.builders.population_data import SourceUnavailable
 from personas.builders.sampling import source_fields, source_marginals
-from personas.models import FollowEdge, HistoryItem, Panel, PanelMember, PanelShare, Persona
+from personas.models import FollowEdge, HistoryItem, Panel, PanelMember, PanelShare, Persona, PopulationJob
 from simnet.tenancy.access import get_for_org
 
 MAX_CHART_CATEGORIES = 12  # a trait with more distinct values is not categorical (age, free text)
@@ -48,6 +48,11 @@ def panel_get(*, organization, panel_id: int) -> Panel:
 def panel_owned(*, organization, panel_id: int) -> Panel:
     """A panel the organization owns (for edits); 404 otherwise, shared ones included."""
     return get_for_org(Panel.objects, organization, pk=panel_id)
+
+
+def population_job_get(*, organization, job_id: int) -> PopulationJob:
+    """A sampling job of the organization; 404 otherwise."""
+    return get_for_org(PopulationJob.objects, organization, pk=job_id)
 
 
 def panel_editable_list(*, organization) -> QuerySet[Panel]:

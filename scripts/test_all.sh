@@ -2,7 +2,8 @@
 # The whole test suite, three times over the database/broker kinds we support:
 #   1. SQLite + ORM broker (the embedded default): every test, browser tests included.
 #   2. PostgreSQL: a throwaway cluster on loopback (binaries from /usr/lib/postgresql/15/bin).
-#   3. Redis: django-q2's Redis broker and channels-redis against a real redis-server.
+#   3. Redis: django-q2's Redis broker and channels-redis against a real redis-server, on the
+#      PostgreSQL of phase 2 (the scale-out setup: a step's shards on several workers).
 # Each server is started here on a private port and removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +40,8 @@ if command -v redis-server >/dev/null; then
   redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$tmp/redis.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  REDIS_URL="redis://127.0.0.1:$redisport/0" $PYTEST -q -m redis "$@"
+  DATABASE_URL="postgres://simnet@127.0.0.1:$pgport/simnet" REDIS_URL="redis://127.0.0.1:$redisport/0" \
+    $PYTEST -q -m redis "$@"
 else
   echo "redis-server not installed (apt-get install redis-server); the Redis run cannot happen" >&2
   exit 1

@@ -117,7 +117,8 @@ Q_CLUSTER = {
     "timeout": env_int("Q_TIMEOUT", 300),  # one step's task; must stay below "retry"
     "retry": env_int("Q_RETRY", 360),
     "max_attempts": 0,  # redelivery is harmless (idempotent steps); the watchdog also resumes runs
-    "queue_limit": 50,
+    # Tasks a cluster fetches ahead of its workers: few, so a step's shards spread over every machine.
+    "queue_limit": env_int("Q_QUEUE_LIMIT", 1),
     "catch_up": False,
     "ack_failures": True,
     "save_limit": 500,
@@ -307,8 +308,16 @@ if PRODUCTION and SIMNET_TEST_PROVIDER_KINDS:
     raise RuntimeError("SIMNET_TEST_PROVIDER_KINDS is for tests; unset it when SIMNET_PRODUCTION=1")
 # Agents asked per provider call batch within a step; the lease is renewed between batches.
 SIMNET_AGENT_BATCH = env_int("SIMNET_AGENT_BATCH", 8)
-# Seconds a step task asks the provider before handing the step to a fresh task: half the
-# task timeout, so a slow batch still ends before django-q2 kills the worker.
-SIMNET_STEP_SLICE_S = env_float("SIMNET_STEP_SLICE_S", Q_CLUSTER["timeout"] / 2)
+# Turns a step's task decides itself; a larger step whose policy asks a model for every turn is
+# cut into shards of this many turns that any worker takes (small enough to end within Q_TIMEOUT).
+SIMNET_SHARD_TURNS = env_int("SIMNET_SHARD_TURNS", 64)
+# A full world snapshot every this many steps (and at the end); forks replay the steps since.
+SIMNET_SNAPSHOT_EVERY = env_int("SIMNET_SNAPSHOT_EVERY", 5)
+# Seconds a step's task goes on taking the run's next steps (its world in memory, no queue round
+# trip) before it queues the run again; 0 takes one step a task.
+SIMNET_TASK_SLICE_S = env_float("SIMNET_TASK_SLICE_S", 10.0)
+# Host names of the operator's own model servers (vLLM, llama.cpp server) on a private network:
+# provider URLs on them are allowed although they do not resolve to public addresses.
+SIMNET_MODEL_SERVER_HOSTS = env_list("SIMNET_MODEL_SERVER_HOSTS", [])
 SIMNET_SSE_MAX_SECONDS = env_int("SIMNET_SSE_MAX_SECONDS", 900)
 SIMNET_OFFLINE_CACHE_MB = env_int("SIMNET_OFFLINE_CACHE_MB", 2048)

@@ -136,15 +136,12 @@ class Run(TenantModel):
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    state = models.JSONField(
-        default=dict, blank=True
-    )  # the engine's world (without the panel) before next_step
-    panel_snapshot = models.JSONField(default=dict, blank=True)  # personas + follows, frozen at start
     policy = models.CharField(max_length=12, choices=Policy.choices, blank=True)  # the one used, set at start
     policy_model = models.ForeignKey(  # the hybrid's reaction model, frozen at start
         "FittedModel", on_delete=models.RESTRICT, null=True, blank=True, related_name="runs"
     )
     last_event_seq = models.PositiveBigIntegerField(default=0)
+    quality_gate = models.JSONField(default=dict, blank=True)  # the gate's counts over the committed steps
     input_tokens = models.PositiveBigIntegerField(default=0)
     output_tokens = models.PositiveBigIntegerField(default=0)
     cached_tokens = models.PositiveBigIntegerField(default=0)
@@ -276,8 +273,53 @@ class RunAction(TenantModel):
         ]
 
 
+class RunPanel(TenantModel):
+    """The panel frozen on a run at start (personas and follows), so later edits of the panel never
+    change a run; kept out of the ``Run`` row, which every heartbeat and event updates."""
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, primary_key=True, related_name="frozen_panel")
+    data = models.JSONField(default=dict, blank=True)
+
+
+class RunStep(TenantModel):
+    """The decisions a committed step applied (``AgentDecision.to_dict``), a step's delta: with the
+    nearest full ``RunSnapshot`` before it, they rebuild the world before any later step (the next
+    step on another worker, a fork's start, an interview)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    step = models.PositiveIntegerField()
+    decisions = models.JSONField(default=list)
+    gate = models.JSONField(default=dict, blank=True)  # what the quality gate checked in this step
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "step"], name="one_delta_per_step")]
+
+
+class RunShard(TenantModel):
+    """One slice of a step's planned turns (``start``..``stop``), that any worker may decide.
+
+    A worker takes it with a lease (compare-and-set, as for the run) and stores the decisions
+    with ``done`` in one update; the step is applied once every shard of it is done."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="shards")
+    step = models.PositiveIntegerField()
+    index = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    stop = models.PositiveIntegerField()
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    done = models.BooleanField(default=False)
+    decisions = models.JSONField(default=list, blank=True)
+    gate = models.JSONField(default=dict, blank=True)  # the quality gate's counts for this shard
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "step", "index"], name="one_shard_per_index")]
+
+
 class RunSnapshot(TenantModel):
-    """The world before ``step``: what a fork continues from."""
+    """The full world (without the panel) before ``step``, kept every few steps
+    (``SIMNET_SNAPSHOT_EVERY``) and at the end; the ``RunStep`` decisions since rebuild any later
+    step's world."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="snapshots")
     step = models.PositiveIntegerField()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from simulations.insight import backtests, comparison, panel_questions, reports
-from simulations.runs import stepper
+from simulations.runs import shards, stepper
 
 
 def advance_run(run_id: int) -> str:
     return stepper.advance(run_id=run_id)
+
+
+def decide_shard(run_id: int, step: int, index: int) -> str:
+    return shards.decide(run_id=run_id, step=step, index=index)
 
 
 def watchdog() -> int:

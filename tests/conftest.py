@@ -186,6 +186,13 @@ def _fresh_cache(request):
 
 
 @pytest.fixture(autouse=True)
+def _one_step_a_task(settings):
+    """Tests drive runs a step at a time (``stepper.advance`` per step); the tests of the task
+    slice itself set ``SIMNET_TASK_SLICE_S``."""
+    settings.SIMNET_TASK_SLICE_S = 0
+
+
+@pytest.fixture(autouse=True)
 def _quick_password_hashing(settings):
     """Tests create and sign in users by the hundred; a slow hash proves nothing there."""
     settings.PASSWORD_HASHERS = ["tests.support.hashers.FewIterationsPBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]

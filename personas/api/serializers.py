@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.urls import reverse
 from rest_framework import serializers
 
-from personas.models import HistoryItem, HistoryKind, Panel, PanelShare, Persona, SourceAccount
+from personas.models import HistoryItem, HistoryKind, Panel, PanelShare, Persona, PopulationJob, SourceAccount
 from personas.services.synthetic import (
     DEFAULT_AVG_FOLLOWING,
     DEFAULT_HOMOPHILY,
@@ -88,6 +89,24 @@ class PanelCopySerializer(serializers.Serializer):
 
 class PanelShareRequestSerializer(serializers.Serializer):
     organization = serializers.SlugField(max_length=140, help_text="Slug of the organization to share with.")
+
+
+class PopulationJobSerializer(serializers.ModelSerializer):
+    """A background sampling job: queued, running (``phase``, ``done`` of ``total``), completed
+    (``panel``) or failed (``message``; nothing was saved)."""
+
+    panel = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    percent = serializers.IntegerField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PopulationJob
+        fields = ("id", "status", "phase", "done", "total", "percent", "message", "panel", "created_at",
+                  "finished_at", "url")  # fmt: skip
+        read_only_fields = fields
+
+    def get_url(self, job: PopulationJob) -> str:
+        return reverse("api_panel-population-job", args=[job.pk])
 
 
 class PopulationCreateSerializer(serializers.Serializer):

@@ -28,11 +28,12 @@ from personas.api.serializers import (
     PersonaSerializer,
     PersonaSummaryRequestSerializer,
     PopulationCreateSerializer,
+    PopulationJobSerializer,
 )
 from personas.builders.boards import BoardMember
 from personas.models import Panel, Persona
 from personas.services import panels as services
-from personas.services import synthetic
+from personas.services import population_jobs, synthetic
 from simnet.api.idempotency import idempotent
 from simnet.api.mixins import NotFoundBeforeMethodNotAllowedMixin
 from simnet.api.schema import error_responses
@@ -170,18 +171,42 @@ class PanelViewSet(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin,
         return Response(PanelDetailSerializer(panel, context=self.get_serializer_context()).data)
 
     @extend_schema(
-        summary="Sample a population panel from survey data, with quotas",
+        summary="Sample a population panel from survey data, with quotas (a background job)",
+        description="Checks the arguments, then samples in the background: poll the job's ``url`` for "
+        "``done`` of ``total`` until ``status`` is completed (``panel`` is the new panel) or failed "
+        "(``message``; nothing was saved).",
         request=PopulationCreateSerializer,
-        responses={201: PanelSerializer, **error_responses(400, 403)},
+        responses={202: PopulationJobSerializer, **error_responses(400, 403)},
     )
     @action(detail=False, methods=["post"])
     @idempotent
     def population(self, request):
         data = self._valid(PopulationCreateSerializer, request.data)
-        panel = synthetic.panel_create_population(
+        job = population_jobs.population_job_start(
             organization=self.organization, actor=request_actor(request), **data
         )
-        return self._panel_response(panel, status.HTTP_201_CREATED)
+        return Response(PopulationJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="A population sampling job: where it stands, and its panel once completed",
+        responses={200: PopulationJobSerializer, **error_responses(404)},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"population/jobs/(?P<job_id>[0-9]+)",
+        url_name="population-job",
+    )
+    def population_job(self, request, job_id: str):
+        job = selectors.population_job_get(organization=self.organization, job_id=int(job_id))
+        return Response(PopulationJobSerializer(job).data)
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # A job's URL names its id, not the panel's: look the job up first, so another
+        # organization's id answers 404 for every method, as the panels' own URLs do.
+        if "job_id" in kwargs:
+            selectors.population_job_get(organization=self.organization, job_id=int(kwargs["job_id"]))
+        return super().http_method_not_allowed(request, *args, **kwargs)
 
     @extend_schema(
         summary="Build a virtual board from members, pasted bios, or the default board",

@@ -20,7 +20,7 @@ How a panel of ``n`` is drawn (reproducible from ``seed``):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -47,6 +47,7 @@ RAKING_MAX_ITERATIONS = 500
 RAKING_TOLERANCE = 1e-9
 SHARE_SUM_TOLERANCE = 0.01
 STEP_RAKING_PASSES = 2  # raking passes before each draw (see _controlled_draw)
+PROGRESS_EVERY = 500  # personas between two progress reports
 
 Quotas = Mapping[str, Mapping[str, float]]
 
@@ -233,11 +234,13 @@ def sample_population(
     weights: bool = True,
     seed: int,
     exposure: FeedExposure = DEFAULT_EXPOSURE,
+    progress: Callable[[int], None] | None = None,
 ) -> list[SampledPersona]:
     """``n`` personas from ``source`` (see the module docstring for how they are drawn).
 
     ``quotas`` maps a field to target shares of its categories (``source_fields`` lists them);
     without quotas the panel is balanced on the source's own marginals of its main fields.
+    ``progress`` is told how many are drawn, every ``PROGRESS_EVERY`` personas.
     """
     if n < 1:
         raise SamplingError("n must be at least 1")
@@ -276,6 +279,8 @@ def sample_population(
         row = int(draw_rng.choice(pool, p=pool_weights / pool_weights.sum()))
         used.add(row)
         personas.append(_persona(src, row, index, persona_rng, taken_handles, exposure, how))
+        if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+            progress(index + 1)
     return personas
 
 

@@ -2,20 +2,28 @@
 
 The pure work (drawing respondents to quotas, voices, cards, the follow graph, parsing bios)
 lives in ``sampling``, ``graphs`` and ``boards``; this module validates what a person typed,
-turns it into their arguments and stores the result in one transaction.
+turns it into their arguments and stores the result in one transaction. A population of up to
+100,000 is drawn outside any transaction (telling ``progress`` how far it is) and written at the
+end in one, in bulk: it appears whole or not at all. From the pages and the API it runs as a
+background job (``population_jobs``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from django.db import transaction
 
 from personas.builders.boards import BioParseError, BoardMember, board_card, default_board, parse_bios
 from personas.builders.graphs import synthetic_follow_graph
 from personas.builders.persona_traits import describe_traits
-from personas.builders.population_data import DEFAULT_SOURCE, SourceUnavailable, available_sources
+from personas.builders.population_data import (
+    DEFAULT_SOURCE,
+    SourceUnavailable,
+    available_sources,
+    load_source,
+)
 from personas.builders.sampling import (
     SampledPersona,
     SamplingError,
@@ -23,13 +31,16 @@ from personas.builders.sampling import (
     sampled_card,
     source_fields,
 )
+from personas.builders.sampling import resolve_quotas as target_shares
 from personas.models import FollowEdge, Panel, PanelMember, Persona
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
 from simnet.tenancy.actors import Actor, actor_role, actor_user
 from simnet.tenancy.errors import ApplicationError
 
-MAX_POPULATION = 5000
+MAX_POPULATION = 100_000
+INSERT_BATCH = 2000  # rows per INSERT
+Progress = Callable[[str, int], None]  # (phase in words, personas done in that phase)
 MAX_BOARD = 25
 DEFAULT_AVG_FOLLOWING = 20.0
 DEFAULT_HOMOPHILY = 0.7
@@ -120,23 +131,16 @@ def _sampled_persona(organization, person: SampledPersona, seed: int) -> Persona
     )
 
 
-@transaction.atomic
-def panel_create_population(
+def check_population(
     *,
-    organization,
-    actor: Actor | None,
     n: int,
     seed: int,
-    name: str = "",
-    source: str = DEFAULT_SOURCE,
-    quotas: Mapping[str, Mapping[str, float]] | None = None,
-    description: str = "",
-    avg_following: float = DEFAULT_AVG_FOLLOWING,
-    homophily: float = DEFAULT_HOMOPHILY,
-    is_demo: bool = False,
-) -> Panel:
-    """``n`` personas drawn from ``source`` to ``quotas`` (percent per category), with a follow graph."""
-    require_role(actor_role(organization, actor), roles.WRITE, "create panels")
+    source: str,
+    quotas: Mapping[str, Mapping[str, float]] | None,
+    avg_following: float,
+    homophily: float,
+) -> dict[str, dict[str, float]]:
+    """ApplicationError for arguments a population cannot be drawn with; else the resolved quotas."""
     if not 1 <= n <= MAX_POPULATION:
         raise ApplicationError(
             f"Sample between 1 and {MAX_POPULATION:,} personas.", fields={"n": ["Out of range."]}
@@ -151,42 +155,102 @@ def panel_create_population(
         raise ApplicationError(
             "Average following cannot be negative.", fields={"avg_following": ["Out of range."]}
         )
-    avg_following = min(avg_following, n - 1)
     resolved = resolve_quotas(source, quotas or {})
     try:
-        sampled = sample_population(n, source=source, quotas=resolved or None, seed=seed)
+        target_shares(load_source(source), resolved)  # shares that add up, before any job is queued
     except (SamplingError, SourceUnavailable) as exc:
         raise ApplicationError(f"The quotas cannot be met: {exc}.", fields={"quotas": [str(exc)]}) from None
+    return resolved
+
+
+def panel_create_population(
+    *,
+    organization,
+    actor: Actor | None,
+    n: int,
+    seed: int,
+    name: str = "",
+    source: str = DEFAULT_SOURCE,
+    quotas: Mapping[str, Mapping[str, float]] | None = None,
+    description: str = "",
+    avg_following: float = DEFAULT_AVG_FOLLOWING,
+    homophily: float = DEFAULT_HOMOPHILY,
+    is_demo: bool = False,
+    progress: Progress | None = None,
+) -> Panel:
+    """``n`` personas drawn from ``source`` to ``quotas`` (percent per category), with a follow graph."""
+    require_role(actor_role(organization, actor), roles.WRITE, "create panels")
+    resolved = check_population(
+        n=n, seed=seed, source=source, quotas=quotas, avg_following=avg_following, homophily=homophily
+    )
+    avg_following = min(avg_following, n - 1)
+    tell = progress or (lambda phase, done: None)
+    tell("drawing respondents", 0)
+    try:
+        sampled = sample_population(
+            n,
+            source=source,
+            quotas=resolved or None,
+            seed=seed,
+            progress=lambda done: tell("drawing respondents", done),
+        )
+    except (SamplingError, SourceUnavailable) as exc:
+        raise ApplicationError(f"The quotas cannot be met: {exc}.", fields={"quotas": [str(exc)]}) from None
+    rows = []
+    for index, person in enumerate(sampled, start=1):
+        rows.append(_sampled_persona(organization, person, seed))
+        if index % 1000 == 0:
+            tell("writing persona cards", index)
+    tell("building the follow graph", n)
+    edges = synthetic_follow_graph(sampled, seed=seed, avg_following=avg_following, homophily=homophily)
+    tell("saving", n)
+    with transaction.atomic():
+        return _store_population(
+            organization, actor, sampled, rows, edges,
+            name=(name or f"{n:,} sampled from {source} (seed {seed})").strip()[:120],
+            description=description, is_demo=is_demo,
+            settings={
+                "source": source, "n": n, "seed": seed, "quotas": resolved,
+                "graph": {"avg_following": avg_following, "homophily": homophily},
+            },
+        )  # fmt: skip
+
+
+def _store_population(
+    organization,
+    actor: Actor | None,
+    sampled: Sequence[SampledPersona],
+    rows: list[Persona],
+    edges: Sequence[tuple[str, str]],
+    *,
+    name: str,
+    description: str,
+    is_demo: bool,
+    settings: dict,
+) -> Panel:
     panel = Panel.objects.create(
         organization=organization,
-        name=(name or f"{n:,} sampled from {source} (seed {seed})").strip()[:120],
+        name=name,
         description=description.strip(),
         kind=Panel.Kind.POPULATION,
         is_demo=is_demo,
         created_by=actor_user(actor),
-        settings={
-            "source": source,
-            "n": n,
-            "seed": seed,
-            "quotas": resolved,
-            "graph": {"avg_following": avg_following, "homophily": homophily},
-        },
+        settings=settings,
     )
-    personas = Persona.objects.bulk_create(
-        [_sampled_persona(organization, p, seed) for p in sampled], batch_size=500
-    )
+    personas = Persona.objects.bulk_create(rows, batch_size=INSERT_BATCH)
     by_key = {p.persona_id: row for p, row in zip(sampled, personas, strict=True)}
     PanelMember.objects.bulk_create(
-        [PanelMember(organization=organization, panel=panel, persona=row) for row in personas], batch_size=500
+        [PanelMember(organization=organization, panel=panel, persona=row) for row in personas],
+        batch_size=INSERT_BATCH,
     )
-    edges = synthetic_follow_graph(sampled, seed=seed, avg_following=avg_following, homophily=homophily)
-    FollowEdge.objects.bulk_create(
-        [
-            FollowEdge(organization=organization, panel=panel, follower=by_key[a], followee=by_key[b])
-            for a, b in edges
-        ],
-        batch_size=1000,
-    )
+    for start in range(0, len(edges), INSERT_BATCH * 10):  # built a slice at a time: millions at 100,000
+        FollowEdge.objects.bulk_create(
+            [
+                FollowEdge(organization=organization, panel=panel, follower=by_key[a], followee=by_key[b])
+                for a, b in edges[start : start + INSERT_BATCH * 10]
+            ],
+            batch_size=INSERT_BATCH,
+        )
     return panel
 
 

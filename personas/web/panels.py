@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 
 from personas import selectors
 from personas.models import Panel
-from personas.services import demo, synthetic
+from personas.services import demo, population_jobs, synthetic
 from personas.services import panels as services
 from personas.web.forms import (
     BoardForm,
@@ -88,9 +88,9 @@ def panel_create_population(request):
         return render(request, "personas/population_form.html#quotas", {"form": form})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        panel = submit_form(
+        job = submit_form(
             form,
-            synthetic.panel_create_population,
+            population_jobs.population_job_start,
             organization=request.organization,
             actor=actor(request),
             n=data["n"],
@@ -102,15 +102,24 @@ def panel_create_population(request):
             avg_following=data["avg_following"],
             homophily=data["homophily"],
         )
-        if panel is not None:
-            messages.success(request, f"Sampled {data['n']:,} personas into “{panel.name}”.")
-            return redirect("panel_detail", panel_id=panel.pk)
+        if job is not None:
+            return redirect("population_job", job_id=job.pk)
     return render(
         request,
         "personas/population_form.html",
         {"nav": "panels", "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@org_view()
+def population_job(request, job_id: int):
+    """A background sampling job: its progress (the partial polls itself until the job ends)."""
+    job = selectors.population_job_get(organization=request.organization, job_id=job_id)
+    context = {"nav": "panels", "job": job}
+    if request.htmx:
+        return render(request, "personas/population_job.html#progress", context)
+    return render(request, "personas/population_job.html", context)
 
 
 @org_view(roles.WRITE)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.panel_list, name="panel_list"),
     path("new/", views.panel_create, name="panel_create"),
     path("new/population/", views.panel_create_population, name="panel_create_population"),
+    path("new/population/<int:job_id>/", views.population_job, name="population_job"),
     path("new/board/", views.panel_create_board, name="panel_create_board"),
     path("demo/", views.panel_demo, name="panel_demo"),
     path("<int:panel_id>/", views.panel_detail, name="panel_detail"),

@@ -13,6 +13,11 @@ Choices, and why:
   cache key. Reproducibility comes from that cache.
 - Retries are the SDK's own (``max_retries``, honouring ``retry-after``); what still fails becomes a
   per-request error, or a ``ProviderError`` / ``QuotaExceeded`` when the whole account is affected.
+- Calls are coroutines on the SDK's ``AsyncAnthropic`` (one client per ``generate``, since a client
+  belongs to one event loop), at most ``max_concurrency`` in flight. Each call first takes its
+  share of the shared ``RateLimiter``; the HTTP client's hooks make every attempt (the SDK's
+  retries too) wait while the scope is paused, and turn a 429's ``retry-after`` into a pause of
+  the whole scope, so every worker of the organization backs off, not only this call.
 - A custom ``base_url`` is typed by a customer, so whatever answers there (an internal service, a
   cloud metadata endpoint) is never read back to them: its errors are described by status code,
   the SDK's error class and a fixed sentence. The Django side passes a ``transport`` that refuses
@@ -25,7 +30,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +45,15 @@ from simnet.llm.base import (
     QuotaExceeded,
     Usage,
 )
-from simnet.llm.batching import map_bounded, parse_json_object, raise_if_all_unavailable
-from simnet.llm.pricing import cost_of, price_for
+from simnet.llm.batching import (
+    gather_bounded,
+    parse_json_object,
+    raise_if_all_unavailable,
+    run_sync,
+    shared_ssl_context,
+)
+from simnet.llm.pricing import BATCH_PRICE_FACTORS, cost_of, price_for
+from simnet.llm.ratelimit import InMemoryRateStore, RateLimiter, request_tokens, retry_after_s
 from simnet.llm.tokens import count_tokens
 
 if TYPE_CHECKING:
@@ -76,7 +88,7 @@ QUOTA_ERROR_CODES = frozenset(
 # (e.g. 400 "Your credit balance is too low to access the Anthropic API...").
 QUOTA_PHRASES = ("credit balance", "usage limit", "spend limit", "billing")
 
-BATCH_PRICE_FACTOR = 0.5  # Message Batches cost half the live price, tokens and cache alike
+BATCH_PRICE_FACTOR = BATCH_PRICE_FACTORS["anthropic"]  # half the live price, tokens and cache alike
 
 _DATE_SUFFIX = re.compile(r"-\d{8}$")
 
@@ -101,8 +113,10 @@ class AnthropicProvider:
         timeout_s: float = 60.0,
         max_concurrency: int = 8,
         structured: str = "tool",
-        transport: httpx2.BaseTransport | None = None,
+        transport: Callable[[], httpx2.AsyncBaseTransport] | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        """``transport`` builds the async transport of each ``generate``'s client."""
         if not api_key:
             raise ProviderError("anthropic: an API key is required")
         if structured not in ("tool", "output_format"):
@@ -114,39 +128,70 @@ class AnthropicProvider:
         # Without a base_url the SDK talks to Anthropic's own API (or to the operator's
         # ANTHROPIC_BASE_URL), whose error messages are written for people and may be shown.
         self._official_api = base_url is None
-        self._client = anthropic.Anthropic(
-            api_key=api_key,
-            base_url=base_url,
-            max_retries=max_retries,
-            timeout=timeout_s,
-            http_client=_http_client(transport),
-        )
+        self._client_options = {
+            "api_key": api_key, "base_url": base_url, "max_retries": max_retries, "timeout": timeout_s,
+        }  # fmt: skip
+        self._transport = transport
+        self.limiter = limiter if limiter is not None else RateLimiter(InMemoryRateStore(), "anthropic")
 
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
-        responses = map_bounded(self._generate_one, requests, self.max_concurrency)
+        responses = run_sync(self._generate_all(requests))
         raise_if_all_unavailable(responses, self.name)
         return responses
 
+    async def _generate_all(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
+        async with self._async_client() as client:
+            return await gather_bounded(
+                lambda request: self._generate_one(client, request), requests, self.max_concurrency
+            )
+
+    def _async_client(self) -> anthropic.AsyncAnthropic:
+        """A client for one event loop, whose every HTTP attempt honours the limiter's pauses."""
+        http_client = anthropic.DefaultAsyncHttpxClient(
+            # a proxy from the environment would connect in the transport's place and skip its checks
+            **({"transport": self._transport(), "trust_env": False} if self._transport else {}),
+            event_hooks={"request": [self._wait_while_paused], "response": [self._pause_on_rate_limit]},
+            verify=shared_ssl_context(),
+        )
+        return anthropic.AsyncAnthropic(**self._client_options, http_client=http_client)
+
+    async def _wait_while_paused(self, request: httpx2.Request) -> None:
+        await self.limiter.wait_while_paused()
+
+    async def _pause_on_rate_limit(self, response: httpx2.Response) -> None:
+        if response.status_code == 429 and (seconds := retry_after_s(response.headers)) is not None:
+            await self.limiter.pause(seconds)
+
     def submit_batch(self, requests: Sequence[LLMRequest]) -> str:
         """Queue ``requests`` as one Message Batch (half price, answered within 24 h); returns its id."""
-        try:
-            batch = self._client.messages.batches.create(
-                requests=encode_requests(requests, self.message_params)
-            )
-        except anthropic.APIError as err:
-            raise self._batch_error(err) from err
+        return run_sync(self._submit_batch(requests))
+
+    async def _submit_batch(self, requests: Sequence[LLMRequest]) -> str:
+        async with self._async_client() as client:
+            try:
+                batch = await client.messages.batches.create(
+                    requests=encode_requests(requests, self.message_params)
+                )
+            except anthropic.APIError as err:
+                raise self._batch_error(err) from err
         return batch.id
 
     def collect_batch(self, batch_id: str) -> list[LLMResponse] | None:
         """The answers of a submitted batch in request order, or None while it is still running."""
-        try:
-            batch = self._client.messages.batches.retrieve(batch_id)
-            if batch.processing_status != "ended":
-                return None
-            results = list(self._client.messages.batches.results(batch_id))
-        except anthropic.APIError as err:
-            raise self._batch_error(err) from err
+        results = run_sync(self._batch_results(batch_id))
+        if results is None:
+            return None
         return decode_results(results, self._batch_response, quote_errors=self._official_api)
+
+    async def _batch_results(self, batch_id: str) -> list[Any] | None:
+        async with self._async_client() as client:
+            try:
+                batch = await client.messages.batches.retrieve(batch_id)
+                if batch.processing_status != "ended":
+                    return None
+                return [entry async for entry in await client.messages.batches.results(batch_id)]
+            except anthropic.APIError as err:
+                raise self._batch_error(err) from err
 
     def _batch_error(self, err: anthropic.APIError) -> ProviderError:
         """Batch calls concern the whole batch, so every failure is provider-wide."""
@@ -207,10 +252,12 @@ class AnthropicProvider:
         schema_tokens = count_tokens(json.dumps(request.schema)) if request.schema is not None else 0
         return count_tokens(request.system) + schema_tokens
 
-    def _generate_one(self, request: LLMRequest) -> LLMResponse:
+    async def _generate_one(self, client: anthropic.AsyncAnthropic, request: LLMRequest) -> LLMResponse:
+        schema = json.dumps(request.schema) if request.schema is not None else ""
+        await self.limiter.acquire(request_tokens(request.system, request.user, schema, request.max_tokens))
         started = time.perf_counter()
         try:
-            message = self._client.messages.create(**self.message_params(request))
+            message = await client.messages.create(**self.message_params(request))
         except anthropic.APIStatusError as err:
             if (account_error := self._account_error(err)) is not None:
                 raise account_error from err
@@ -289,14 +336,6 @@ class AnthropicProvider:
         if err.error_code == "organization_on_hold":
             return ProviderError(f"anthropic: organization on hold ({detail})")
         return None
-
-
-def _http_client(transport: httpx2.BaseTransport | None) -> anthropic.DefaultHttpxClient | None:
-    """The SDK's own HTTP client over ``transport``, or None for the SDK's default one."""
-    if transport is None:
-        return None
-    # a proxy from the environment would connect in the transport's place and skip its checks
-    return anthropic.DefaultHttpxClient(transport=transport, trust_env=False)
 
 
 def _refusal(err: anthropic.APIError) -> ProviderError | None:

@@ -128,6 +128,19 @@ class ProviderUnavailable(ProviderError):
     recording a step in which every agent failed."""
 
 
+class AnswersPending(ProviderUnavailable):
+    """The answers are in Message Batches that have not ended (``simnet.llm.message_batches``):
+    nothing is wrong, ask again after ``retry_after_s``; asking sooner only polls."""
+
+    def __init__(self, batch_ids: Sequence[str], waiting: int, retry_after_s: float) -> None:
+        self.batch_ids = tuple(batch_ids)
+        self.retry_after_s = retry_after_s
+        super().__init__(
+            f"{waiting} answers are waiting in Message Batch {', '.join(self.batch_ids)} "
+            "(answered within 24 hours, most within an hour)"
+        )
+
+
 @runtime_checkable
 class Provider(Protocol):
     name: str  # "anthropic", "openai_compat", "offline", "baseline", ...

@@ -7,6 +7,7 @@ it reproduces the first run exactly even with a model whose output can wobble be
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from simnet.llm.wrappers import CachedDecision, CacheKey
@@ -17,15 +18,13 @@ class FileDecisionStore:
         self.path = Path(path)
         self._items: dict[str, dict] = json.loads(self.path.read_text()) if self.path.exists() else {}
 
-    def get(self, key: CacheKey) -> CachedDecision | None:
-        item = self._items.get(key.digest)
-        return CachedDecision(text=item["text"], data=item["data"]) if item else None
+    def get_many(self, keys: Sequence[CacheKey]) -> dict[CacheKey, CachedDecision]:
+        found = {key: self._items.get(key.digest) for key in keys}
+        return {key: CachedDecision(text=item["text"], data=item["data"]) for key, item in found.items() if item}
 
-    def set(self, key: CacheKey, decision: CachedDecision) -> None:
-        self._items[key.digest] = {
-            "text": decision.text,
-            "data": dict(decision.data) if decision.data else None,
-        }
+    def set_many(self, decisions: Mapping[CacheKey, CachedDecision]) -> None:
+        for key, decision in decisions.items():
+            self._items[key.digest] = {"text": decision.text, "data": dict(decision.data) if decision.data else None}
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

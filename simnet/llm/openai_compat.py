@@ -9,6 +9,15 @@ them. It also keeps the SDK out of the dependencies (httpx is already one).
 Structured output asks for ``json_schema`` (strict); a server that answers 400 about
 ``response_format`` gets ``json_object`` from then on, with the schema spelt out in the prompt.
 
+``cache_prompt=True`` adds llama.cpp server's per-request ``"cache_prompt": true`` (reuse the
+slot's KV cache for the common prefix; the default in current ``llama-server``, off in older
+builds). Off by default: OpenAI itself refuses unknown request fields, and vLLM caches prefixes
+from a server flag instead (``docs/serving.md``).
+
+Calls are coroutines on one ``httpx.AsyncClient`` per batch (``batching.gather_bounded``); each
+attempt first waits for the shared ``RateLimiter``, and a 429's ``Retry-After`` pauses the whole
+limiter scope (every worker), not only this call.
+
 Errors are described by their status code and a fixed sentence, never by the server's own
 words: ``base_url`` is typed by a customer, and whatever answers there (an internal service,
 a cloud metadata endpoint) must not be read back to them through a run's status, events or
@@ -17,17 +26,25 @@ pages. The Django side passes a ``transport`` that refuses non-public addresses 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
 from simnet.llm.base import LLMRequest, LLMResponse, ProviderError, QuotaExceeded, Usage
-from simnet.llm.batching import map_bounded, parse_json_object, raise_if_all_unavailable
+from simnet.llm.batching import (
+    gather_bounded,
+    parse_json_object,
+    raise_if_all_unavailable,
+    run_sync,
+    shared_ssl_context,
+)
 from simnet.llm.pricing import cost_of, price_for
+from simnet.llm.ratelimit import InMemoryRateStore, RateLimiter, request_tokens, retry_after_s
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 QUOTA_CODES = frozenset({"insufficient_quota"})
@@ -55,9 +72,13 @@ class OpenAICompatProvider:
         backoff_s: float = 1.0,
         max_wait_s: float = 30.0,
         timeout_s: float = 60.0,
-        sleep: Callable[[float], None] = time.sleep,
-        transport: httpx.BaseTransport | None = None,
+        cache_prompt: bool = False,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        """``transport`` builds the async transport of each batch's client (a client and its
+        connections belong to one event loop, and each ``generate`` runs its own)."""
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.model = model
@@ -65,34 +86,43 @@ class OpenAICompatProvider:
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
         self.max_wait_s = max_wait_s
+        self.cache_prompt = cache_prompt
         self._sleep = sleep
         self._price = price_for(self.name, model)
         self._json_schema_supported = True  # until the server says otherwise
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(
-            base_url=base_url.rstrip("/") + "/",
-            headers=headers,
-            timeout=timeout_s,
-            limits=httpx.Limits(max_connections=max_concurrency),
-            transport=transport,
-            trust_env=transport is None,  # a proxy from the environment would bypass the transport's checks
-        )
+        self.limiter = limiter if limiter is not None else RateLimiter(InMemoryRateStore(), "openai_compat")
+        self._base_url = base_url.rstrip("/") + "/"
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._timeout_s = timeout_s
+        self._transport = transport
 
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
-        responses = map_bounded(self._generate_one, requests, self.max_concurrency)
+        responses = run_sync(self._generate_all(requests))
         raise_if_all_unavailable(responses, self.name)
         return responses
 
-    def close(self) -> None:
-        self._client.close()
+    async def _generate_all(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
+        async with httpx.AsyncClient(
+            base_url=self._base_url,
+            headers=self._headers,
+            timeout=self._timeout_s,
+            limits=httpx.Limits(max_connections=self.max_concurrency),
+            verify=shared_ssl_context(),
+            transport=self._transport() if self._transport is not None else None,
+            # a proxy from the environment would bypass the transport's checks
+            trust_env=self._transport is None,
+        ) as client:
+            return await gather_bounded(
+                lambda request: self._generate_one(client, request), requests, self.max_concurrency
+            )
 
-    def _generate_one(self, request: LLMRequest) -> LLMResponse:
+    async def _generate_one(self, client: httpx.AsyncClient, request: LLMRequest) -> LLMResponse:
         started = time.perf_counter()
         json_schema = self._json_schema_supported
-        outcome = self._post(self._body(request, json_schema=json_schema))
+        outcome = await self._post(client, request, self._body(request, json_schema=json_schema))
         if isinstance(outcome, _ServerError) and json_schema and _rejects_response_format(outcome):
             self._json_schema_supported = False
-            outcome = self._post(self._body(request, json_schema=False))
+            outcome = await self._post(client, request, self._body(request, json_schema=False))
         if isinstance(outcome, str):
             return LLMResponse(key=request.key, text="", error=outcome, retryable=True)
         if isinstance(outcome, _ServerError):
@@ -107,6 +137,8 @@ class OpenAICompatProvider:
             "temperature": request.temperature,
             "seed": request.seed,
         }
+        if self.cache_prompt:
+            body["cache_prompt"] = True
         if request.schema is not None and json_schema:
             body["response_format"] = {
                 "type": "json_schema",
@@ -121,24 +153,31 @@ class OpenAICompatProvider:
         body["messages"] = [*system, {"role": "user", "content": user}]
         return body
 
-    def _post(self, body: Mapping[str, Any]) -> httpx.Response | _ServerError | str:
-        """POST with bounded retries on 429/5xx and transport failures.
+    async def _post(
+        self, client: httpx.AsyncClient, request: LLMRequest, body: Mapping[str, Any]
+    ) -> httpx.Response | _ServerError | str:
+        """POST with bounded retries on 429/5xx and transport failures, each attempt within the
+        rate limits; a ``Retry-After`` pauses the limiter's whole scope instead of this call only.
 
         Returns the successful response, the last server error, or a transport error message.
         ``QuotaExceeded`` is raised at once: waiting does not bring credit back.
         """
+        tokens = request_tokens(request.system, request.user, json.dumps(request.schema), request.max_tokens)
         outcome: _ServerError | str = "no attempt made"
         for attempt in range(self.max_attempts):
-            if attempt:
-                self._sleep(self._wait_before_retry(attempt, outcome))
+            if attempt and not _server_paused(outcome):
+                await self._sleep(self._wait_before_retry(attempt, outcome))
+            await self.limiter.acquire(tokens)
             try:
-                response = self._client.post("chat/completions", json=body)
+                response = await client.post("chat/completions", json=body)
             except httpx.TransportError as err:
                 outcome = f"connection failed ({type(err).__name__})"  # its text can quote the server
                 continue
             if response.is_success:
                 return response
             outcome = _server_error(response)
+            if _server_paused(outcome):
+                await self.limiter.pause(min(outcome.retry_after_s, self.max_wait_s))
             if outcome.code in QUOTA_CODES:
                 raise QuotaExceeded(f"{self.name}: the account has no quota left (HTTP {outcome.status})")
             if outcome.status not in RETRYABLE_STATUSES:
@@ -205,7 +244,7 @@ class OpenAICompatProvider:
 def _server_error(response: httpx.Response) -> _ServerError:
     """Message and code from the error shapes in use: OpenAI/llama.cpp ``{"error": {...}}``,
     Ollama ``{"error": "..."}``, vLLM ``{"object": "error", "message": ...}``, or plain text."""
-    status, retry_after = response.status_code, _retry_after_s(response.headers)
+    status, retry_after = response.status_code, retry_after_s(response.headers)
     try:
         body = response.json()
     except json.JSONDecodeError:
@@ -217,14 +256,9 @@ def _server_error(response: httpx.Response) -> _ServerError:
     return _ServerError(status, str(error), None, retry_after)
 
 
-def _retry_after_s(headers: httpx.Headers) -> float | None:
-    """``retry-after-ms`` (OpenAI) or ``Retry-After`` in seconds; an HTTP date is ignored (backoff)."""
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            return max(float(headers[name]) * scale, 0.0)
-        except (KeyError, ValueError):
-            continue
-    return None
+def _server_paused(outcome: _ServerError | str) -> bool:
+    """A rate limit with a ``Retry-After``: the wait belongs to the limiter (every worker)."""
+    return isinstance(outcome, _ServerError) and outcome.status == 429 and outcome.retry_after_s is not None
 
 
 def _rejects_response_format(error: _ServerError) -> bool:

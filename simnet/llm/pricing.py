@@ -34,12 +34,22 @@ PRICES: dict[tuple[str, str], Price] = {
 
 LOCAL_PROVIDERS = {"offline", "baseline", *TEST_KINDS}
 
+# Share of the live price a provider's batch API charges, for runs that need not be live.
+# Anthropic's Message Batches: "reducing costs by 50%", on input, output and cache tokens alike
+# (docs: build-with-claude/batch-processing); answers within 24 h, most within an hour.
+BATCH_PRICE_FACTORS = {"anthropic": 0.5}
+
 
 def price_for(provider: str, model: str) -> Price:
     """The price of ``model`` on ``provider``; local providers are free."""
     if provider in LOCAL_PROVIDERS:
         return FREE
     return PRICES.get((provider, model), FREE)
+
+
+def batch_price_factor(provider: str) -> float | None:
+    """What a batch costs as a share of the live price, or None when the provider has no batch API."""
+    return BATCH_PRICE_FACTORS.get(provider)
 
 
 def is_priced(provider: str, model: str) -> bool:

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from simnet.llm.base import (
     ZERO_USAGE,
+    AnswersPending,
     LLMRequest,
     LLMResponse,
     Provider,
@@ -89,6 +90,8 @@ class RetryingProvider(_Wrapper):
                 self._sleep(min(self.backoff_s * 2 ** (attempt - 1), self.max_backoff_s))
             try:
                 fresh = self.inner.generate([requests[i] for i in pending])
+            except AnswersPending:
+                raise  # a batch still running: asking again within seconds only polls
             except ProviderUnavailable as err:
                 unavailable = err
                 continue
@@ -145,9 +148,12 @@ class CachedDecision:
 
 
 class DecisionStore(Protocol):
-    def get(self, key: CacheKey) -> CachedDecision | None: ...
+    """Read and write in batches: a step asks for thousands of decisions, and one query or
+    transaction a decision would cost more than the step."""
 
-    def set(self, key: CacheKey, decision: CachedDecision) -> None: ...
+    def get_many(self, keys: Sequence[CacheKey]) -> dict[CacheKey, CachedDecision]: ...
+
+    def set_many(self, decisions: Mapping[CacheKey, CachedDecision]) -> None: ...
 
 
 class InMemoryDecisionStore:
@@ -155,13 +161,13 @@ class InMemoryDecisionStore:
         self._items: dict[CacheKey, CachedDecision] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: CacheKey) -> CachedDecision | None:
+    def get_many(self, keys: Sequence[CacheKey]) -> dict[CacheKey, CachedDecision]:
         with self._lock:
-            return self._items.get(key)
+            return {key: self._items[key] for key in keys if key in self._items}
 
-    def set(self, key: CacheKey, decision: CachedDecision) -> None:
+    def set_many(self, decisions: Mapping[CacheKey, CachedDecision]) -> None:
         with self._lock:
-            self._items[key] = decision
+            self._items.update(decisions)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -177,20 +183,22 @@ class CachingProvider(_Wrapper):
 
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
         keys = [CacheKey.for_request(self.name, self.model, request) for request in requests]
-        answers: list[LLMResponse | None] = []
-        for request, key in zip(requests, keys):
-            hit = self.store.get(key)
-            answers.append(
-                None
-                if hit is None
-                else LLMResponse(key=request.key, text=hit.text, data=hit.data, usage=ZERO_USAGE, cached=True)
-            )
+        hits = self.store.get_many(keys)
+        answers: list[LLMResponse | None] = [
+            None
+            if key not in hits
+            else LLMResponse(key=request.key, text=hits[key].text, data=hits[key].data, usage=ZERO_USAGE, cached=True)
+            for request, key in zip(requests, keys)
+        ]
         misses = [i for i, answer in enumerate(answers) if answer is None]
         if misses:
+            fresh: dict[CacheKey, CachedDecision] = {}
             for index, answer in zip(misses, self.inner.generate([requests[i] for i in misses])):
                 if answer.error is None:
-                    self.store.set(keys[index], CachedDecision(text=answer.text, data=answer.data))
+                    fresh[keys[index]] = CachedDecision(text=answer.text, data=answer.data)
                 answers[index] = answer
+            if fresh:
+                self.store.set_many(fresh)
         return [answer for answer in answers if answer is not None]
 
 
@@ -287,8 +295,9 @@ class GatedProvider(_Wrapper):
     error for that one agent (the run goes on). Every attempt's usage is kept, and every text
     checked is counted in ``tally``. It sits outside the decision cache, so a replayed step
     re-checks the same cached answers and counts them again the same way; a run keeps only the
-    tally of the task that commits the step (``simulations.runs.persistence.commit_step``), so
-    each step is counted once however many tasks asked for its answers.
+    tallies stored with the decisions it applies (the committing task's, or each finished shard's:
+    ``simulations.runs.shards``), so each step is counted once however many tasks asked for its
+    answers.
     """
 
     def __init__(

@@ -3,10 +3,12 @@ seed gets the same answer without paying for it again, in any worker process."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from collections.abc import Mapping, Sequence
 
 from simnet.llm.wrappers import CachedDecision, CacheKey
 from simnet.providers.models import DecisionCacheEntry
+
+KEYS_PER_QUERY = 900  # under every database's limit on bound parameters
 
 
 class DatabaseDecisionStore:
@@ -15,22 +17,29 @@ class DatabaseDecisionStore:
     def __init__(self, organization_id: int):
         self.organization_id = organization_id
 
-    def get(self, key: CacheKey) -> CachedDecision | None:
-        entry = (
-            DecisionCacheEntry.objects.filter(organization_id=self.organization_id, key=key.digest)
-            .only("text", "data")
-            .first()
-        )
-        return CachedDecision(text=entry.text, data=entry.data) if entry else None
+    def get_many(self, keys: Sequence[CacheKey]) -> dict[CacheKey, CachedDecision]:
+        by_digest = {key.digest: key for key in keys}
+        digests = list(by_digest)
+        found: dict[CacheKey, CachedDecision] = {}
+        for start in range(0, len(digests), KEYS_PER_QUERY):
+            entries = DecisionCacheEntry.objects.filter(
+                organization_id=self.organization_id, key__in=digests[start : start + KEYS_PER_QUERY]
+            ).values_list("key", "text", "data")
+            found.update((by_digest[digest], CachedDecision(text=text, data=data)) for digest, text, data in entries)
+        return found
 
-    def set(self, key: CacheKey, decision: CachedDecision) -> None:
-        try:
-            with transaction.atomic():
-                DecisionCacheEntry.objects.create(
+    def set_many(self, decisions: Mapping[CacheKey, CachedDecision]) -> None:
+        """One insert for the batch; a key another worker cached first keeps its answer (both
+        are equally valid)."""
+        DecisionCacheEntry.objects.bulk_create(
+            [
+                DecisionCacheEntry(
                     organization_id=self.organization_id,
                     key=key.digest,
                     text=decision.text,
                     data=dict(decision.data) if decision.data is not None else None,
                 )
-        except IntegrityError:
-            pass  # another worker cached the same call first; both answers are equally valid
+                for key, decision in decisions.items()
+            ],
+            ignore_conflicts=True,
+        )

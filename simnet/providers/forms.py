@@ -35,3 +35,18 @@ class ProviderConfigForm(forms.Form):
         help_text="Stored encrypted; only its last four characters are ever shown again.",
     )
     max_concurrency = forms.IntegerField(initial=4, validators=[MinValueValidator(1), MaxValueValidator(64)])
+    requests_per_minute = forms.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Your account's limit at the provider, kept by all workers together. Blank: none.",
+    )
+    tokens_per_minute = forms.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Input and output tokens per minute, counted before each call. Blank: none.",
+    )
+    message_batches = forms.BooleanField(
+        required=False,
+        label="Half price through Message Batches (Anthropic)",
+        help_text="For runs that need not be live: each step waits for its batch, within 24 hours.",
+    )

@@ -28,6 +28,13 @@ class ProviderConfig(TenantModel):
     secret_ciphertext = models.TextField(blank=True)
     secret_hint = models.CharField(max_length=12, blank=True)  # "••••abcd"
     max_concurrency = models.PositiveIntegerField(default=4)
+    # The account's limits at the provider, shared by every worker of every machine
+    # (``simnet.providers.ratelimit``); blank: no limit of ours, the provider's 429s still pause all.
+    requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    tokens_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    # Anthropic only: answers through Message Batches at half price, for runs that need not be
+    # live (a step waits for its batch: within 24 h, most within an hour).
+    message_batches = models.BooleanField(default=False)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -27,6 +27,9 @@ def provider_config_create(
     base_url: str = "",
     secret: str = "",
     max_concurrency: int = 4,
+    requests_per_minute: int | None = None,
+    tokens_per_minute: int | None = None,
+    message_batches: bool = False,
     ip: str | None = None,
 ) -> ProviderConfig:
     """Store a provider; the secret is encrypted for this organization and never shown again."""
@@ -45,6 +48,11 @@ def provider_config_create(
             f"Unknown offline model {model.strip()!r}.",
             fields={"model": [f"Leave blank or pick one of {choices}."]},
         )
+    if message_batches and kind != ProviderConfig.Kind.ANTHROPIC:
+        raise ApplicationError(
+            "Only Anthropic answers through Message Batches.",
+            fields={"message_batches": ["Anthropic only."]},
+        )
     if kind == ProviderConfig.Kind.ANTHROPIC and not secret:
         raise ApplicationError("Paste the Anthropic API key.", fields={"secret": ["Required for Anthropic."]})
     check_base_url(base_url.strip())
@@ -58,6 +66,9 @@ def provider_config_create(
             secret_ciphertext=encrypt_for(organization.pk, secret) if secret else "",
             secret_hint=mask(secret) if secret else "",
             max_concurrency=max_concurrency,
+            requests_per_minute=requests_per_minute,
+            tokens_per_minute=tokens_per_minute,
+            message_batches=message_batches,
         )
         record(
             organization=organization,

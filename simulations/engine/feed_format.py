@@ -35,7 +35,6 @@ from simulations.engine.parsing import parse_feed_decision
 from simulations.engine.posts import PostKind
 from simulations.engine.prompts import feed_request, seen_entry
 from simulations.engine.recommenders import make_recommender
-from simulations.engine.stimuli import promoted_audience
 from simulations.engine.turns import AgentDecision, AgentTurn, Decision
 from simulations.engine.world import World
 
@@ -65,10 +64,7 @@ class FeedFormat:
         config = world.config
         recommender = make_recommender(config.recommender, config.recommender_options)
         pool = build_pool(world, step)
-        audiences = {
-            b.post_id: promoted_audience(b.post_id, world.personas, b.share)
-            for b in world.active_boosts(step)
-        }
+        audiences = {b.post_id: world.audience(b) for b in world.active_boosts(step)}
         turns = []
         for agent_id in active:
             ranked = recommender.rank(world, pool, agent_id, config.feed_size, rng)

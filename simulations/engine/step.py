@@ -3,7 +3,8 @@
 ``plan_step`` decides who acts and what each one is asked, without changing the world (it works
 on a copy of the RNG and hands the advanced RNG state over in the plan). ``apply_step`` installs
 that RNG state, shows each agent its feed, applies each decision, publishes the stimuli due
-next and advances ``next_step``. Same world + same decisions => same result, wherever and
+next, advances ``next_step`` and, in a feed, drops the posts no later step can reach (so the
+state stays bounded however long the run). Same world + same decisions => same result, wherever and
 whenever the halves run.
 """
 
@@ -21,6 +22,9 @@ from simulations.engine.turns import AgentDecision, StepPlan, index_decisions, m
 from simulations.engine.world import World, rng_from_state, rng_state
 
 MAX_ERRORS_IN_EVENT = 5
+# Formats whose posts a step stops reaching (``World.prune``): a forum's threads and a meeting's
+# minutes read every post of the run, so only the feed drops old posts.
+PRUNED_FORMATS = frozenset({"feed"})
 
 
 class StalePlan(ValueError):
@@ -83,7 +87,17 @@ def apply_step(world: World, plan: StepPlan, decisions: Sequence[AgentDecision])
         Event("stimulus_published", world.next_step, {"post_id": post.id, "stimulus_id": post.stimulus_id})
         for post in world.publish_due()
     ]
+    if plan.format in PRUNED_FORMATS:
+        world.prune(_read_by_caller(impressions, results))
     return StepResult(plan.step, tuple(results), tuple(events), tuple(impressions), usage)
+
+
+def _read_by_caller(impressions: list[tuple[str, str]], results: list[ActionResult]) -> set[str]:
+    """The posts the step's result names (shown, acted on, written): kept until the next step so
+    whoever stores the result can still read them."""
+    named = {post_id for _, post_id in impressions}
+    named.update(p for r in results for p in (r.target_post_id, r.created_post_id) if p)
+    return named
 
 
 def _events(world: World, plan: StepPlan, results: list[ActionResult], fmt: Format) -> list[Event]:

@@ -21,7 +21,7 @@ from simulations.engine.meeting import MeetingState, Phase
 from simulations.engine.memory import Memory
 from simulations.engine.persona import PanelSnapshot, Persona
 from simulations.engine.posts import Post, PostKind
-from simulations.engine.stimuli import Boost, Stimulus
+from simulations.engine.stimuli import Boost, Stimulus, promoted_audience
 from simulations.engine.vectors import SparseVector, TermIndex, blend, cosine
 
 STATE_VERSION = 1
@@ -48,28 +48,30 @@ class AgentState:
     profile_cache: SparseVector | None = None  # derived, never stored
 
     def to_state(self) -> dict[str, Any]:
-        return {
+        """Empty parts are left out: most of 100,000 agents have liked, reposted or reported nothing."""
+        state: dict[str, Any] = {
             "memory": self.memory.to_state(),
             "interest_vector": dict(self.interest_vector),
-            "history_vector": dict(self.history_vector),
-            "seen": list(self.seen),
-            "liked": list(self.liked),
-            "reposted": list(self.reposted),
-            "reported": list(self.reported),
-            "downvoted": list(self.downvoted),
         }
+        if self.history_vector:
+            state["history_vector"] = dict(self.history_vector)
+        for name in ("seen", "liked", "reposted", "reported", "downvoted"):
+            marks = getattr(self, name)
+            if marks:
+                state[name] = list(marks)
+        return state
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> AgentState:
         return cls(
             memory=Memory.from_state(state["memory"]),
             interest_vector=dict(state["interest_vector"]),
-            history_vector=dict(state["history_vector"]),
-            seen=dict.fromkeys(state["seen"]),
-            liked=dict.fromkeys(state["liked"]),
-            reposted=dict.fromkeys(state["reposted"]),
-            reported=dict.fromkeys(state["reported"]),
-            downvoted=dict.fromkeys(state.get("downvoted", ())),  # absent in states stored before forums
+            history_vector=dict(state.get("history_vector", {})),
+            seen=dict.fromkeys(state.get("seen", ())),
+            liked=dict.fromkeys(state.get("liked", ())),
+            reposted=dict.fromkeys(state.get("reposted", ())),
+            reported=dict.fromkeys(state.get("reported", ())),
+            downvoted=dict.fromkeys(state.get("downvoted", ())),
         )
 
 
@@ -149,6 +151,7 @@ class World:
         self.excerpts: dict[tuple[str, int], str] = {}  # derived: (post id, token budget) -> cut text
         self.seen_entries: dict[str, tuple[str, int]] = {}  # derived: memory entry of a seen post
         self._embeddings: dict[str, tuple[float, ...]] = {}  # derived: embed() results by post/agent id
+        self._audiences: dict[tuple[str, float], frozenset[str]] = {}  # derived: boosted post -> audience
 
     # --- construction ----------------------------------------------------------------------------
     @classmethod
@@ -389,3 +392,51 @@ class World:
 
     def active_boosts(self, step: int) -> list[Boost]:
         return [b for b in self.boosts if b.active_at(step)]
+
+    def audience(self, boost: Boost) -> frozenset[str]:
+        """The personas ``boost`` is promoted to (hashing and sorting the whole panel once per boost,
+        not every step: 0.4 s at 100,000 personas)."""
+        key = (boost.post_id, boost.share)
+        if key not in self._audiences:
+            self._audiences[key] = promoted_audience(boost.post_id, self.personas, boost.share)
+        return self._audiences[key]
+
+    # --- keeping the state bounded ---------------------------------------------------------------
+    def reachable_posts(self, extra: Iterable[str] = ()) -> set[str]:
+        """Every post a later step can still show, answer or name, plus ``extra`` (posts the caller
+        still reads, e.g. this step's feeds). Feeds draw only from the recent window, the newest
+        posts per author and boosted posts, so a post out of all three never comes back; a kept
+        post keeps its parent chain (a repost shows its original, a reply names whom it answers).
+        Stimulus posts stay: the Django side recognises a stimulus as published by its post."""
+        keep = set(self.recent)
+        keep.update(post_id for ids in self.by_author.values() for post_id in ids)
+        keep.update(boost.post_id for boost in self.boosts)
+        keep.update(post_id for post_id in extra if post_id in self.posts)
+        keep.update(post.id for post in self.posts.values() if post.is_stimulus)
+        for post_id in list(keep):
+            parent_id = self.posts[post_id].parent_id
+            while parent_id is not None and parent_id not in keep and parent_id in self.posts:
+                keep.add(parent_id)
+                parent_id = self.posts[parent_id].parent_id
+        return keep
+
+    def prune(self, extra: Iterable[str] = ()) -> int:
+        """Drop the posts no later step can reach (``reachable_posts``) and every trace of them that
+        only served to act on them again (likes, reposts, reports, votes, derived caches). An agent's
+        ``seen`` window is left alone: it is bounded already and which ids it evicts shapes feeds.
+        Returns how many posts were dropped. Deterministic: a pure function of the state."""
+        keep = self.reachable_posts(extra)
+        dropped = [post_id for post_id in self.posts if post_id not in keep]
+        if not dropped:
+            return 0
+        self.posts = {post_id: post for post_id, post in self.posts.items() if post_id in keep}
+        gone = set(dropped)
+        for agent in self.agents.values():
+            for marks in (agent.liked, agent.reposted, agent.reported, agent.downvoted):
+                if marks and not gone.isdisjoint(marks):
+                    for post_id in [p for p in marks if p in gone]:
+                        del marks[post_id]
+        self.seen_entries = {k: v for k, v in self.seen_entries.items() if k not in gone}
+        self.excerpts = {k: v for k, v in self.excerpts.items() if k[0] not in gone}
+        self._embeddings = {k: v for k, v in self._embeddings.items() if k not in gone}
+        return len(dropped)

@@ -57,11 +57,12 @@ from simulations.analysis.records import (
 from simulations.analysis.report import MAX_SEGMENTS, RunReport, build_report, segment_keys
 from simulations.analysis.sentiment import ResponseRow, response_rows
 from simulations.engine.persona import PanelSnapshot
+from simulations.insight.model_driven import model_driven_summary
 from simulations.insight.trust import assess_trust
 from simulations.models import FINAL_STATUSES, Run, RunAction, RunEvent, RunPost, RunReportCache, Scenario
-from simulations.runs.persistence import load_world
+from simulations.runs import worlds
 
-REPORT_VERSION = "4"  # 2: the classifier that labelled the replies is recorded; 3: backlash label; 4: meeting
+REPORT_VERSION = "5"  # 2: the classifier that labelled the replies is recorded; 3: backlash label; 4: meeting; 5: model-driven personas
 # The feed report's readings of replies to a stimulus: a roundtable's report leaves them out.
 FEED_ONLY_KEYS = frozenset(
     {"stimuli", "sentiment", "backlash", "themes", "segments", "responses", "diagnostics", "trust"}
@@ -117,8 +118,8 @@ def _action_record(row: RunAction) -> ActionRecord:
 
 def _panel_people(run: Run) -> tuple[tuple[PersonaRecord, ...], tuple[FollowEdge, ...]]:
     """Personas and follows as the run saw them: its frozen snapshot, else its panel today."""
-    if run.panel_snapshot:
-        snapshot = PanelSnapshot.from_dict(run.panel_snapshot)
+    if stored := worlds.panel_data(run):
+        snapshot = PanelSnapshot.from_dict(stored)
         personas = tuple(PersonaRecord(p.id, p.handle, dict(p.traits)) for p in snapshot.personas)
         return personas, tuple(FollowEdge(a, b) for a, b in snapshot.follows)
     panel = run.scenario.panel
@@ -257,7 +258,7 @@ def meeting_report_data(run: Run) -> dict | None:
     """A roundtable's own report (minutes, votes, moves, action items); None for other formats."""
     if not is_roundtable(run):
         return None
-    records = meeting_records(load_world(run))
+    records = meeting_records(worlds.load_world(run))
     return build_meeting_report(records, in_progress=run.status not in FINAL_STATUSES).to_dict()
 
 
@@ -332,6 +333,7 @@ def _report_data(run: Run) -> tuple[dict, dict]:
         "classifier": classifier,
     }
     data["trust"] = assess_trust(data)
+    data["model_driven"] = model_driven_summary(run, records.handles)
     data["meeting"] = meeting_report_data(run)
     if data["meeting"] is not None:  # replies to a stimulus, their tone and reach say nothing of a meeting
         data = {key: value for key, value in data.items() if key not in FEED_ONLY_KEYS}

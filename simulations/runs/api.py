@@ -28,7 +28,7 @@ from simnet.tenancy.audit import client_ip
 from simnet.tenancy.errors import ApplicationError
 from simnet.tenancy.mixins import OrganizationScopedMixin
 from simulations.models import Run, RunAction, RunEvent, RunPost
-from simulations.runs import services
+from simulations.runs import services, worlds
 from simulations.runs.events import events_after
 from simulations.runs.serializers import (
     ActionFilterSerializer,
@@ -90,7 +90,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedJsonVie
         return RunDetailSerializer if self.action == "retrieve" else super().get_serializer_class()
 
     def scoped_queryset(self, queryset):
-        runs = queryset.select_related("scenario").defer("state", "panel_snapshot")
+        runs = queryset.select_related("scenario")
         if self.action != "list":
             return runs
         query = RunFilterSerializer(data=self.request.query_params)
@@ -210,7 +210,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedJsonVie
 
 def _agent_key_for(run: Run, handle: str) -> str:
     wanted = handle.strip().lstrip("@").lower()
-    for persona in (run.panel_snapshot or {}).get("personas", []):
+    for persona in worlds.run_personas(run):
         if str(persona.get("handle", "")).lower() == wanted:
             return str(persona["id"])
     raise ApplicationError("That persona is not in this run.", code="not_found", status=404)

@@ -9,6 +9,7 @@ after the last sequence it saw and misses nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -27,14 +28,27 @@ def group_name(run_id: int) -> str:
 
 def append_event(run: Run, kind: str, payload: dict[str, Any] | None = None) -> RunEvent:
     """Write one event with the run's next sequence number; wake listeners after commit."""
+    return append_events(run, [(kind, payload or {})])[0]
+
+
+def append_events(run: Run, events: Sequence[tuple[str, dict[str, Any]]]) -> list[RunEvent]:
+    """Write ``events`` (kind, payload) in order under the run's next sequence numbers: one
+    counter update and one insert however many there are (a big step has thousands)."""
+    if not events:
+        return []
     with transaction.atomic():
-        Run.unscoped.filter(pk=run.pk).update(last_event_seq=F("last_event_seq") + 1)
-        seq = Run.unscoped.filter(pk=run.pk).values_list("last_event_seq", flat=True).get()
-        event = RunEvent.objects.create(
-            organization_id=run.organization_id, run=run, seq=seq, kind=kind, payload=payload or {}
+        Run.unscoped.filter(pk=run.pk).update(last_event_seq=F("last_event_seq") + len(events))
+        last = Run.unscoped.filter(pk=run.pk).values_list("last_event_seq", flat=True).get()
+        first = last - len(events) + 1
+        rows = RunEvent.objects.bulk_create(
+            [
+                RunEvent(organization_id=run.organization_id, run=run, seq=first + i, kind=kind, payload=payload)
+                for i, (kind, payload) in enumerate(events)
+            ],
+            batch_size=500,
         )
-        transaction.on_commit(lambda: wake_listeners(run.pk, seq))
-    return event
+        transaction.on_commit(lambda: wake_listeners(run.pk, last))
+    return rows
 
 
 def wake_listeners(run_id: int, seq: int) -> None:

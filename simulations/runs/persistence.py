@@ -1,21 +1,23 @@
 """The one bridge between engine state and the ORM.
 
 Reads: a panel becomes a ``PanelSnapshot`` (frozen on the run at start, so later edits of the
-panel never change a run); a run's stored state becomes a ``World``.
-Writes: ``commit_step`` stores one applied step — world state, actions, posts, counters,
-usage, the quality gate's counts, events and ``next_step + 1`` — in one transaction, and only
-if this worker still holds the lease and the run is still at that step (compare-and-set). A
-stale or duplicated task therefore commits nothing.
+panel never change a run). The world between steps is ``runs/worlds.py``'s.
+Writes: ``commit_step`` stores one applied step — the step's decisions (a delta), a full world
+snapshot every ``SIMNET_SNAPSHOT_EVERY`` steps and at the end, actions, posts, counters, usage,
+the quality gate's counts, events and ``next_step + 1`` — in one transaction, and only if this
+worker still holds the lease and the run is still at that step (compare-and-set). A stale or
+duplicated task therefore commits nothing. The full world is not written every step: encoding it
+cost a third of a large step, and the worker keeps it in memory for the next one.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from personas.builders.cards import card_samples, card_with_summary
@@ -23,17 +25,16 @@ from personas.models import FollowEdge, Panel
 from personas.models import Persona as PersonaRow
 from personas.services.importer import DEFAULT_CARD_BUDGET
 from simnet.llm.quality_gate import HIGH_REJECT_SHARE, gate_share
-from simulations.engine.config import ForumConfig, RoundtableConfig, WorldConfig
-from simulations.engine.formats import create_world
 from simulations.engine.persona import ALL_HOURS, PanelSnapshot
 from simulations.engine.persona import Persona as EnginePersona
 from simulations.engine.step import StepResult
-from simulations.engine.stimuli import Stimulus as EngineStimulus
+from simulations.engine.turns import AgentDecision
 from simulations.engine.world import World
-from simulations.models import Run, RunAction, RunPost, RunSnapshot, Scenario, Stimulus
-from simulations.runs.events import append_event
+from simulations.models import Run, RunAction, RunPost, RunSnapshot, RunStep
+from simulations.runs import worlds
+from simulations.runs.events import append_events
 
-GATE_KEY = "quality_gate"  # in ``Run.state``: the gate's counts so far
+GATE_KEY = "quality_gate"  # in a ``RunSnapshot``'s state: the gate's counts up to that step
 
 
 class StepAlreadyCommitted(Exception):
@@ -75,48 +76,6 @@ def panel_snapshot(panel: Panel) -> PanelSnapshot:
     return PanelSnapshot(personas=personas, follows=follows)
 
 
-def world_config(scenario: Scenario, seed: int) -> WorldConfig:
-    return WorldConfig(
-        seed=seed,
-        format=scenario.format,
-        minutes_per_step=scenario.minutes_per_step,
-        feed_size=scenario.feed_size,
-        recommender=scenario.recommender,
-        memory_tokens=scenario.memory_tokens,
-        roundtable=RoundtableConfig(agenda=tuple(scenario.agenda or ()), steps=scenario.steps),
-        forum=forum_config(scenario),
-    )
-
-
-def forum_config(scenario: Scenario) -> ForumConfig:
-    """A forum's communities and sort, from the scenario's settings (defaults for other formats)."""
-    forum = (scenario.settings or {}).get("forum", {})
-    return ForumConfig(communities=tuple(forum.get("communities") or ("general",)), sort=forum.get("sort", "hot"))
-
-
-def engine_stimulus(stimulus: Stimulus, *, at_step: int | None) -> EngineStimulus:
-    if stimulus.author_persona_id:
-        author = {"author_id": str(stimulus.author_persona_id)}
-    else:
-        author = {"author_handle": stimulus.author_handle or "brand"}
-    return EngineStimulus(
-        id=f"s{stimulus.pk}", text=stimulus.text, at_step=at_step, boost=stimulus.boost, **author
-    )
-
-
-def new_world(run: Run) -> World:
-    """The world of a run that has not taken a step yet (scenario stimuli scheduled)."""
-    snapshot = PanelSnapshot.from_dict(run.panel_snapshot)
-    stimuli = [engine_stimulus(s, at_step=s.step) for s in run.scenario.stimuli.all()]
-    return create_world(snapshot, world_config(run.scenario, run.seed), stimuli)
-
-
-def load_world(run: Run) -> World:
-    if not run.state:
-        return new_world(run)
-    return World.from_state(run.state, panel=PanelSnapshot.from_dict(run.panel_snapshot))
-
-
 def _touched_post_ids(world: World, result: StepResult) -> set[str]:
     touched = {post_id for _, post_id in result.impressions}
     for action in result.results:
@@ -151,26 +110,49 @@ def _post_fields(world: World, post_id: str) -> dict:
     }
 
 
+QUERY_CHUNK = 900  # ids per query: under every database's limit on bound parameters
 _COUNTERS = ("likes", "reposts", "quotes", "replies", "impressions", "downvotes")
 
 
 def _write_posts(run: Run, world: World, post_ids: set[str]) -> tuple[list[dict], list[dict]]:
     """Insert new posts, update counters of known ones; return (new, changed) for events."""
-    existing = {p.post_key: p for p in RunPost.objects.filter(run=run, post_key__in=post_ids)}
-    created, changed = [], []
-    for post_id in sorted(post_ids, key=lambda p: world.posts[p].seq):
+    keys = sorted(post_ids, key=lambda p: world.posts[p].seq)
+    existing: dict[str, RunPost] = {}
+    for chunk in _chunks(keys, QUERY_CHUNK):
+        existing.update((p.post_key, p) for p in RunPost.objects.filter(run=run, post_key__in=chunk))
+    new_rows, created, changed = [], [], []
+    for post_id in keys:
         fields = _post_fields(world, post_id)
         row = existing.get(post_id)
         if row is None:
-            RunPost.objects.create(organization_id=run.organization_id, run=run, post_key=post_id, **fields)
+            new_rows.append(RunPost(organization_id=run.organization_id, run=run, post_key=post_id, **fields))
             created.append({"post_key": post_id, **{k: v for k, v in fields.items() if k != "persona_id"}})
         elif any(getattr(row, c) != fields[c] for c in _COUNTERS):
             for c in _COUNTERS:
                 setattr(row, c, fields[c])
             changed.append(row)
-    RunPost.objects.filter(run=run).bulk_update(changed, list(_COUNTERS))
+    RunPost.objects.bulk_create(new_rows, batch_size=QUERY_CHUNK)
+    _update_counters(changed)
     counters = [{"post_key": r.post_key, "community": r.community, **{c: getattr(r, c) for c in _COUNTERS}} for r in changed]
     return created, counters
+
+
+def _update_counters(rows: list[RunPost]) -> None:
+    """One prepared UPDATE executed for every changed post: ``bulk_update``'s CASE expressions
+    cost more than the step itself once thousands of posts change."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(RunPost._meta.db_table)
+    columns = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in _COUNTERS)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {columns} WHERE id = %s",  # the rows were read for this run just now
+            [[getattr(row, c) for c in _COUNTERS] + [row.pk] for row in rows],
+        )
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _action_rows(run: Run, world: World, result: StepResult) -> list[RunAction]:
@@ -203,19 +185,26 @@ def _action_rows(run: Run, world: World, result: StepResult) -> list[RunAction]:
 
 
 def commit_step(
-    run: Run, owner: str, world: World, result: StepResult, *, gate: Mapping[str, Any] | None = None
+    run: Run,
+    owner: str,
+    world: World,
+    result: StepResult,
+    decisions: Sequence[AgentDecision],
+    *,
+    gate: Mapping[str, Any] | None = None,
 ) -> Run:
-    """Store ``result`` (already applied to ``world``) atomically, or raise StepAlreadyCommitted.
-    ``gate`` is what the quality gate checked and refused during the step (``GateTally.as_dict``)."""
+    """Store ``result`` (already applied to ``world`` from ``decisions``) atomically, or raise
+    StepAlreadyCommitted. ``gate`` is what the quality gate checked and refused during the step
+    (``GateTally.as_dict``). Once committed, the world stays in this worker's memory for the
+    run's next step."""
     usage = result.usage
-    state = {
-        **world.to_state(include_panel=False),
-        GATE_KEY: _added(gate_counts((run.state or {}).get(GATE_KEY)), gate or {}),
-    }
+    step_gate = gate_counts(gate)
+    gate_total = _added(gate_counts(run.quality_gate), step_gate)
     with transaction.atomic():
         advanced = Run.unscoped.filter(pk=run.pk, lease_owner=owner, next_step=result.step).update(
             next_step=world.next_step,
-            state=state,
+            quality_gate=gate_total,
+            status_reason="",  # a running run's reason said what it waited for (a provider's batch)
             lease_owner="",  # released with the commit, so the next step's task can claim at once
             lease_expires_at=None,
             input_tokens=F("input_tokens") + usage.input_tokens + usage.cache_write_tokens,
@@ -226,19 +215,30 @@ def commit_step(
         )
         if not advanced:
             raise StepAlreadyCommitted(f"run {run.pk} step {result.step} was committed elsewhere")
-        RunSnapshot.objects.create(
-            organization_id=run.organization_id, run=run, step=world.next_step, state=state
+        RunStep.objects.create(
+            organization_id=run.organization_id,
+            run=run,
+            step=result.step,
+            decisions=[d.to_dict() for d in decisions],
+            gate=step_gate,
         )
-        RunAction.objects.bulk_create(_action_rows(run, world, result))
+        if worlds.needs_snapshot(world, run.total_steps):
+            RunSnapshot.objects.create(
+                organization_id=run.organization_id,
+                run=run,
+                step=world.next_step,
+                state={**world.to_state(include_panel=False), GATE_KEY: gate_total},
+            )
+        RunAction.objects.bulk_create(_action_rows(run, world, result), batch_size=2000)
         created, changed = _write_posts(run, world, _touched_post_ids(world, result))
         fresh = Run.unscoped.get(pk=run.pk)
-        for post in created:
-            append_event(fresh, "post", post)
+        events = [("post", post) for post in created]
         if changed:
-            append_event(fresh, "counters", {"posts": changed})
-        for event in result.events:
-            append_event(fresh, event.kind, {"step": event.step, **event.data})
-        append_event(fresh, "progress", progress_payload(fresh))
+            events.append(("counters", {"posts": changed}))
+        events += [(event.kind, {"step": event.step, **event.data}) for event in result.events]
+        events.append(("progress", progress_payload(fresh)))
+        append_events(fresh, events)
+    worlds.keep(run.pk, world)
     return fresh
 
 
@@ -246,14 +246,29 @@ def run_gate(run: Run) -> dict[str, Any]:
     """What the quality gate checked and refused in the run's steps so far: counts by reason, the
     refused share, and ``high`` when that share is worth a warning.
 
-    Kept in the run's state (no column needed): a snapshot, hence a fork, carries the counts of the
-    steps it shares with its parent. Read by key, so the large state itself is never loaded.
-    Interviews are judged by the same gate but leave the run unchanged, so they are not counted
-    here: a refused interview answer is that interview's error."""
-    stored = Run.unscoped.filter(pk=run.pk).values_list(f"state__{GATE_KEY}", flat=True).first()
+    A fork starts from the counts of the steps it shares with its parent. Interviews are judged
+    by the same gate but leave the run unchanged, so they are not counted here: a refused
+    interview answer is that interview's error."""
+    stored = Run.unscoped.filter(pk=run.pk).values_list("quality_gate", flat=True).first()
     counts = gate_counts(stored)
     share = gate_share(counts["rejected"], counts["checked"])
     return {**counts, "share": round(share, 4), "high": share > HIGH_REJECT_SHARE}
+
+
+def gate_before(run: Run, step: int) -> dict[str, Any]:
+    """The gate's counts over ``run``'s steps before ``step`` (what a fork at ``step`` inherits):
+    the nearest snapshot's counts plus those of the steps stored since."""
+    nearest = (
+        RunSnapshot.objects.filter(run=run, step__lte=step)
+        .order_by("-step")
+        .values_list("step", f"state__{GATE_KEY}")
+        .first()
+    )
+    since, counts = nearest if nearest else (0, None)
+    total = gate_counts(counts)
+    for step_gate in RunStep.objects.filter(run=run, step__gte=since, step__lt=step).values_list("gate", flat=True):
+        total = _added(total, gate_counts(step_gate))
+    return total
 
 
 def gate_counts(stored: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -3,26 +3,30 @@
 A scenario's ``policy`` is hybrid, llm or rules; blank means rules for the rule-baseline provider,
 hybrid when the panel has imported members with reactions to learn from, else llm. At start a hybrid run fits the reaction model on
 the panel's history (held-out items stay out, as they do of the cards) and freezes it on the run
-(``Run.policy_model``), so every step, fork and replay uses the very same model.
+(``Run.policy_model``), so every step, fork and replay uses the very same model. A hybrid run of
+a panel with too few reactions (a sampled crowd) is decided by the rule policy instead, its words
+still written by the model. The scenario's words budget (``settings["words"]``, see
+``simulations.learning.words_budget``) caps how many agents a step's model writes for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 from django.db.models import Q
 
 from personas.models import HistoryItem, Panel, Persona
 from personas.services.importer import history_record
-from simnet.llm.base import Provider
+from simnet.llm.base import LLMRequest, Provider
 from simnet.llm.registry import build_provider
 from simnet.llm.wrappers import GatedProvider, GateTally
 from simnet.providers.build import choice_for, provider_for
-from simnet.tenancy.errors import ApplicationError
 from simulations.learning.exposures import MemberItem, own_texts, training_set
 from simulations.learning.hybrid import HybridProvider
 from simulations.learning.reactions import ReactionModel, fit_reactions
+from simulations.learning.words_budget import WordsBudget
 from simulations.models import FittedModel, Policy, Run, Scenario
 
 ITEMS_PER_MEMBER = 2000  # the most recent items of each member the model learns from
@@ -69,17 +73,12 @@ def chosen_policy(scenario: Scenario) -> str:
     return default_policy(scenario.panel)
 
 
-def fit_policy_model(panel: Panel, *, seed: int = 0) -> FittedModel:
-    """The reaction model a hybrid run freezes at start (stored once per distinct model);
-    ApplicationError when the panel's history has too few reactions to learn from."""
+def fit_policy_model(panel: Panel, *, seed: int = 0) -> FittedModel | None:
+    """The reaction model a hybrid run freezes at start (stored once per distinct model); None when
+    the panel's history has too few reactions to learn from (the rule policy decides until then)."""
     history = panel_history(panel)
     if _reaction_count(history) < MIN_REACTIONS:
-        raise ApplicationError(
-            f"The hybrid policy learns from the panel's imported reactions (replies, quotes, reposts, likes), "
-            f"and this panel has fewer than {MIN_REACTIONS}. Import accounts with their reactions, or choose "
-            "the language-model or rule policy.",
-            fields={"policy": ["Not enough imported reactions to learn from."]},
-        )
+        return None
     personas = {item.persona for item in history}
     exposures, actions, weights = training_set(history, personas, seed=seed)
     data = fit_reactions(exposures, actions, weights=weights, persona_texts=own_texts(history)).to_dict()
@@ -90,12 +89,68 @@ def fit_policy_model(panel: Panel, *, seed: int = 0) -> FittedModel:
     return model
 
 
-def policy_provider(run: Run, *, gate: GateTally | None = None) -> Provider:
+_ADMITTED: dict[tuple, frozenset[str]] = {}  # (run, step, budget, model) -> the step's writers
+_ADMITTED_KEPT = 8
+
+
+def _admit(
+    hybrid: HybridProvider, run: Run, budget: WordsBudget, step_requests: Sequence[LLMRequest]
+) -> None:
+    """Pick the step's writers once per process: every shard task of a step would otherwise decide
+    the whole step again (a second or more at 100,000 personas) to find the same ones."""
+    step = step_requests[0].situation.step if step_requests and step_requests[0].situation else -1
+    key = (run.pk, step, len(step_requests), budget, run.policy_model_id)
+    if key in _ADMITTED:
+        hybrid.admit(_ADMITTED[key])
+        return
+    _ADMITTED[key] = hybrid.plan_words(step_requests)
+    while len(_ADMITTED) > _ADMITTED_KEPT:
+        del _ADMITTED[next(iter(_ADMITTED))]
+
+
+def words_budget(scenario: Scenario) -> WordsBudget:
+    return WordsBudget.from_settings(scenario.settings)
+
+
+def cap_estimate(data: dict, budget: WordsBudget, steps: int) -> None:
+    """A hybrid run's estimate within its words budget: at most ``max_calls`` model calls a step, a
+    ``share`` of them; tokens and dollars shrink with the calls (the decisions' time stays)."""
+    if not budget.limited:
+        return
+    for key, calls in data["calls"].items():
+        capped = calls * (budget.share if budget.share is not None else 1.0)
+        if budget.max_calls is not None:
+            capped = min(capped, float(budget.max_calls * steps))
+        ratio = capped / calls if calls else 0.0
+        for name in ("calls", "input_tokens", "output_tokens", "cost_usd"):
+            data[name][key] *= ratio
+    data["notes"].append(
+        "the words budget caps the model's texts"
+        + (f" at {budget.max_calls:,} a step" if budget.max_calls is not None else "")
+        + (f", {budget.share:.0%} of the speakers" if budget.share is not None else "")
+        + ": the other agents act without words, so calls, tokens and cost are capped with them"
+    )
+
+
+def policy_provider(
+    run: Run, *, gate: GateTally | None = None, step_requests: Sequence[LLMRequest] | None = None
+) -> Provider:
     """The provider that plays ``run``'s policy (the scenario's provider writes the words); every
-    text it writes passes the quality gate, counted in ``gate``."""
+    text it writes passes the quality gate, counted in ``gate``. A hybrid run with a words budget
+    needs ``step_requests`` (the whole step's ``plan.requests``, whatever part this task gathers):
+    the budget picks the step's writers among all of them. Under the llm policy they are also what
+    a provider answering through Message Batches submits in one batch."""
     if run.policy == Policy.RULES:
         return GatedProvider(build_provider("baseline"), tally=gate)
-    writer = provider_for(run.scenario.provider, organization_id=run.organization_id, gate=gate)
+    batched = step_requests or () if run.policy == Policy.LLM else ()  # a hybrid's writer is asked other things
+    writer = provider_for(
+        run.scenario.provider, organization_id=run.organization_id, gate=gate, step_requests=batched
+    )
     if run.policy == Policy.HYBRID:
-        return HybridProvider(ReactionModel.from_dict(run.policy_model.data), writer)
+        model = ReactionModel.from_dict(run.policy_model.data) if run.policy_model else None
+        budget = words_budget(run.scenario)
+        hybrid = HybridProvider(model, writer, budget=budget)
+        if budget.limited and step_requests is not None:
+            _admit(hybrid, run, budget, step_requests)
+        return hybrid
     return writer

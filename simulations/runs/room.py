@@ -19,8 +19,18 @@ from django.utils import timezone
 from simulations.engine.meeting import Phase, Utterance
 from simulations.engine.minutes import Minutes, build_minutes
 from simulations.engine.world import World
-from simulations.models import Interview, Run, RunAction, RunEvent, RunPost, RunStatus, Scenario, Stimulus
-from simulations.runs import persistence, selectors
+from simulations.models import (
+    Interview,
+    Run,
+    RunAction,
+    RunEvent,
+    RunPost,
+    RunSnapshot,
+    RunStatus,
+    Scenario,
+    Stimulus,
+)
+from simulations.runs import persistence, selectors, worlds
 from simulations.runs.presenters import (
     PostView,
     post_views,
@@ -52,7 +62,7 @@ class RoomContext:
 
 
 def build_room_context(run: Run) -> RoomContext:
-    personas = (run.panel_snapshot or {}).get("personas", [])
+    personas = worlds.run_personas(run)
     return RoomContext(
         format=run.scenario.format,
         panel_id=run.scenario.panel_id,
@@ -111,10 +121,12 @@ def transcript_line(
 
 
 def saved_utterance(run_id: int, post_key: str) -> Utterance | None:
-    """The meeting contribution behind a transcript post, from the run's saved meeting. The post's
-    event commits with that state and utterances only accumulate, so a later state has it too."""
-    state = Run.unscoped.filter(pk=run_id).values_list("state", flat=True).get() or {}
-    for raw in (state.get("meeting") or {}).get("utterances", ()):
+    """The meeting contribution behind a transcript post, from the run's latest saved meeting (a
+    meeting is snapshotted every step). The post's event commits with that snapshot and utterances
+    only accumulate, so a later snapshot has it too."""
+    latest = RunSnapshot.unscoped.filter(run_id=run_id).order_by("-step")
+    meeting = latest.values_list("state__meeting", flat=True).first() or {}
+    for raw in meeting.get("utterances", ()):
         if raw.get("post_id") == post_key:
             return Utterance(**raw)
     return None
@@ -169,7 +181,7 @@ class RunRoom:
 def run_room(run: Run, *, segment: str = "") -> RunRoom:
     """Everything the run room paints, read in the order the module docstring explains."""
     last_seq = run.last_event_seq
-    personas = (run.panel_snapshot or {}).get("personas", [])
+    personas = worlds.run_personas(run)
     context = build_room_context(run)
     rows = RunPost.objects.filter(run=run).order_by("step", "id")
     views = post_views(
@@ -179,7 +191,7 @@ def run_room(run: Run, *, segment: str = "") -> RunRoom:
     is_roundtable = context.format == Scenario.Format.ROUNDTABLE
     transcript, meeting, minutes = [], None, None
     if is_roundtable:
-        world = persistence.load_world(run)
+        world = worlds.load_world(run)
         utterances = {u.post_id: u for u in world.meeting.utterances} if world.meeting else {}
         for view in views:
             utterance = utterances.get(view.key)
@@ -255,7 +267,7 @@ def fragment_context(event: RunEvent) -> dict[str, Any]:
         )
     elif event.kind == "meeting":
         run = Run.unscoped.select_related("scenario").get(pk=event.run_id)
-        world = persistence.load_world(run)
+        world = worlds.load_world(run)
         extra["meeting"] = meeting_view(world, tuple(run.scenario.agenda or ()))
         extra["minutes"] = minutes_so_far(world)
     return extra

@@ -35,7 +35,7 @@ def run_list(*, organization, status: str = ""):
     runs = (
         Run.objects.for_org(organization)
         .select_related("scenario", "experiment")
-        .defer("state", "panel_snapshot", "estimate", "reproducibility")
+        .defer("estimate", "reproducibility")
         .annotate(action_count=action_count())
     )
     if status:

@@ -40,6 +40,13 @@ class EstimateSerializer(serializers.Serializer):
     input_tokens = RangeSerializer()
     output_tokens = RangeSerializer()
     cost_usd = RangeSerializer()
+    batch_cost_usd = RangeSerializer(
+        allow_null=True,
+        help_text=(
+            "The same run through the provider's batch API (Anthropic Message Batches: half price, "
+            "answers within 24 hours); null when the provider has none."
+        ),
+    )
     wall_time_s = RangeSerializer(allow_null=True, help_text="Null when the provider's speed is unknown.")
     notes = serializers.ListField(child=serializers.CharField())
     replicates = serializers.IntegerField()

@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from simnet.llm.base import LLMResponse, ProviderError
-from simnet.llm.pricing import Price, price_for
+from simnet.llm.pricing import Price, batch_price_factor, price_for
 from simnet.llm.testing import TEST_KINDS
 from simnet.providers.build import choice_for, provider_for
 from simnet.providers.models import HOSTED_KINDS, ProviderConfig
@@ -39,16 +39,18 @@ from simulations.models import (
     Policy,
     Run,
     RunAction,
+    RunPanel,
     RunPost,
+    RunShard,
     RunSnapshot,
     RunStatus,
     Scenario,
     Stimulus,
 )
-from simulations.runs import lifecycle, persistence
+from simulations.runs import lifecycle, persistence, worlds
 from simulations.runs.events import append_event
 from simulations.runs.pace import pace_for
-from simulations.runs.policy import chosen_policy, fit_policy_model
+from simulations.runs.policy import cap_estimate, chosen_policy, fit_policy_model, words_budget
 from simulations.runs.queue import enqueue_step
 
 # Rough throughput per provider kind, for the wall-time part of estimates (decisions per second).
@@ -66,7 +68,7 @@ def run_estimate(
     """Pre-run range of calls, tokens, dollars and wall time (JSON-able). ``stimulus_texts`` stand
     in for the stimuli of a scenario not saved yet (the builder's)."""
     choice = choice_for(scenario.provider)
-    config = persistence.world_config(scenario, scenario.seed)
+    config = worlds.world_config(scenario, scenario.seed)
     price = price_for(choice.kind, choice.model)
     policy = chosen_policy(scenario)
     pace = pace_for(
@@ -85,6 +87,13 @@ def run_estimate(
     data["notes"] = list(estimate.notes)
     if choice.kind == "baseline" or policy == Policy.RULES:
         _no_model_calls(data)
+    elif policy == Policy.HYBRID:
+        cap_estimate(data, words_budget(scenario), scenario.steps)
+    _add_batch_price(
+        data,
+        batch_price_factor(choice.kind),
+        chosen=bool(scenario.provider and scenario.provider.message_batches),
+    )
     if choice.kind in HOSTED_KINDS and estimate.responses.high:
         texts = Range(10.0, 30.0, float(config.max_output_tokens))  # tokens of one reply or quote
         if stimulus_texts is None:
@@ -92,8 +101,8 @@ def run_estimate(
         _add_judge(data, stimulus_texts, estimate.responses, texts, price)
     data["replicates"] = replicates
     data["provider"] = choice.label
-    for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
-        data[key] = {k: v * replicates for k, v in data[key].items()}
+    for key in ("calls", "input_tokens", "output_tokens", "cost_usd", "batch_cost_usd"):
+        data[key] = {k: v * replicates for k, v in data[key].items()} if data[key] is not None else None
     # Runs share the provider (the offline model shares the CPU), so one after another is the honest total.
     wall = data["wall_time_s"]
     data["wall_time_total_s"] = {k: v * replicates for k, v in wall.items()} if wall else None
@@ -108,12 +117,28 @@ def _no_model_calls(data: dict) -> None:
     data["notes"] = ["the rule policy calls no language model: no calls, tokens or cost"]
 
 
+def _add_batch_price(data: dict, factor: float | None, *, chosen: bool) -> None:
+    """``batch_cost_usd``: the same decisions through the provider's batch API (Anthropic's Message
+    Batches), for runs that need not be live; None when the provider has none. ``chosen``: the
+    provider configuration answers that way, so the batch price is the one that applies."""
+    data["batch_cost_usd"] = None if factor is None else {k: v * factor for k, v in data["cost_usd"].items()}
+    if factor is not None and any(data["cost_usd"].values()):
+        data["notes"].append(
+            f"through Message Batches the decisions cost {factor:.0%} of the live price; answers come "
+            "within 24 hours (most within an hour), so the run is not live"
+            + ("; this provider answers that way, so the batch price applies" if chosen else "")
+        )
+
+
 def _add_judge(data: dict, stimuli: Sequence[str], responses: Range, texts: Range, price: Price) -> None:
-    """A hosted model also labels the run's replies and quotes for its report: count those calls."""
+    """A hosted model also labels the run's replies and quotes for its report: count those calls
+    (live calls after the run, at the live price in the batch figure too)."""
     context = max(stimuli, key=len, default="")
     judge = judge_cost(responses, context=context, text_tokens=texts, price=price)
-    for key in ("calls", "input_tokens", "output_tokens", "cost_usd"):
-        extra = asdict(getattr(judge, key))
+    for key in ("calls", "input_tokens", "output_tokens", "cost_usd", "batch_cost_usd"):
+        if data[key] is None:
+            continue
+        extra = asdict(getattr(judge, "cost_usd" if key == "batch_cost_usd" else key))
         data[key] = {k: v + extra[k] for k, v in data[key].items()}
     data["notes"].append(
         f"includes about {judge.calls.expected:.0f} calls (up to {judge.calls.high:.0f}) for the model to "
@@ -181,7 +206,6 @@ def run_start(
                 scenario=scenario,
                 seed=seed,
                 total_steps=scenario.steps,
-                panel_snapshot=snapshot.to_dict(),
                 policy=policy,
                 policy_model=policy_model,
                 budget_usd=min(budget, remaining),
@@ -196,6 +220,7 @@ def run_start(
                 variant=variant,
                 created_by=actor_user(actor),
             )
+            RunPanel.objects.create(organization=organization, run=run, data=snapshot.to_dict())
             append_event(run, "status", {"status": run.status, "reason": ""})
             record(
                 organization=organization,
@@ -275,15 +300,14 @@ def run_fork(
     An edit of a stimulus already published before ``step`` is not applied (its replies are the
     fork's past); ``fork_warnings(fork)`` says so instead of changing nothing silently."""
     require_role(actor_role(run.organization_id, actor), roles.WRITE, "fork runs")
-    snapshot = RunSnapshot.objects.filter(run=run, step=step).first()
-    if step == 0:
-        state = {}
-    elif snapshot is None:
+    if step > run.next_step:
         raise ApplicationError(
             f"Run #{run.pk} has not reached step {step} yet.", fields={"step": ["Not reached."]}
         )
-    else:
-        state = snapshot.state
+    try:
+        state = worlds.world_before(run, step).to_state(include_panel=False) if step else {}
+    except worlds.NotRebuildable as err:
+        raise ApplicationError(f"{err}.", fields={"step": ["Choose a later step."]}) from err
     if stimulus_text is not None and not stimulus_text.strip():
         raise ApplicationError(
             "The edited stimulus is empty.", fields={"stimulus_text": ["Write the new text."]}
@@ -328,8 +352,7 @@ def run_fork(
             seed=run.seed,
             total_steps=run.total_steps,
             next_step=step,
-            state=state,
-            panel_snapshot=run.panel_snapshot,
+            quality_gate=persistence.gate_before(run, step),
             policy=run.policy,
             policy_model_id=run.policy_model_id,
             budget_usd=run.budget_usd,
@@ -346,6 +369,14 @@ def run_fork(
                 **({"warnings": warnings} if warnings else {}),
             },
         )
+        RunPanel.objects.create(organization=run.organization, run=fork, data=worlds.panel_data(run))
+        if state:  # the fork's own replays start here
+            RunSnapshot.objects.create(
+                organization=run.organization,
+                run=fork,
+                step=step,
+                state={**state, persistence.GATE_KEY: fork.quality_gate},
+            )
         _copy_history(run, fork, step)
         append_event(
             fork, "status", {"status": fork.status, "reason": f"Forked from run #{run.pk} at step {step}."}
@@ -435,17 +466,17 @@ def run_inject(
 
 
 def _step_in_progress(run: Run) -> bool:
-    """A worker holds the run's lease: the step it is taking has already read its feeds, so a post
-    injected now lands at the step after (the stepper holds it until ``Stimulus.step``)."""
-    return (
-        bool(run.lease_owner) and run.lease_expires_at is not None and run.lease_expires_at > timezone.now()
-    )
+    """A worker holds the run's lease, or the step's shards are out: the step has already read its
+    feeds, so a post injected now lands at the step after (the stepper holds it until
+    ``Stimulus.step``)."""
+    leased = bool(run.lease_owner) and run.lease_expires_at is not None and run.lease_expires_at > timezone.now()
+    return leased or RunShard.unscoped.filter(run_id=run.pk, step=run.next_step).exists()
 
 
 def run_interview(*, run: Run, actor: Actor | None, agent_key: str, question: str) -> Interview:
     """Ask a persona about the run; it answers in character from its memory. The run is not changed."""
     require_role(actor_role(run.organization_id, actor), roles.READ, "interview personas")
-    world = persistence.load_world(run)
+    world = worlds.load_world(run)
     persona = world.personas.get(agent_key)
     if persona is None:
         raise ApplicationError("That persona is not in this run.", code="not_found", status=404)

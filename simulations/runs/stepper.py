@@ -3,12 +3,13 @@
 ``advance`` claims the run's lease, plans the step, asks the provider outside any
 transaction (in agent batches, renewing the lease between them; every answer lands in the
 decision cache at once, so a killed worker's successor pays only for what was in flight),
-applies the decisions and commits the step with a compare-and-set. Then it queues the next
-step. A step too big for one task (a large panel on the offline model) is answered over several
-tasks: past its time slice a task stops between batches and queues the same step again, whose
-task finds the answers so far in the decision cache and goes on from there. Whatever happens to
-one agent is recorded on its action; only provider-wide problems (quota, bad key, outage) pause
-or fail the run, with a message a person can act on.
+applies the decisions and commits the step with a compare-and-set. Then it takes the next step
+in the same task, from the world it kept in memory, until its time slice is over
+(``SIMNET_TASK_SLICE_S``), and queues the run again. A step too big for one task (more than ``SIMNET_SHARD_TURNS`` turns, each asking the
+model) is spread across workers instead (``shards``): this task queues its shards and ends, and
+once the last shard is done the step's next task applies and commits their stored decisions the
+same way. Whatever happens to one agent is recorded on its action; only provider-wide problems
+(budget, quota, bad key, outage) pause or fail the run, with a message a person can act on.
 """
 
 from __future__ import annotations
@@ -18,31 +19,17 @@ import time
 
 from django.conf import settings
 
-from simnet.llm.base import ProviderCrashed, ProviderError, ProviderUnavailable, QuotaExceeded
-from simnet.llm.pricing import price_for
 from simnet.llm.wrappers import GateTally
-from simnet.providers.build import choice_for
-from simulations.engine.budget import Budget, BudgetExhausted, BudgetGuard
-from simulations.engine.decisions import gather_decisions
 from simulations.engine.step import apply_step, plan_step
+from simulations.engine.turns import AgentDecision, StepPlan
 from simulations.engine.world import World
-from simulations.models import ACTIVE_STATUSES, Run, RunStatus, Stimulus
-from simulations.runs import lifecycle, persistence
+from simulations.models import ACTIVE_STATUSES, Run, RunEvent, RunStatus
+from simulations.runs import asking, lifecycle, persistence, shards, worlds
 from simulations.runs.events import append_event
 from simulations.runs.policy import policy_provider
 from simulations.runs.queue import enqueue_step
 
 log = logging.getLogger(__name__)
-
-
-def agent_batch_size() -> int:
-    return settings.SIMNET_AGENT_BATCH
-
-
-def step_time_slice() -> float:
-    """Seconds a task spends asking the provider before it hands the step to a fresh task (half
-    the queue's task timeout, so a slow batch still ends before the worker is killed)."""
-    return settings.SIMNET_STEP_SLICE_S
 
 
 def _change_status(run: Run, owner: str | None, status: str, reason: str) -> None:
@@ -62,117 +49,117 @@ def _over_concurrency(run: Run) -> bool:
     return running.count() >= run.organization.max_concurrent_runs
 
 
-def _inject_live_stimuli(run: Run, world: World) -> None:
-    known = {p.stimulus_id for p in world.posts.values() if p.stimulus_id} | {s.id for s in world.pending}
-    for stimulus in Stimulus.objects.filter(run=run).order_by("pk"):
-        if f"s{stimulus.pk}" not in known:
-            world.inject(persistence.engine_stimulus(stimulus, at_step=stimulus.step))  # the promised step
-
-
-def _budget_guard(run: Run, world: World) -> BudgetGuard | None:
-    if run.budget_usd is None and run.budget_tokens is None:
-        return None
-    choice = choice_for(run.scenario.provider)
-    budget = Budget(
-        max_tokens=run.budget_tokens, max_usd=float(run.budget_usd) if run.budget_usd is not None else None
-    )
-    return BudgetGuard(budget, price_for(choice.kind, choice.model), world.spent)
+def task_slice() -> float:
+    """Seconds a task goes on taking the run's next steps before it queues the run again."""
+    return settings.SIMNET_TASK_SLICE_S
 
 
 def advance(*, run_id: int) -> str:
-    """Take one step of ``run_id`` if it is ours to take; returns what happened (for task logs)."""
+    """Take steps of ``run_id`` while it is ours to take; returns what happened (for task logs).
+
+    After a committed step the same task takes the next one, within ``task_slice()``: the world
+    it kept in memory is the next step's (no rebuild from the database) and no queue round trip
+    comes between steps. Each step claims the lease anew, so a pause or a cancel still takes
+    effect at the next step. Past the slice the run is queued again, so other runs get a turn."""
     owner = lifecycle.worker_id()
+    ends = time.monotonic() + task_slice()
+    while True:
+        outcome, committed = _advance_once(run_id, owner)
+        if not committed:
+            return outcome
+        if time.monotonic() >= ends:
+            enqueue_step(run_id)  # the commit released the lease, so the next task can claim it
+            return outcome
+
+
+def _advance_once(run_id: int, owner: str) -> tuple[str, bool]:
+    """One step, if the run is ours to take: what happened, and whether a step was committed with
+    more to take."""
     run = Run.unscoped.select_related("organization").filter(pk=run_id).first()
     if run is None or run.status not in ACTIVE_STATUSES:
-        return "not active"
+        return "not active", False
     if _over_concurrency(run):
-        return "waiting for a free slot"
+        return "waiting for a free slot", False
     run = lifecycle.claim(run_id, owner)
     if run is None:
-        return "leased elsewhere"
+        return "leased elsewhere", False
     try:
         return _take_step(run, owner)
     finally:
         lifecycle.release(run.pk, owner)
 
 
-def _take_step(run: Run, owner: str) -> str:
+def _said_running(run: Run) -> bool:
+    """Whether the run's events already say it runs (its first step may take several tasks)."""
+    return RunEvent.objects.filter(run=run, kind="status", payload__status=RunStatus.RUNNING).exists()
+
+
+def _take_step(run: Run, owner: str) -> tuple[str, bool]:
     if run.pause_requested:
         _change_status(run, owner, RunStatus.PAUSED, "Paused by a user.")
-        return "paused"
-    world = persistence.load_world(run)
+        return "paused", False
+    world = worlds.take(run)
     if run.next_step >= run.total_steps or world.finished:
         _change_status(run, owner, RunStatus.COMPLETED, "")
-        return "completed"
-    if run.next_step == 0 and not run.state:
+        return "completed", False
+    if run.next_step == 0 and not _said_running(run):
         append_event(run, "status", {"status": RunStatus.RUNNING, "reason": ""})
-    _inject_live_stimuli(run, world)
+    worlds.inject_live_stimuli(run, world)
     plan = plan_step(world)
-    guard = _budget_guard(run, world)
-    gate = GateTally()
-    provider = policy_provider(run, gate=gate)
-    decisions = []
-    slice_ends = time.monotonic() + step_time_slice()
-    try:
-        if guard is not None:
-            guard.reserve(plan.requests)
-        for batch in plan.batches(agent_batch_size()):
-            if not lifecycle.heartbeat(run.pk, owner):
-                return "lease lost"
-            if time.monotonic() > slice_ends and any(d.usage.calls for d in decisions):  # new answers only
-                lifecycle.release(run.pk, owner)  # first, so the new task can claim the run
-                enqueue_step(run.pk)
-                return f"step {plan.step}: {len(decisions)} answers cached, continued in a new task"
-            decisions += gather_decisions(batch, provider, guard=guard)
-    except BudgetExhausted as stop:
-        _change_status(
-            run, owner, RunStatus.PAUSED, f"Budget reached: {stop} Raise the budget and resume to go on."
-        )
-        return "paused: budget"
-    except QuotaExceeded as stop:
-        _change_status(
-            run,
-            owner,
-            RunStatus.PAUSED,
-            f"The provider refused for quota or spend limits: {stop} Resume once the account has credit.",
-        )
-        return "paused: quota"
-    except ProviderUnavailable as stop:
-        _change_status(
-            run, owner, RunStatus.PAUSED, f"The provider is unavailable: {stop} Resume to try again."
-        )
-        return "paused: unavailable"
-    except ProviderCrashed as stop:
-        _change_status(
-            run, owner, RunStatus.PAUSED, f"The model stopped working: {stop} Resume to try again."
-        )
-        return "paused: model crashed"
-    except ProviderError as stop:
-        _change_status(
-            run,
-            owner,
-            RunStatus.FAILED,
-            f"The provider rejected the run: {stop} "
-            "Check the provider settings (key, model, URL), then re-run.",
-        )
-        return "failed: provider"
+    asked = _decisions(run, owner, world, plan)
+    if isinstance(asked, str):
+        return asked, False
+    decisions, gate = asked
     result = apply_step(world, plan, decisions)
     try:
-        run = persistence.commit_step(run, owner, world, result, gate=gate.as_dict())
+        run = persistence.commit_step(run, owner, world, result, decisions, gate=gate)
     except persistence.StepAlreadyCommitted:
-        return "duplicate"
+        return "duplicate", False
+    shards.forget(run.pk, result.step)
     if run.next_step >= run.total_steps or world.finished:
         _change_status(run, None, RunStatus.COMPLETED, "")  # the commit already released our lease
-        return "completed"
-    enqueue_step(run.pk)  # the commit released the lease, so the next task can claim it
-    return f"step {result.step} done"
+        return "completed", False
+    return f"step {result.step} done", True
+
+
+def _decisions(run: Run, owner: str, world: World, plan: StepPlan) -> tuple[list[AgentDecision], dict] | str:
+    """The step's decisions and what the quality gate counted, or what happened instead. Asked
+    here, or, for a step spread across workers, read from its shards once all are done (until
+    then its shards are queued and this task ends)."""
+    guard = asking.budget_guard(run, world)
+    try:
+        if shards.spreads(run, plan):
+            stored = shards.gathered(run, plan)
+            if stored is not None:
+                return stored.decisions, stored.gate
+            if guard is not None:
+                guard.reserve(plan.requests)  # the whole step's worst case, as for an unsharded one
+            queued = shards.spread(run, plan)
+            worlds.keep(run.pk, world)  # only live stimuli were added: the commit's task takes it back
+            return f"step {plan.step}: {queued} shard(s) queued"
+        if guard is not None:
+            guard.reserve(plan.requests)
+        gate = GateTally()
+        decisions = asking.ask(
+            plan.turns,
+            policy_provider(run, gate=gate, step_requests=plan.requests),
+            guard=guard,
+            renew_lease=lambda: lifecycle.heartbeat(run.pk, owner),
+        )
+    except asking.RUN_STOPS as stop:
+        return asking.stop_run(run, owner, stop)
+    if decisions is None:
+        return "lease lost"
+    return decisions, gate.as_dict()
 
 
 def resume_stalled() -> int:
-    """The watchdog: re-queue active runs whose worker died (lease expired) or never started, and
-    complete the experiments whose last run's follow-up was lost."""
+    """The watchdog: re-queue active runs whose worker died (lease expired) or never started and
+    shards whose worker died mid-shard, and complete the experiments whose last run's follow-up
+    was lost."""
     stalled = lifecycle.stalled_runs()
     for run_id in stalled:
         enqueue_step(run_id)
+    shards.requeue_expired()
     lifecycle.finish_stalled_experiments()
     return len(stalled)

@@ -19,7 +19,7 @@ from simnet.tenancy.audit import client_ip
 from simnet.tenancy.mixins import org_view
 from simnet.web import actor, allow, can_write, post_only, submit_form, submit_or_message
 from simulations.models import Run
-from simulations.runs import selectors, services
+from simulations.runs import selectors, services, worlds
 from simulations.runs.forms import ForkForm, InjectForm, InterviewForm, RunFilterForm
 from simulations.runs.presenters import optional_url
 from simulations.runs.room import run_room
@@ -223,7 +223,7 @@ def run_interview(request, run_id: int):
     run = selectors.run_get(organization=request.organization, run_id=run_id)
     if (not_allowed := post_only(request)) is not None:
         return not_allowed
-    personas = (run.panel_snapshot or {}).get("personas", [])
+    personas = worlds.run_personas(run)
     form = InterviewForm(request.POST, personas=personas)
     if form.is_valid():
         interview = submit_form(

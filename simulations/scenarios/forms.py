@@ -65,8 +65,18 @@ class ScenarioForm(forms.Form):
         + list(Policy.choices),
         required=False,
         help_text="Who decides what agents do. Hybrid: a reaction model learnt from the panel's real history "
-        "decides, the language model only writes the words.",
+        "decides (the rules, for a panel without history), the language model only writes the words.",
     )
+    words_max_calls = forms.IntegerField(
+        required=False, min_value=0, label="Model-written texts per step (at most)",
+        help_text="Hybrid only: the cheap policy decides for everyone; the model writes the words of at most "
+        "this many speakers a step. The others react without words (a like instead of a reply). Empty: no cap.",
+    )  # fmt: skip
+    words_share = forms.FloatField(
+        required=False, min_value=0, max_value=1, label="Share of speakers given words",
+        help_text="Hybrid only: a sampled share (0 to 1) of the agents who act with words gets model-written "
+        "words. Empty: all of them (within the cap above).",
+    )  # fmt: skip
     steps = forms.IntegerField(initial=6, validators=[MinValueValidator(1), MaxValueValidator(500)])
     minutes_per_step = forms.IntegerField(
         initial=60, label="Minutes per step", validators=[MinValueValidator(1), MaxValueValidator(1440)]
@@ -137,6 +147,8 @@ class ScenarioForm(forms.Form):
             "policy": data["policy"],
             "communities": [c for c in (data.get("communities") or "").split(",") if c.strip()],
             "forum_sort": data["forum_sort"] or "hot",
+            "words_max_calls": data.get("words_max_calls"),
+            "words_share": data.get("words_share"),
         }
 
 

@@ -33,7 +33,7 @@ def experiment_runs_by_variant(experiment: Experiment) -> list[tuple[dict, list[
     """Each variant with its runs (seed order)."""
     runs = (
         Run.objects.filter(experiment=experiment)
-        .defer("state", "panel_snapshot", "estimate", "reproducibility")
+        .defer("estimate", "reproducibility")
         .annotate(action_count=action_count())
         .order_by("variant", "seed", "id")
     )

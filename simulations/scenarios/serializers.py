@@ -19,6 +19,7 @@ from simulations.engine.config import FORUM_SORTS
 from simulations.engine.recommenders import RECOMMENDERS
 from simulations.engine.stimuli import DEFAULT_OUTSIDE_BOOST
 from simulations.insight.comparison import experiment_comparison, experiment_status_counts
+from simulations.learning.words_budget import WordsBudget
 from simulations.models import Experiment, Policy, Scenario, Stimulus
 from simulations.runs.serializers import MAX_SEED, MAX_TEXT, EstimateSerializer
 from simulations.scenarios.experiments import MAX_VARIANTS
@@ -69,6 +70,20 @@ class StimulusSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "image")
 
 
+class WordsMaxCallsField(serializers.IntegerField):
+    """The words budget's cap, read from ``Scenario.settings`` (written through ``scenario_create``)."""
+
+    def get_attribute(self, instance: Scenario) -> int | None:
+        return WordsBudget.from_settings(instance.settings).max_calls
+
+
+class WordsShareField(serializers.FloatField):
+    """The words budget's share, read from ``Scenario.settings`` (written through ``scenario_create``)."""
+
+    def get_attribute(self, instance: Scenario) -> float | None:
+        return WordsBudget.from_settings(instance.settings).share
+
+
 class ScenarioSerializer(serializers.ModelSerializer):
     panel = VisiblePanelField(queryset=Panel.objects.all(), help_text="Your panel or one shared with you.")
     provider = ScopedPrimaryKeyRelatedField(
@@ -105,8 +120,18 @@ class ScenarioSerializer(serializers.ModelSerializer):
     )
     policy = serializers.ChoiceField(
         choices=Policy.choices, required=False, allow_blank=True, default="",
-        help_text="hybrid (a reaction model learnt from imported history decides, the model writes the words), "
+        help_text="hybrid (a reaction model learnt from imported history decides, or the rules for a panel "
+        "without history; the model writes the words), "
         "llm or rules. Blank: hybrid for panels with imported reactions, else llm.",
+    )  # fmt: skip
+    words_max_calls = WordsMaxCallsField(
+        min_value=0, required=False, allow_null=True, default=None,
+        help_text="Hybrid only: at most this many model-written texts per step; the other speakers react "
+        "without words (a like instead of a reply, a repost instead of a quote). Null: no cap.",
+    )  # fmt: skip
+    words_share = WordsShareField(
+        min_value=0, max_value=1, required=False, allow_null=True, default=None,
+        help_text="Hybrid only: the sampled share of speakers whose words the model writes. Null: all.",
     )  # fmt: skip
     communities = serializers.ListField(
         child=serializers.CharField(max_length=40), max_length=12, required=False, default=list,
@@ -122,7 +147,7 @@ class ScenarioSerializer(serializers.ModelSerializer):
         fields = (
             "id", "name", "panel", "format", "steps", "minutes_per_step", "recommender", "feed_size",
             "memory_tokens", "provider", "seed", "budget_usd", "budget_tokens", "agenda", "stimuli",
-            "policy", "communities", "forum_sort", "created_at",
+            "policy", "communities", "forum_sort", "words_max_calls", "words_share", "created_at",
         )  # fmt: skip
         read_only_fields = ("id", "created_at")
 

@@ -15,8 +15,9 @@ from simnet.tenancy.errors import ApplicationError
 from simulations.engine.config import FORUM_SORTS
 from simulations.engine.recommenders import RECOMMENDERS
 from simulations.engine.stimuli import default_boost
+from simulations.learning.words_budget import SETTINGS_KEY as WORDS_KEY
+from simulations.learning.words_budget import WordsBudget
 from simulations.models import Policy, Scenario, Stimulus
-from simulations.runs.policy import default_policy
 
 COMMUNITY_NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
 MAX_COMMUNITIES = 12
@@ -43,11 +44,14 @@ def scenario_create(
     policy: str = "",
     communities: list[str] | None = None,
     forum_sort: str = "hot",
+    words_max_calls: int | None = None,
+    words_share: float | None = None,
 ) -> Scenario:
     """A scenario on a panel the organization owns or that was shared with it.
 
     ``policy`` blank lets the run choose (``runs.policy.chosen_policy``); ``communities`` and
-    ``forum_sort`` shape a forum and are ignored by other formats."""
+    ``forum_sort`` shape a forum and are ignored by other formats. ``words_max_calls`` and
+    ``words_share`` are the hybrid policy's words budget per step (``learning.words_budget``)."""
     require_role(actor_role(organization, actor), roles.WRITE, "create scenarios")
     if not Panel.objects.visible_to(organization).filter(pk=panel.pk).exists():
         raise ApplicationError("That panel does not exist.", code="not_found", status=404)
@@ -66,7 +70,8 @@ def scenario_create(
         errors["stimuli"] = ["Add the content the community should react to."]
     communities = [c.strip().removeprefix("r/") for c in (communities or []) if c.strip()] or ["general"]
     errors.update(_forum_errors(communities, forum_sort) if format == Scenario.Format.FORUM else {})
-    errors.update(_policy_errors(policy, panel))
+    errors.update(_policy_errors(policy))
+    words = _words_budget(words_max_calls, words_share, errors)
     if errors:
         raise ApplicationError("The scenario has problems; see the fields.", code="invalid", fields=errors)
     with transaction.atomic():
@@ -86,7 +91,7 @@ def scenario_create(
             budget_tokens=budget_tokens,
             agenda=[a.strip() for a in (agenda or []) if a.strip()],
             policy=policy,
-            settings=format_settings(format, communities, forum_sort),
+            settings={**format_settings(format, communities, forum_sort), **words},
             created_by=actor_user(actor),
         )
         for item in stimuli or []:
@@ -125,9 +130,25 @@ def _forum_errors(communities: list[str], sort: str) -> dict[str, list[str]]:
     return errors
 
 
-def _policy_errors(policy: str, panel: Panel) -> dict[str, list[str]]:
+def _words_budget(max_calls: int | None, share: float | None, errors: dict[str, list[str]]) -> dict:
+    """``Scenario.settings`` of the words budget (nothing when unlimited); problems go to ``errors``."""
+    try:
+        return words_settings(max_calls, share)
+    except ValueError:
+        if max_calls is not None and max_calls < 0:
+            errors["words_max_calls"] = ["Use 0 or more model calls per step (0: no model-written words)."]
+        if share is not None and not 0 <= share <= 1:
+            errors["words_share"] = ["A share of the speakers, between 0 and 1."]
+        return {}
+
+
+def words_settings(max_calls: int | None, share: float | None) -> dict:
+    """The words budget's part of ``Scenario.settings``; ValueError when out of range."""
+    budget = WordsBudget(max_calls=max_calls, share=share)
+    return {WORDS_KEY: budget.to_settings()} if budget.limited else {}
+
+
+def _policy_errors(policy: str) -> dict[str, list[str]]:
     if policy and policy not in Policy.values:
         return {"policy": [f"Choose one of: {', '.join(Policy.values)}, or leave it blank."]}
-    if policy == Policy.HYBRID and default_policy(panel) != Policy.HYBRID:
-        return {"policy": ["The hybrid policy learns from imported reactions; this panel has too few."]}
     return {}

@@ -174,6 +174,7 @@ def _estimate_context(request, builder: Builder) -> dict:
         return {**context, "fix_these": builder.error_list()}
     kwargs = builder.scenario.scenario_kwargs()
     settings = services.format_settings(kwargs["format"], kwargs.pop("communities"), kwargs.pop("forum_sort"))
+    settings |= services.words_settings(kwargs.pop("words_max_calls"), kwargs.pop("words_share"))
     scenario = Scenario(
         organization=request.organization, settings=settings, **{k: v for k, v in kwargs.items() if k != "name"}
     )

@@ -18,6 +18,7 @@ from simnet.tenancy.errors import ApplicationError, PermissionDeniedError
 from simnet.tenancy.models import AuditEvent
 from simulations.runs import persistence
 from simulations.runs.services import run_start
+from simulations.runs.worlds import run_personas
 from tests.factories import RunFactory, ScenarioFactory
 from tests.personas.conftest import ESCAPED_XSS, XSS
 from tests.personas.summaries import CALL_COST, SUMMARY, hosted_config, install
@@ -90,10 +91,10 @@ def test_a_summary_is_stored_paid_for_and_opens_the_card_of_later_runs(
     after = run_start(
         organization=org_a, actor=member, scenario=ScenarioFactory(organization=org_a, panel=panel)
     )[0]
-    cards = {p["handle"]: p["card"] for p in after.panel_snapshot["personas"]}
+    cards = {p["handle"]: p["card"] for p in run_personas(after)}
     assert cards["p0"] == f"In short: {SUMMARY}\n{card}"
     assert cards["p1"] == panel.memberships.get(persona__handle="p1").persona.card  # no summary, no line
-    assert {p["handle"]: p["card"] for p in before.panel_snapshot["personas"]}["p0"] == card
+    assert {p["handle"]: p["card"] for p in run_personas(before)}["p0"] == card
     assert after.reproducibility["panel_hash"] != before.reproducibility["panel_hash"]
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from personas.models import Panel
+from personas.services.population_jobs import population_job_execute
 from simulations.analysis.records import ActionKind, ActionRecord, PersonaRecord, PostKind, PostRecord
 from simulations.analysis.report import build_report
 from simulations.insight.reports import report_segments
@@ -20,8 +21,9 @@ PANELS = "/api/v1/panels/"
 
 def _sampled(member_api, org_a, **body) -> Panel:
     response = member_api.post(f"{PANELS}population/", {"n": 40, "seed": 5, **body}, format="json")
-    assert response.status_code == 201, response.content
-    return Panel.objects.for_org(org_a).get(pk=response.json()["id"])
+    assert response.status_code == 202, response.content  # sampled by a background job
+    job = population_job_execute(job_id=response.json()["id"])
+    return Panel.objects.for_org(org_a).get(pk=job.panel_id)
 
 
 def test_a_sampled_panel_defaults_to_cces_2016_with_gender_and_a_place_in_the_bio(member_api, org_a):

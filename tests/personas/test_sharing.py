@@ -131,6 +131,7 @@ def test_the_other_organization_can_run_a_simulation_on_it(shared, tenancy):
     from simulations.models import Run, RunAction, RunStatus
     from simulations.runs import stepper
     from simulations.runs.services import run_start
+    from simulations.runs.worlds import run_personas
     from simulations.scenarios.services import scenario_create
 
     baseline = ProviderConfig.objects.create(organization=tenancy.org_b, name="rules", kind="baseline")
@@ -152,7 +153,7 @@ def test_the_other_organization_can_run_a_simulation_on_it(shared, tenancy):
 
     assert run.status == RunStatus.COMPLETED, run.status_reason
     assert run.organization_id == tenancy.org_b.pk
-    assert {p["handle"] for p in run.panel_snapshot["personas"]} >= {"maria"}
+    assert {p["handle"] for p in run_personas(run)} >= {"maria"}
     assert RunAction.objects.filter(run=run).exists()
 
 

@@ -7,7 +7,8 @@ from collections import Counter
 import pytest
 from django.urls import reverse
 
-from personas.models import Panel
+from personas.models import Panel, PopulationJob
+from personas.services.population_jobs import population_job_execute
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +68,11 @@ def test_the_population_form_offers_cces_2016_with_gender_first_and_anes96_on_re
 def test_a_sampled_population_of_1000_meets_its_quotas_within_two_points(tenancy, member_client):
     response = member_client.post(reverse("panel_create_population"), {**POPULATION, **QUOTAS})
 
+    job = PopulationJob.objects.for_org(tenancy.org_a).get()
+    assert response.status_code == 302 and response["Location"] == reverse("population_job", args=[job.pk])
+    assert not Panel.objects.for_org(tenancy.org_a).exists()  # sampled by the worker, not the request
+    population_job_execute(job_id=job.pk)
     panel = Panel.objects.for_org(tenancy.org_a).get()
-    assert response.status_code == 302 and response["Location"] == reverse("panel_detail", args=[panel.pk])
     assert panel.name == "1,000 sampled from anes96 (seed 21)" and panel.memberships.count() == 1000
     for trait, targets in TARGETS.items():
         counts = Counter(panel.memberships.values_list(f"persona__traits__{trait}", flat=True))

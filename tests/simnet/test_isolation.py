@@ -163,7 +163,15 @@ def _panel_question(t):
     )
 
 
+def _population_job(t):
+    from personas.models import PopulationJob
+
+    return PopulationJob.objects.create(organization=t.org_a, params={"name": MARKER}, total=40, message=MARKER)
+
+
 CASES: dict[str, Callable] = {
+    "population_job": lambda t: {"job_id": _population_job(t).pk},
+    "api_panel-population-job": lambda t: {"job_id": _population_job(t).pk},
     "panel_question_list": lambda t: {"panel_id": _panel(t).pk},
     "panel_question_create": lambda t: {"panel_id": _panel(t).pk},
     "panel_question_detail": lambda t: {"question_id": _panel_question(t).pk},

@@ -88,18 +88,18 @@ def test_numbers_and_maps_that_do_not_parse_raise(monkeypatch, read, value):
 
 
 def test_knobs_that_were_read_with_a_default_are_set_from_the_environment():
-    knobs = ["IMPORT_LEASE_SECONDS", "IMPORT_TASK_SLICE_SECONDS", "IMPORT_BASE_URLS", "SIMNET_STEP_SLICE_S"]
+    knobs = ["IMPORT_LEASE_SECONDS", "IMPORT_TASK_SLICE_SECONDS", "IMPORT_BASE_URLS", "SIMNET_SHARD_TURNS"]
     code = f"import json; print(json.dumps({{k: getattr(settings, k) for k in {knobs!r}}}))"
     result = _settings_in_subprocess(
         code, IMPORT_LEASE_SECONDS="45", IMPORT_TASK_SLICE_SECONDS="7.5",
-        IMPORT_BASE_URLS="bluesky=https://appview.example.org, mastodon=https://m.example", SIMNET_STEP_SLICE_S="12",
+        IMPORT_BASE_URLS="bluesky=https://appview.example.org, mastodon=https://m.example", SIMNET_SHARD_TURNS="12",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "IMPORT_LEASE_SECONDS": 45,
         "IMPORT_TASK_SLICE_SECONDS": 7.5,
         "IMPORT_BASE_URLS": {"bluesky": "https://appview.example.org", "mastodon": "https://m.example"},
-        "SIMNET_STEP_SLICE_S": 12.0,
+        "SIMNET_SHARD_TURNS": 12,
     }
 
 

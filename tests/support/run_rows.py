@@ -12,7 +12,7 @@ import random
 from collections import Counter
 
 from personas.models import Panel, PanelMember, Persona
-from simulations.models import Run, RunAction, RunEvent, RunPost, Scenario
+from simulations.models import Run, RunAction, RunEvent, RunPanel, RunPost, Scenario
 from simulations.runs import persistence
 from tests.support import peloton
 from tests.support.peloton import RunFixture
@@ -56,8 +56,10 @@ def store_fixture(
     run = Run.objects.create(
         organization=scenario.organization, scenario=scenario, seed=seed, status=status, total_steps=steps,
         next_step=steps, variant=variant, experiment=experiment, reproducibility=reproducibility or {},
-        panel_snapshot=persistence.panel_snapshot(scenario.panel).to_dict(),
     )  # fmt: skip
+    RunPanel.objects.create(
+        organization=run.organization, run=run, data=persistence.panel_snapshot(scenario.panel).to_dict()
+    )
 
     def key(persona_id: str) -> str:
         return str(personas[persona_id].pk) if persona_id in personas else persona_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from personas.models import FollowEdge, Panel, PanelMember, PanelShare
+from personas.services.population_jobs import population_job_execute
 from simnet.tenancy.models import AuditEvent
 from tests.support.runs import make_panel
 
@@ -143,8 +144,13 @@ def test_a_board_and_a_sampled_population_are_built(member_api, org_a):
         format="json",
         HTTP_IDEMPOTENCY_KEY="voters-30",
     )
-    assert population.status_code == 201, population.content
-    assert population.json()["kind"] == "population" and population.json()["member_count"] == 30
+    assert population.status_code == 202, population.content
+    assert population.json()["status"] == "queued" and population.json()["total"] == 30
+    population_job_execute(job_id=population.json()["id"])
+    job = member_api.get(population.json()["url"]).json()
+    assert job["status"] == "completed" and job["done"] == 30
+    panel = member_api.get(f"{PANELS}{job['panel']}/").json()
+    assert panel["kind"] == "population" and panel["member_count"] == 30
     negative_seed = member_api.post(f"{PANELS}population/", {"n": 5, "seed": -1}, format="json")
     assert negative_seed.status_code == 400 and "seed" in negative_seed.json()["error"]["fields"]
     bad_quota = member_api.post(f"{PANELS}population/", {"n": 5, "seed": 1, "quotas": {"shoe": {"x": 1}}},

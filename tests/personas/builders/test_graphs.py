@@ -107,3 +107,25 @@ def test_graph_summary_of_a_hand_graph():
     assert summary.clustering == pytest.approx(0.75)  # triangle a-b-c; d has none
     assert -1 <= summary.assortativity <= 1
     assert summary.to_dict()["trait"] == "party"
+
+
+def test_a_large_panel_samples_candidates_and_keeps_degree_homophily_and_popularity(monkeypatch):
+    """Above the exact size a follower weighs a sample of candidates: linear cost, same pulls."""
+    import time
+
+    from personas.builders import graphs
+
+    monkeypatch.setattr(graphs, "EXACT_GRAPH_MAX", 500)  # so that 3,000 personas take the sampled path
+    monkeypatch.setattr(graphs, "CANDIDATE_SAMPLE", 300)
+    people = population(3000)
+    started = time.perf_counter()
+    edges = synthetic_follow_graph(people, seed=3, homophily=0.9)
+    assert time.perf_counter() - started < 20
+    assert edges == synthetic_follow_graph(people, seed=3, homophily=0.9)
+    assert 12 <= len(edges) / len(people) <= 26 and len(edges) == len(set(edges))
+    assert all(a != b for a, b in edges)
+    assert same_party_share(edges, people) > 1 / 3 + 0.15
+    indifferent = synthetic_follow_graph(people, seed=3, homophily=0.0)
+    assert abs(same_party_share(indifferent, people) - 1 / 3) < 0.05
+    summary = graph_summary(indifferent, len(people))
+    assert summary.max_followers > 2 * summary.mean_followers

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -20,9 +21,18 @@ def _provider(loopback, waits: list[float] | None = None, **overrides) -> OpenAI
         "model": "gpt-4o-mini",
         "api_key": "sk-test",
         "max_attempts": 3,
-        "sleep": (waits if waits is not None else []).append,
+        "sleep": _recording(waits if waits is not None else []),
     }
     return OpenAICompatProvider(**{**settings, **overrides})
+
+
+def _recording(waits: list[float]):
+    """An async sleep that only notes how long it was asked to wait."""
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    return sleep
 
 
 def _request(
@@ -82,18 +92,22 @@ def test_rejected_json_schema_falls_back_to_json_object_for_good(loopback):
     assert "JSON schema" in loopback.requests[1].body["messages"][1]["content"]
 
 
-def test_rate_limit_waits_as_told_then_succeeds(loopback):
+def test_rate_limit_pauses_the_limiter_as_told_then_succeeds(loopback):
     loopback.script(
         CHAT,
-        Reply(429, shapes.OPENAI_RATE_LIMITED, {"Retry-After": "2"}),
+        Reply(429, shapes.OPENAI_RATE_LIMITED, {"Retry-After": "1"}),
         Reply(200, shapes.chat_completion(ANSWER)),
     )
     waits: list[float] = []
+    provider = _provider(loopback, waits)
+    started = time.time()
 
-    [response] = _provider(loopback, waits).generate([_request()])
+    [response] = provider.generate([_request()])
 
     assert response.data == shapes.DECISION
-    assert waits == [2.0]
+    assert waits == []  # the wait was the limiter's pause (shared by every worker), not this call's own
+    assert provider.limiter.store.paused_until("openai_compat:pause") == pytest.approx(started + 1, abs=0.5)
+    assert time.time() - started >= 1.0
 
 
 def test_retry_after_is_capped(loopback):
@@ -161,7 +175,7 @@ def test_unreachable_server_is_unavailable(loopback):
     loopback.stop()
 
     with pytest.raises(ProviderUnavailable, match="connection"):
-        OpenAICompatProvider(base_url=url, model="m", max_attempts=2, sleep=lambda s: None).generate(
+        OpenAICompatProvider(base_url=url, model="m", max_attempts=2, sleep=_recording([])).generate(
             [_request()]
         )
 

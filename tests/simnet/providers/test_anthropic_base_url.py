@@ -218,11 +218,12 @@ def test_production_connects_a_public_name_to_the_address_it_checked(org_a, sett
     providers.check_base_url(f"https://{PUBLIC_NAME}")  # saving accepts it
     sent: list[httpx2.Request] = []
 
-    def socket_stand_in(transport, request: httpx2.Request) -> httpx2.Response:
+    async def socket_stand_in(transport, request: httpx2.Request) -> httpx2.Response:
         sent.append(request)
         return httpx2.Response(200, json=shapes.anthropic_text("hi"))
 
-    monkeypatch.setattr(httpx2.HTTPTransport, "handle_request", socket_stand_in)  # no network in tests
+    # no network in tests
+    monkeypatch.setattr(httpx2.AsyncHTTPTransport, "handle_async_request", socket_stand_in)
     provider = providers.provider_for(_config(org_a, f"https://{PUBLIC_NAME}"), organization_id=org_a.pk)
 
     [answer] = _ask(provider, "Say hi.")

@@ -184,3 +184,23 @@ def _run_on(tenancy, base_url: str):
         stimuli=[{"text": "New bike, who dis?", "author_handle": "brand"}],
     )  # fmt: skip
     return run_start(organization=org, actor=tenancy.member, scenario=scenario)[0]
+
+
+def test_the_operators_own_model_server_on_the_private_network_is_allowed_by_name(
+    org_a, org_admin, settings, loopback
+):
+    """``SIMNET_MODEL_SERVER_HOSTS`` names the operator's vLLM or llama.cpp server: saved and
+    reached although it is not public; any other internal host is still refused."""
+    loopback.script("/v1/chat/completions", Reply(200, shapes.chat_completion("hi from vllm")))
+    port = loopback.url.rsplit(":", 1)[1]
+    url = f"http://localhost:{port}/v1"
+    settings.PRODUCTION = True
+    with pytest.raises(ApplicationError, match="non-public"):
+        _create(org_a, org_admin, url)
+
+    settings.SIMNET_MODEL_SERVER_HOSTS = ["LOCALHOST"]
+    config = _create(org_a, org_admin, url)
+    [answer] = _ask(config)
+    assert answer.text == "hi from vllm" and len(loopback.requests) == 1
+    with pytest.raises(ApplicationError, match="non-public"):
+        _create(org_a, org_admin, f"http://127.0.0.1:{port}/v1")  # the name, not its address

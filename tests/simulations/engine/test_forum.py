@@ -162,7 +162,7 @@ def test_old_state_loads() -> None:
     for post in state["posts"]:
         del post["downvotes"], post["community"]
     for agent in state["agents"].values():
-        del agent["downvoted"]
+        agent.pop("downvoted", None)  # an empty one is left out anyway
     state["config"]["format"] = "feed"
     old = {key: value for key, value in state.items() if key != "forum"}
 

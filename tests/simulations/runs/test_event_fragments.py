@@ -65,7 +65,7 @@ class RepliesToTheFirstItem:
 
 
 def test_reply_fragment_goes_into_its_parents_thread(started_run, monkeypatch):
-    monkeypatch.setattr(stepper, "policy_provider", lambda run, gate=None: RepliesToTheFirstItem())
+    monkeypatch.setattr(stepper, "policy_provider", lambda run, **kwargs: RepliesToTheFirstItem())
     finished_run = drive(started_run)
     reply = next(e for e in RunEvent.objects.filter(run=finished_run, kind="post") if e.payload["parent_key"])
     fragment = render_event(reply, as_html=True)

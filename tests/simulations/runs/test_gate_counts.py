@@ -4,16 +4,22 @@ completes, and what the gate refused reaches the run, the room, the report and t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from simnet.llm.base import LLMRequest, LLMResponse
 from simnet.llm.testing import FakeProvider
+from simnet.llm.wrappers import GateTally
 from simnet.providers.models import DecisionCacheEntry
-from simulations.models import Run, RunAction, RunSnapshot, RunStatus
-from simulations.runs import stepper
-from simulations.runs.persistence import GATE_KEY, run_gate
+from simulations.engine.decisions import gather_decisions
+from simulations.engine.step import plan_step
+from simulations.models import Run, RunAction, RunShard, RunStatus, RunStep
+from simulations.runs import shards, stepper, worlds
+from simulations.runs.persistence import run_gate
+from simulations.runs.policy import policy_provider
 from simulations.runs.services import run_fork, run_interview, run_start
 from tests.support.runs import drive
 
@@ -81,7 +87,7 @@ def test_one_personas_junk_is_its_own_error_and_the_run_completes_with_the_count
     assert not actions.filter(persona__handle="p1", outcome="error").exists()
     assert set(actions.filter(persona__handle="p1").values_list("text", flat=True)) == set(GENUINE)
     assert not actions.exclude(persona__handle="p0").filter(error__contains="quality gate").exists()
-    counts = junk_run.state[GATE_KEY]
+    counts = junk_run.quality_gate
     # p0: three refused attempts a step; p1: one refused attempt a step.
     assert counts["by_reason"]["scaffolding"] == STEPS * 3 + STEPS
     assert counts["rejected"] >= STEPS * 4 and counts["checked"] >= counts["rejected"] + STEPS
@@ -104,7 +110,7 @@ def test_the_room_the_report_and_the_api_show_the_refused_share(junk_run, member
     report = member_api.get(f"/api/v1/runs/{junk_run.pk}/report/").json()
     assert report["quality_gate"] == gate
     listed = member_api.get("/api/v1/runs/").json()
-    assert "gate" not in listed["results"][0]  # lists stay light: the counts live in the run's state
+    assert "gate" not in listed["results"][0]  # lists stay light
 
 
 def test_a_clean_run_shows_no_warning(finished_run, member_client):
@@ -124,7 +130,7 @@ def test_another_organization_gets_a_404_for_the_run_and_its_counts(
 @pytest.mark.parametrize(("rejected", "warned"), [(10, False), (11, True)])
 def test_the_warning_starts_above_ten_percent(finished_run, member_client, rejected, warned):
     counts = {"checked": 100, "rejected": rejected, "by_reason": {"cut": rejected}}
-    Run.unscoped.filter(pk=finished_run.pk).update(state={**finished_run.state, GATE_KEY: counts})
+    Run.unscoped.filter(pk=finished_run.pk).update(quality_gate=counts)
     html = member_client.get(reverse("run_detail", args=[finished_run.pk])).content.decode()
     assert (
         f"{rejected} of 100 texts the personas wrote were refused, {rejected:.1f}% (cut off mid-sentence {rejected})"
@@ -141,36 +147,48 @@ def test_a_run_that_has_checked_nothing_claims_nothing(started_run, member_clien
 
 def test_a_fork_carries_the_counts_of_the_steps_it_shares(junk_run, tenancy):
     fork = run_fork(run=junk_run, actor=tenancy.member, step=2)
-    at_two = RunSnapshot.objects.get(run=junk_run, step=2).state[GATE_KEY]
-    assert 0 < at_two["checked"] < junk_run.state[GATE_KEY]["checked"]
-    assert {k: run_gate(fork)[k] for k in ("checked", "rejected", "by_reason")} == at_two
+    steps = RunStep.objects.filter(run=junk_run).order_by("step")
+    at_two = [s.gate["checked"] for s in steps[:2]]
+    assert 0 < sum(at_two) < junk_run.quality_gate["checked"]
+    assert run_gate(fork)["checked"] == sum(at_two) and fork.quality_gate["rejected"] > 0
 
 
-def test_a_step_is_counted_once_however_often_it_is_asked(fake_scenario, tenancy, settings, monkeypatch):
-    """A step answered over several tasks (each ran out of its time slice) asks everything again
-    from the decision cache; only the task that commits the step records what it counted."""
+def test_a_step_is_counted_once_however_often_it_is_asked(fake_scenario, tenancy, settings):
+    """A step spread across workers, each shard asked twice (its first worker died after asking
+    everything; the decision cache answers its successor, whose gate judges the same texts again),
+    counts each step once: only the counts stored with the shards that finished reach the run."""
     settings.SIMNET_TEST_PROVIDER_KINDS = {"fake": f"{__name__}.junk_writer"}
-    settings.SIMNET_AGENT_BATCH = 2
 
-    def run_once():
+    def start():
         DecisionCacheEntry.unscoped.all().delete()  # both runs pay for (and judge) fresh answers
-        run = run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=fake_scenario, seeds=[7])[
-            0
-        ]
-        return drive(run)
+        org, member = tenancy.org_a, tenancy.member
+        return run_start(organization=org, actor=member, scenario=fake_scenario, seeds=[7])[0]
 
-    whole = run_once()
-    outcomes = []
-    take_step = stepper._take_step
-    monkeypatch.setattr(stepper, "step_time_slice", lambda: -1.0)  # stop after each batch with new answers
-    monkeypatch.setattr(
-        stepper, "_take_step", lambda run, owner: outcomes.append(take_step(run, owner)) or ""
-    )
-    sliced = run_once()
-    assert sliced.status == RunStatus.COMPLETED
-    assert sum("continued in a new task" in outcome for outcome in outcomes) >= STEPS  # it was sliced
-    assert sliced.state[GATE_KEY] == whole.state[GATE_KEY]
-    assert sliced.state[GATE_KEY]["by_reason"]["scaffolding"] == STEPS * 3 + STEPS
+    whole = drive(start())
+    settings.SIMNET_SHARD_TURNS = 2
+    run, redone = start(), []
+    for _ in range(3 * STEPS):
+        if "queued" not in stepper.advance(run_id=run.pk):
+            continue
+        for shard in RunShard.unscoped.filter(run=run, done=False):
+            _asked_by_a_worker_that_dies(run, shard)
+        redone.append(shards.decide(run_id=run.pk, step=shard.step, index=0))  # takes each in turn
+    sharded = Run.unscoped.get(pk=run.pk)
+    assert sharded.status == RunStatus.COMPLETED
+    assert redone == [f"step {step}: shard(s) 0, 1, 2 done, the step is ready" for step in range(STEPS)]
+    assert sharded.quality_gate == whole.quality_gate
+    assert sharded.quality_gate["by_reason"]["scaffolding"] == STEPS * 3 + STEPS
+
+
+def _asked_by_a_worker_that_dies(run: Run, shard: RunShard) -> None:
+    """A worker takes ``shard``, asks for (and judges) all its turns, and dies before storing."""
+    assert shards._claim(run.pk, shard.step, "dies", index=shard.index)
+    run = Run.unscoped.select_related("scenario", "organization").get(pk=run.pk)
+    world = worlds.load_world(run)
+    worlds.inject_live_stimuli(run, world)
+    turns = plan_step(world).turns[shard.start : shard.stop]
+    gather_decisions(turns, policy_provider(run, gate=GateTally()))
+    RunShard.unscoped.filter(pk=shard.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
 
 
 def test_meeting_statements_are_judged_and_counted(roundtable_scenario, tenancy):
@@ -196,4 +214,4 @@ def test_an_interview_answer_passes_the_gate_too(junk_run, tenancy):
 
 
 def _agent(run, handle: str) -> str:
-    return next(p["id"] for p in run.panel_snapshot["personas"] if p["handle"] == handle)
+    return next(p["id"] for p in worlds.run_personas(run) if p["handle"] == handle)

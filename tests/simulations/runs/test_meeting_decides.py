@@ -13,8 +13,8 @@ from simulations.engine.meeting import Phase
 from simulations.insight import reports
 from simulations.management.commands.seed_demo import BOARD_AGENDA
 from simulations.models import RunStatus, Scenario
-from simulations.runs.persistence import load_world
 from simulations.runs.services import run_start
+from simulations.runs.worlds import load_world
 from simulations.scenarios.forms import ScenarioForm
 from simulations.scenarios.services import scenario_create
 from tests.support.runs import drive

@@ -12,6 +12,7 @@ from simnet.llm import offline_process
 from simulations.models import Interview, Run, RunAction, RunStatus
 from simulations.runs import stepper
 from simulations.runs.services import run_start
+from simulations.runs.worlds import run_personas
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +64,7 @@ def test_an_interview_on_a_crashing_model_answers_with_an_error_and_the_server_l
     offline_scenario, tenancy, crashing_model, client_for
 ):
     run = run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=offline_scenario)[0]
-    persona = run.panel_snapshot["personas"][0]
+    persona = run_personas(run)[0]
     viewer = client_for(tenancy.viewer)
 
     answers = [

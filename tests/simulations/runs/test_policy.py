@@ -7,8 +7,12 @@ from django.urls import reverse
 
 from personas.models import Persona
 from simnet.providers.models import ProviderConfig
-from simnet.tenancy.errors import ApplicationError
+from simulations.engine.step import plan_step
+from simulations.learning.hybrid import HybridProvider
+from simulations.learning.words_budget import WordsBudget
 from simulations.models import FittedModel, Policy, RunAction
+from simulations.runs import worlds
+from simulations.runs.policy import policy_provider
 from simulations.runs.services import run_fork, run_start
 from simulations.scenarios.services import scenario_create
 from tests.support.generated_panels import community_panel
@@ -64,10 +68,20 @@ def test_rules_and_llm_stay_selectable(tenancy, fake_provider_env):
         assert not any(r.startswith("reaction model") for r in reasons)
 
 
-def test_hybrid_is_refused_for_a_panel_with_nothing_to_learn(tenancy, fake_provider_env):
-    with pytest.raises(ApplicationError) as refused:
-        _scenario(tenancy, make_panel(tenancy.org_a), policy=Policy.HYBRID)
-    assert "policy" in refused.value.fields
+def test_hybrid_on_a_panel_with_nothing_to_learn_is_decided_by_the_rules(tenancy, fake_provider_env):
+    scenario = _scenario(tenancy, make_panel(tenancy.org_a), policy=Policy.HYBRID)
+    scenario.settings = {**scenario.settings, "words": {"max_calls": 2, "share": None}}
+    scenario.save(update_fields=["settings"])
+    run = run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=scenario)[0]
+    assert run.policy == Policy.HYBRID and run.policy_model is None
+    plan = plan_step(worlds.load_world(run))
+    provider = policy_provider(run, step_requests=plan.requests)
+    assert isinstance(provider, HybridProvider) and provider.reactions is None
+    assert provider.budget == WordsBudget(max_calls=2) and len(provider.plan_words(plan.requests)) <= 2
+    again = policy_provider(run, step_requests=plan.requests)  # another shard of the step: same writers
+    assert again._admitted == provider._admitted and again._planned == {}
+    with pytest.raises(RuntimeError, match="plan_words"):
+        policy_provider(run).generate(plan.requests)  # a budget never applies to one batch alone
 
 
 def test_a_forum_runs_to_the_end_with_rules_and_with_hybrid(tenancy, fake_provider_env, member_client):

@@ -6,8 +6,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from simulations.models import Interview, Run, RunEvent, RunPost, RunStatus, Stimulus
+from simulations.models import Interview, Run, RunEvent, RunPanel, RunPost, RunSnapshot, RunStatus, Stimulus
 from simulations.runs.services import run_start
+from simulations.runs.worlds import panel_data, run_personas
 from tests.support.runs import drive
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +175,7 @@ def test_inject_needs_text(started_run, member_client):
 
 
 def test_a_viewer_interviews_a_persona_and_sees_the_answer(finished_run, viewer_client):
-    persona = finished_run.panel_snapshot["personas"][0]
+    persona = run_personas(finished_run)[0]
     response = viewer_client.post(
         _url("run_interview", finished_run),
         {"agent_key": persona["id"], "question": "Why did you reply?"},
@@ -209,17 +210,17 @@ def test_imported_text_with_script_tags_is_escaped(finished_run, member_client):
 
 
 def test_filters_mark_the_feed_and_segments_come_from_traits(finished_run, member_client):
-    personas = finished_run.panel_snapshot["personas"]
-    for i, persona in enumerate(personas):
+    panel = panel_data(finished_run)
+    for i, persona in enumerate(panel["personas"]):
         persona["traits"] = {"age_group": "18-29" if i % 2 else "50+"}
-    Run.unscoped.filter(pk=finished_run.pk).update(panel_snapshot=finished_run.panel_snapshot)
+    RunPanel.objects.filter(run=finished_run).update(data=panel)
     html = member_client.get(
         _url("run_detail", finished_run) + "?only=negative&segment=age_group--18-29"
     ).content
     html = html.decode()
     assert 'data-only="negative"' in html and 'data-segment="age_group--18-29"' in html
     assert '<option value="age_group--50">age group: 50+</option>' in html
-    young = {p["id"] for i, p in enumerate(personas) if i % 2}
+    young = {p["id"] for i, p in enumerate(panel["personas"]) if i % 2}
     for post in RunPost.objects.filter(run=finished_run):
         marked = f'id="post-{post.post_key}" class="post kind-{post.kind}'
         start = html.index(marked)
@@ -259,9 +260,10 @@ def test_an_interview_answers_without_changing_the_run(finished_run, member_clie
     from simulations.models import RunAction
 
     before = Run.unscoped.get(pk=finished_run.pk)
+    snapshots_before = list(RunSnapshot.objects.filter(run=finished_run).values_list("step", "state"))
     actions = list(RunAction.objects.filter(run=finished_run).values_list("pk", "action", "text"))
     posts = list(RunPost.objects.filter(run=finished_run).values_list("pk", "likes", "replies"))
-    persona = finished_run.panel_snapshot["personas"][1]
+    persona = run_personas(finished_run)[1]
     member_client.post(
         _url("run_interview", finished_run),
         {"agent_key": persona["id"], "question": "What did you see?"},
@@ -269,8 +271,9 @@ def test_an_interview_answers_without_changing_the_run(finished_run, member_clie
     )
     after = Run.unscoped.get(pk=finished_run.pk)
     assert Interview.objects.filter(run=finished_run, agent_key=persona["id"]).get().answer
-    assert (after.state, after.next_step, after.last_event_seq, after.status) == (
-        before.state, before.next_step, before.last_event_seq, before.status,
+    snapshots = list(RunSnapshot.objects.filter(run=finished_run).values_list("step", "state"))
+    assert (snapshots, after.next_step, after.last_event_seq, after.status) == (
+        snapshots_before, before.next_step, before.last_event_seq, before.status,
     )  # fmt: skip
     assert list(RunAction.objects.filter(run=finished_run).values_list("pk", "action", "text")) == actions
     assert list(RunPost.objects.filter(run=finished_run).values_list("pk", "likes", "replies")) == posts

@@ -6,6 +6,7 @@ import pytest
 
 from simnet.tenancy.models import AuditEvent
 from simulations.models import Run, RunStatus, Stimulus
+from simulations.runs.worlds import run_personas
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +129,7 @@ def test_inject_a_live_post(member_api, started_run, org_a):
 
 
 def test_any_role_interviews_a_persona_by_key_or_handle(viewer_api, finished_run):
-    persona = finished_run.panel_snapshot["personas"][1]
+    persona = run_personas(finished_run)[1]
     by_handle = viewer_api.post(
         f"{RUNS}{finished_run.pk}/interview/",
         {"handle": f"@{persona['handle']}", "question": "Why?"},

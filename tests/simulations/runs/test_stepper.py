@@ -85,26 +85,6 @@ def test_quota_error_pauses_with_a_message_and_resume_continues(fake_scenario, t
     assert RunAction.objects.filter(run=run).count() == 24
 
 
-def test_a_step_past_its_time_slice_continues_in_a_new_task_from_the_cached_answers(
-    fake_scenario, tenancy, fake_provider_env, settings
-):
-    from django_q.models import OrmQ
-
-    settings.SIMNET_AGENT_BATCH = 2
-    settings.SIMNET_STEP_SLICE_S = 0  # every task answers one batch, then hands the step on
-    log = fake_provider_env()
-    run = _start(fake_scenario, tenancy.member)
-    queued = OrmQ.objects.count()
-    outcome = stepper.advance(run_id=run.pk)
-    run.refresh_from_db()
-    assert "continued in a new task" in outcome and run.next_step == 0 and not run.lease_owner
-    assert OrmQ.objects.count() == queued + 1 and len(logged_requests(log)) == 2
-    assert "continued" in stepper.advance(run_id=run.pk)  # the first batch from the cache, the second asked
-    assert stepper.advance(run_id=run.pk) == "step 0 done"
-    assert len(logged_requests(log)) == 6  # each agent asked once: earlier answers came from the cache
-    assert RunAction.objects.filter(run=run, step=0).count() == 6
-
-
 def test_a_post_injected_while_paused_is_stored_even_when_nobody_is_online(fake_scenario, tenancy):
     from personas.models import Persona
     from simulations.runs.services import run_inject, run_pause
