@@ -51,6 +51,7 @@ DIGIT_SHARE = 0.5  # more than this of the characters and of the tokens are digi
 OFF_TOPIC_MIN_WORDS = 10  # shorter texts ("Love this!") may well share no word with the post
 STEM = 5  # words sharing their first five letters count as the same word ("launch", "launched")
 REASON_COPY_WORDS = 8  # a shorter reason may repeat the prompt's words: it names what it is about
+PROMPT_COPY_RUN = 5  # words in a row from the prompt that make a text a paste of it
 HIGH_REJECT_SHARE = 0.10  # a run refusing more than this of its texts deserves a warning
 
 
@@ -132,7 +133,11 @@ def _copies_either(text: str, answers: str, prompt: str, kind: str) -> bool:
     naming the matter ("cut to engineering jobs") is a reason, not a copy of the agenda."""
     if kind == "reason" and len(tokenize(text)) < REASON_COPY_WORDS:
         prompt = ""
-    return any(source and copies(text, source) for source in (answers, prompt))
+    if answers and copies(text, answers):
+        return True
+    # A short post naming the persona's own interest ("Thinking about personal finance today.")
+    # shares three words in a row with its card: that is a topic, not a paste.
+    return bool(prompt) and copies(text, prompt, min_run=PROMPT_COPY_RUN)
 
 
 def _is_cut(text: str, kind: str) -> bool:

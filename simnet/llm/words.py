@@ -23,7 +23,7 @@ def tokenize(text: str) -> list[str]:
     return [w.lower() for w in WORD_RE.findall(cleaned)]
 
 
-def copies(text: str, source: str) -> bool:
+def copies(text: str, source: str, *, min_run: int = 0) -> bool:
     """Whether ``text`` copies ``source`` rather than answering it.
 
     Two rules, because copying comes in two shapes: a shuffled or lightly edited repeat
@@ -31,7 +31,8 @@ def copies(text: str, source: str) -> bool:
     run in order, while a reply that pastes a sentence of a long post and adds a word has
     a low Jaccard (the rest of the post dilutes it) but a long common run (>= 60% of the
     shorter text's tokens). Under four tokens both rules fire on chance overlaps
-    ("so true" vs "true"), so short texts count only as exact copies.
+    ("so true" vs "true"), so short texts count only as exact copies. ``min_run`` is the
+    shortest run in order that counts as pasted, whatever the text's length.
     """
     a, b = tokenize(text), tokenize(source)
     if not a or not b:
@@ -40,4 +41,4 @@ def copies(text: str, source: str) -> bool:
         return a == b
     jaccard = len(set(a) & set(b)) / len(set(a) | set(b))
     run = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
-    return jaccard >= COPY_THRESHOLD or run >= COPY_THRESHOLD * min(len(a), len(b))
+    return jaccard >= COPY_THRESHOLD or run >= max(COPY_THRESHOLD * min(len(a), len(b)), min_run)

@@ -69,7 +69,7 @@ def test_openai_compat_calls_overlap_up_to_the_concurrency(busy_loopback, concur
 
     ideal = LATENCY_S * n / concurrency  # 0.4 s at 8, 0.8 s at 4; one at a time would take 3.2 s
     assert [a.text for a in answers] == ["hi"] * n
-    assert ideal * 0.95 <= elapsed < ideal + 0.25, elapsed
+    assert ideal * 0.95 <= elapsed < (ideal + LATENCY_S * n) / 2, elapsed  # nearer overlap than one by one
     assert server.most_in_flight == concurrency
 
 
@@ -83,7 +83,7 @@ def test_anthropic_calls_overlap_up_to_the_concurrency(busy_loopback):
     elapsed = time.monotonic() - started
 
     assert [a.text for a in answers] == ["hi"] * 16
-    assert LATENCY_S * 2 * 0.95 <= elapsed < LATENCY_S * 2 + 0.25, elapsed
+    assert LATENCY_S * 2 * 0.95 <= elapsed < (LATENCY_S * 2 + LATENCY_S * 16) / 2, elapsed
     assert server.most_in_flight == 8
 
 
@@ -97,11 +97,12 @@ def _in_parallel(*calls) -> None:
 
 @pytest.mark.parametrize("shared", [True, False])
 def test_requests_per_minute_hold_across_two_instances_sharing_the_store(busy_loopback, shared):
-    """4 requests per (shortened, 1 s) minute: 8 calls from two workers at once go 4 at once, then
-    one every 0.25 s; with separate stores (the positive control) all 8 go at once."""
+    """4 requests per (shortened, 2 s) minute: 8 calls from two workers at once go 4 at once, then
+    one every 0.5 s; with separate stores (the positive control) all 8 go at once. A loaded machine
+    may start a call late, never early, so the late side has more room."""
     server = SlowServer(shapes.chat_completion("hi"))
     busy_loopback.responder = server
-    limits = RateLimits(requests_per_minute=4, window_s=1.0)
+    limits = RateLimits(requests_per_minute=4, window_s=2.0)
     store = InMemoryRateStore()
     workers = [
         _openai(
@@ -116,9 +117,9 @@ def test_requests_per_minute_hold_across_two_instances_sharing_the_store(busy_lo
     assert len(offsets) == 8
     if shared:
         for k, offset in enumerate(offsets[4:], start=1):
-            assert offset == pytest.approx(0.25 * k, abs=0.08), offsets
+            assert 0.5 * k - 0.08 <= offset < 0.5 * k + 0.3, offsets
     else:
-        assert offsets[-1] < 0.2, offsets
+        assert offsets[-1] < 0.4, offsets
 
 
 def test_tokens_per_minute_space_calls_by_their_size(busy_loopback):
@@ -131,7 +132,7 @@ def test_tokens_per_minute_space_calls_by_their_size(busy_loopback):
     started = time.monotonic()
     provider.generate([request] * 4)  # two fit in the bucket, two more wait about half a window each
 
-    assert 0.9 <= time.monotonic() - started < 1.5
+    assert 0.9 <= time.monotonic() - started < 2.5  # unlimited, the four take about 0.2 s
 
 
 def _rate_limited_once(answer: dict, retry_after: str):
@@ -174,6 +175,6 @@ def test_a_429_retry_after_pauses_the_other_instance_too(busy_loopback, kind, sh
     waited = arrivals["w2"] - arrivals["w1"]
     assert answer_of_other.text == "hi"
     if shared:
-        assert 0.95 <= waited < 1.5, waited
+        assert 0.95 <= waited < 2.5, waited
     else:
         assert waited < 0.5, waited

@@ -65,6 +65,16 @@ def test_a_copy_of_the_post_or_of_the_prompt_is_refused():
     assert check_text("Hiking again this weekend, cheap flights to Leeds!", prompt=prompt, kind="post").ok
 
 
+def test_a_short_post_naming_the_personas_interest_is_a_topic_not_a_paste():
+    """The rule baseline's posts (and a model's) name an interest from the card: three words in a
+    row from the prompt; five are a paste."""
+    prompt = "You are Bo (@bo), who cares about personal finance and home cooking.\nP1 @brand: hello"
+    assert check_text("Thinking about personal finance today.", prompt=prompt, kind="post").ok
+    assert check_text("Anyone else following home cooking?", prompt=prompt, kind="post").ok
+    pasted = "I care about personal finance and home cooking"
+    assert check_text(pasted, prompt=prompt, kind="post") == Verdict(False, "copy")
+
+
 def test_a_long_reply_sharing_no_word_with_its_post_is_off_topic():
     rambling = "Lemon laws protect buyers of cars with repeated defects in many American states since decades"
     assert check_text(rambling, answers=AD, kind="reply") == Verdict(False, "off_topic")

@@ -48,8 +48,10 @@ def _ask(provider, n: int, tag: str) -> None:
 def test_two_providers_built_for_one_config_share_its_requests_per_minute(
     org_a, settings, busy_loopback, limited
 ):
-    """60 a minute: a bucket of 60, then one a second. Two workers asking 31 each: the last two
-    calls wait 1 s and 2 s; without a limit (the positive control) nothing waits."""
+    """60 a minute: a bucket of 60, then one a second. Two workers asking 31 each: the 61st call
+    waits for the first refill (1 s after the start) and the 62nd one more second; without a limit
+    (the positive control) nothing waits. Only waits are asserted, not how fast the burst went (a
+    loaded machine sends 60 calls in 0.3 s or in 0.9 s)."""
     settings.PRODUCTION = False  # the busy_loopback server stands in for the customer's server
     arrivals = _arrivals_of(busy_loopback)
     config = _config(org_a, busy_loopback, requests_per_minute=60 if limited else None)
@@ -63,11 +65,11 @@ def test_two_providers_built_for_one_config_share_its_requests_per_minute(
 
     offsets = sorted(a - min(arrivals) for a in arrivals)
     assert len(offsets) == 62
+    spacing = offsets[61] - offsets[60]
     if limited:
-        assert offsets[59] < 0.8 and offsets[60] == pytest.approx(1.0, abs=0.25)
-        assert offsets[61] == pytest.approx(2.0, abs=0.25), offsets[-3:]
+        assert offsets[60] >= 0.75 and spacing == pytest.approx(1.0, abs=0.25), offsets[-3:]
     else:
-        assert offsets[-1] < 0.8, offsets[-3:]
+        assert spacing < 0.5, offsets[-3:]
 
 
 @pytest.mark.django_db(transaction=True)
