@@ -31,8 +31,9 @@ def test_the_product_path_is_timed_through_a_real_worker(capsys):
     assert entry["ratio_to_engine"] == pytest.approx(
         entry["ms_per_decision"] / entry["engine_ms_per_decision"], rel=0.01
     )
-    total_ms = 1000 * entry["seconds_per_step"] * entry["steps"]
-    assert entry["ms_per_decision"] == pytest.approx(total_ms / entry["decisions"], rel=0.01)
+    total_ms = 1000 * sum(entry["step_seconds"])
+    # Step times are printed to the millisecond, and a 50-persona step takes only 20-40 ms.
+    assert entry["ms_per_decision"] == pytest.approx(total_ms / entry["decisions"], rel=0.05)
     assert entry["decisions_match_engine"], "the worker did not step the world the engine was timed on"
     assert entry["worker_peak_rss_mb"] > 100, "a Django worker's peak, not an empty reading"
     assert entry["measured"]["steps"] == 2 and "qcluster" in entry["measured"]["method"]
