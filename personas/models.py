@@ -94,6 +94,8 @@ class HistoryItem(TenantModel):
     reply_count = models.PositiveIntegerField(null=True, blank=True)
     quote_count = models.PositiveIntegerField(null=True, blank=True)
     media = models.JSONField(default=list, blank=True)
+    # The alt texts the author wrote for those media (blanks left out): what the person posts images of.
+    media_alt = models.JSONField(default=list, blank=True)
     community = models.CharField(max_length=128, blank=True)  # a subreddit on forum platforms
     score = models.IntegerField(null=True, blank=True)  # net votes on forum platforms; may be negative
     held_out = models.BooleanField(default=False)
@@ -281,6 +283,8 @@ class PopulationJob(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Last sign of life of the worker sampling it: the watchdog fails a job whose worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

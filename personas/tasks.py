@@ -7,3 +7,7 @@ from personas.services import population_jobs
 
 def sample_population(job_id: int) -> str:
     return population_jobs.population_job_execute(job_id=job_id).status
+
+
+def watchdog() -> int:
+    return population_jobs.fail_dead_population_jobs()

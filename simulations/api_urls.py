@@ -7,4 +7,8 @@ urlpatterns = [
     path("", include("simulations.runs.api_urls")),
     path("", include("simulations.insight.api_urls")),
     path("", include("simulations.insight.panel_questions_api_urls")),
+    path("", include("simulations.briefs.api_urls")),
+    path("", include("simulations.insight.narrative_api_urls")),
+    path("", include("simulations.insight.stance_api_urls")),
+    path("", include("simulations.insight.safety_api_urls")),
 ]

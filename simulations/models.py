@@ -30,6 +30,7 @@ class Scenario(TenantModel):
         FEED = "feed", "Social feed"
         ROUNDTABLE = "roundtable", "Roundtable meeting"
         FORUM = "forum", "Threaded forum"
+        DELIBERATION = "deliberation", "Deliberative poll (small moderated groups)"
 
     name = models.CharField(max_length=160)
     panel = models.ForeignKey("personas.Panel", on_delete=models.PROTECT, related_name="scenarios")
@@ -82,6 +83,8 @@ class Stimulus(TenantModel):
     )
     text = models.TextField()
     image = models.ImageField(upload_to="stimuli/", null=True, blank=True)
+    # What the picture (and keyframes) show, in words: what agents of a provider without vision read.
+    alt_text = models.TextField(blank=True)
     author_persona = models.ForeignKey(
         "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -487,3 +490,136 @@ class PanelAnswer(TenantModel):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["question", "persona"], name="one_answer_per_persona")]
+
+
+# --- Briefs (issue 16): a pasted or uploaded brief, the draft a hosted model extracted, the world it became
+
+
+class BriefDraft(TenantModel):
+    """A brief and its editable draft (stakeholders, opening posts, closing question; see
+    ``simulations.briefs.draft``) until ``brief_apply`` makes it a panel and a scenario.
+
+    ``origin`` says who wrote the draft: a hosted model that read the brief, a template, or a
+    hand-written example; ``edited`` is set once a person changed it."""
+
+    class Origin(models.TextChoices):
+        EXTRACTED = "extracted", "Extracted from the brief by a hosted model"
+        TEMPLATE = "template", "Started from a template (no model read anything)"
+        EXAMPLE = "example", "Written by hand as an example"
+
+    Status = TaskStatus
+
+    title = models.CharField(max_length=160)
+    source_kind = models.CharField(max_length=10)  # paste, pdf, docx, markdown, text, template
+    source_name = models.CharField(max_length=255, blank=True)  # the uploaded file's name
+    text = models.TextField(blank=True)  # the brief's text, as read
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.EXTRACTED)
+    provider_config = models.ForeignKey(
+        "providers.ProviderConfig", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    provider_label = models.CharField(max_length=200, blank=True)  # who extracted, kept if the config goes
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status_reason = models.TextField(blank=True)
+    draft = models.JSONField(default=dict, blank=True)
+    edited = models.BooleanField(default=False)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)  # counted in the month's spend
+    panel = models.ForeignKey(
+        "personas.Panel", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    scenario = models.ForeignKey(Scenario, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- multimodal ---
+class StimulusKeyframe(TenantModel):
+    """One frame of a video ad, uploaded by the user: the agents of a vision provider see the
+    stimulus's image and its keyframes in order (``simulations.scenarios.media`` bounds them)."""
+
+    stimulus = models.ForeignKey(Stimulus, on_delete=models.CASCADE, related_name="keyframes")
+    image = models.ImageField(upload_to="stimuli/keyframes/")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+# --- Narratives (issue 16): a model-written report of a finished run, beside the statistical one -----
+
+
+class NarrativeReport(TenantModel):
+    """A hosted model's narrative of a final run, written from tools that read only the stored run
+    (``simulations.insight.narratives``). Always shown as model-written, beside the statistical
+    report, never instead of it. ``citations`` are the cited posts that exist (checked after
+    writing); ``dropped_citations`` the cited keys that named no post, removed from ``text``."""
+
+    Status = TaskStatus
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="narratives")
+    provider_config = models.ForeignKey(
+        "providers.ProviderConfig", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    provider_label = models.CharField(max_length=200, blank=True)  # kind/model, kept if the config goes
+    question = models.TextField(blank=True)  # what the user asked the narrative to answer, if anything
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status_reason = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    citations = models.JSONField(default=list, blank=True)  # [{"post_key", "handle", "kind", "step", "text"}]
+    dropped_citations = models.JSONField(default=list, blank=True)  # every unknown key cited, removed
+    tool_calls = models.JSONField(default=list, blank=True)  # [{"round", "name", "arguments", ...}]
+    rounds = models.PositiveIntegerField(default=0)
+    stop = models.CharField(max_length=20, blank=True)  # answered, round_limit, budget
+    usage = models.JSONField(default=dict, blank=True)  # tokens and calls, as the provider reported
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)  # also added to the run's
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Narrative #{self.pk} of run {self.run_id}"
+
+
+# --- political research ---
+class StanceReading(TenantModel):
+    """One persona's stance on the run's question at one step (-3..+3 and the sentence it gave).
+
+    Written from a deliberation's poll turns at commit, or by a stance poll of the world rebuilt
+    at a checkpoint step (``simulations.runs.stance_readings``). ``source`` says who answered:
+    a model, or the rule policy (a stance derived from traits and exposures, not words)."""
+
+    class Source(models.TextChoices):
+        MODEL = "model", "Answered by the model"
+        RULE = "rule", "Derived by the rule policy"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="stance_readings")
+    step = models.PositiveIntegerField()  # the reading is of the world before this step
+    agent_key = models.CharField(max_length=40)
+    persona = models.ForeignKey(
+        "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    value = models.SmallIntegerField()
+    source = models.CharField(max_length=8, choices=Source.choices)
+    kind = models.CharField(max_length=12, default="checkpoint")  # poll, repoll (deliberation), checkpoint
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["step", "agent_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "step", "agent_key"], name="one_stance_per_agent_step"),
+            models.CheckConstraint(condition=models.Q(value__gte=-3, value__lte=3), name="stance_on_scale"),
+        ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from simulations.insight import backtests, comparison, panel_questions, reports
+from simulations.briefs import services as briefs
+from simulations.insight import backtests, comparison, narratives, panel_questions, reports
 from simulations.runs import shards, stepper
 
 
@@ -32,3 +33,11 @@ def run_backtest(backtest_id: int) -> str:
 
 def ask_panel_question(question_id: int) -> str:
     return panel_questions.panel_question_execute(question_id=question_id).status
+
+
+def extract_brief(brief_id: int) -> str:
+    return briefs.brief_extract(brief_id=brief_id).status
+
+
+def write_narrative(narrative_id: int) -> str:
+    return narratives.narrative_execute(narrative_id=narrative_id).status

@@ -7,4 +7,7 @@ urlpatterns = [
     path("", include("simulations.runs.urls")),
     path("", include("simulations.insight.urls")),
     path("", include("simulations.insight.panel_questions_urls")),
+    path("", include("simulations.insight.narrative_urls")),
+    path("", include("simulations.insight.stance_urls")),
+    path("", include("simulations.briefs.urls")),
 ]

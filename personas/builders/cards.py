@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from personas.builders.media_phrases import images_phrase
 from personas.builders.profiling import OWN_TEXT_KINDS, ProfileResult
 from personas.builders.text import centroid, content_terms, cosine, tfidf_vectors, words
 from scraping.sources.records import HistoryKind, HistoryRecord
@@ -328,6 +329,7 @@ def build_card(
         CardSection("Interests", interests + (f"; hashtags {tags}" if tags else ""), 0.1),
         CardSection("Stances", _stances_line(profile), 0.15),
         CardSection("Habits", _habits_line(profile), 0.15),
+        CardSection("Posts", images_phrase(history), 0.1),
     ]
     examples = [(r.platform_id, _example_line(r)) for r in select_examples(history, max_examples)]
     return assemble_card(sections, budget_tokens, examples, example_tokens=example_tokens)

@@ -146,6 +146,7 @@ def _history_row(batch: ImportBatch, account: SourceAccount, r: HistoryRecord) -
         reply_count=r.reply_count,
         quote_count=r.quote_count,
         media=list(r.media),
+        media_alt=list(r.media_alt),
         community=_fit(HistoryItem, "community", r.community),
         score=r.score,
     )
@@ -184,6 +185,7 @@ def history_record(item: HistoryItem) -> HistoryRecord:
         reply_count=item.reply_count,
         quote_count=item.quote_count,
         media=tuple(item.media or ()),
+        media_alt=tuple(item.media_alt or ()),
         community=item.community,
         score=item.score,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,9 @@ PROGRESS_EVERY_S = 1.0  # the row is updated at most this often
 # 100,000 personas take minutes (drawing, cards, graph, inserts), past a step's queue timeout; a task
 # redelivered meanwhile finds the job taken and does nothing.
 TASK_TIMEOUT_S = 3600
+# A running job writes a heartbeat with its progress; the last one comes just before the one-transaction
+# save, which takes a few minutes at 100,000 personas. Silence longer than this means the worker died.
+STALE_AFTER_S = 900
 
 
 def population_job_start(
@@ -66,7 +70,7 @@ def population_job_start(
 def population_job_execute(*, job_id: int) -> PopulationJob:
     """Run a queued job once (a redelivered task finds it taken and does nothing)."""
     claimed = PopulationJob.unscoped.filter(pk=job_id, status=PopulationJob.Status.QUEUED).update(
-        status=PopulationJob.Status.RUNNING, phase="starting"
+        status=PopulationJob.Status.RUNNING, phase="starting", heartbeat_at=timezone.now()
     )
     job = PopulationJob.unscoped.select_related("organization", "created_by").get(pk=job_id)
     if not claimed:
@@ -96,9 +100,25 @@ def _reporter(job_id: int) -> synthetic.Progress:
         now = timezone.now().timestamp()
         if now - last[0] >= PROGRESS_EVERY_S or phase == "saving":
             last[0] = now
-            PopulationJob.unscoped.filter(pk=job_id).update(phase=phase, done=done)
+            PopulationJob.unscoped.filter(pk=job_id).update(
+                phase=phase, done=done, heartbeat_at=timezone.now()
+            )
 
     return report
+
+
+def fail_dead_population_jobs() -> int:
+    """Fail the running jobs whose worker went silent (killed, out of memory): without this their page
+    would say "running" forever, since a redelivered task finds the job taken. Their one transaction
+    never committed, so nothing of them is left to clean up."""
+    stale = timezone.now() - timedelta(seconds=STALE_AFTER_S)
+    return PopulationJob.unscoped.filter(status=PopulationJob.Status.RUNNING, heartbeat_at__lt=stale).update(
+        status=PopulationJob.Status.FAILED,
+        phase="failed",
+        finished_at=timezone.now(),
+        message=f"The worker stopped while sampling (no sign of life for {STALE_AFTER_S // 60} minutes); "
+        "nothing was saved. Start the job again.",
+    )
 
 
 def _finish(job: PopulationJob, status: str, *, message: str = "", panel=None) -> PopulationJob:

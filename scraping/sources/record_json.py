@@ -28,7 +28,8 @@ def account_from_json(data: dict[str, Any]) -> AccountRecord:
 
 def history_to_json(record: HistoryRecord) -> dict[str, Any]:
     data = asdict(record)
-    data.update(kind=record.kind.value, created_at=_time_to_json(record.created_at), media=list(record.media))
+    data.update(kind=record.kind.value, created_at=_time_to_json(record.created_at), media=list(record.media),
+                media_alt=list(record.media_alt))
     return data
 
 
@@ -39,6 +40,7 @@ def history_from_json(data: dict[str, Any]) -> HistoryRecord:
             "kind": HistoryKind(data["kind"]),
             "created_at": _time_from_json(data.get("created_at")),
             "media": tuple(data.get("media") or ()),
+            "media_alt": tuple(data.get("media_alt") or ()),  # absent in checkpoints written before alt texts
         }
     )
 

@@ -51,6 +51,7 @@ class HistoryRecord:
     reply_count: int | None = None
     quote_count: int | None = None
     media: tuple[str, ...] = ()  # media references (URLs or archive paths), never fetched
+    media_alt: tuple[str, ...] = ()  # the descriptions (alt texts) the author wrote for them, blanks left out
     community: str = ""  # where it was posted on forum platforms (a subreddit), else blank
     score: int | None = None  # net votes (up minus down) on forum platforms; may be negative
 

@@ -28,7 +28,6 @@ Choices, and why:
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -55,6 +54,7 @@ from simnet.llm.batching import (
 from simnet.llm.pricing import BATCH_PRICE_FACTORS, cost_of, price_for
 from simnet.llm.ratelimit import InMemoryRateStore, RateLimiter, request_tokens, retry_after_s
 from simnet.llm.tokens import count_tokens
+from simnet.llm.vision import anthropic_blocks, images_tokens
 
 if TYPE_CHECKING:
     import httpx2
@@ -90,8 +90,6 @@ QUOTA_PHRASES = ("credit balance", "usage limit", "spend limit", "billing")
 
 BATCH_PRICE_FACTOR = BATCH_PRICE_FACTORS["anthropic"]  # half the live price, tokens and cache alike
 
-_DATE_SUFFIX = re.compile(r"-\d{8}$")
-
 
 def cache_min_tokens(model: str) -> int:
     for prefix, minimum in CACHE_MIN_TOKENS:
@@ -124,7 +122,7 @@ class AnthropicProvider:
         self.model = model
         self.max_concurrency = max_concurrency
         self.structured = structured
-        self._price = price_for(self.name, _DATE_SUFFIX.sub("", model))
+        self._price = price_for(self.name, model)
         # Without a base_url the SDK talks to Anthropic's own API (or to the operator's
         # ANTHROPIC_BASE_URL), whose error messages are written for people and may be shown.
         self._official_api = base_url is None
@@ -227,7 +225,7 @@ class AnthropicProvider:
         params: dict[str, Any] = {
             "model": self.model,
             "max_tokens": request.max_tokens,
-            "messages": [{"role": "user", "content": request.user}],
+            "messages": [{"role": "user", "content": _content(request)}],
         }
         if request.system:
             block: dict[str, Any] = {"type": "text", "text": request.system}
@@ -254,7 +252,8 @@ class AnthropicProvider:
 
     async def _generate_one(self, client: anthropic.AsyncAnthropic, request: LLMRequest) -> LLMResponse:
         schema = json.dumps(request.schema) if request.schema is not None else ""
-        await self.limiter.acquire(request_tokens(request.system, request.user, schema, request.max_tokens))
+        tokens = request_tokens(request.system, request.user, schema, request.max_tokens)
+        await self.limiter.acquire(tokens + images_tokens(request.images))  # pictures count too
         started = time.perf_counter()
         try:
             message = await client.messages.create(**self.message_params(request))
@@ -336,6 +335,13 @@ class AnthropicProvider:
         if err.error_code == "organization_on_hold":
             return ProviderError(f"anthropic: organization on hold ({detail})")
         return None
+
+
+def _content(request: LLMRequest) -> str | list[dict[str, Any]]:
+    """The user turn: plain text, or the images (before the text, as Anthropic advises) and the text."""
+    if not request.images:
+        return request.user
+    return [*anthropic_blocks(request.images), {"type": "text", "text": request.user}]
 
 
 def _refusal(err: anthropic.APIError) -> ProviderError | None:

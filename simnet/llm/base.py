@@ -9,6 +9,8 @@ This module imports nothing from Django so the engine and the benchmarks can use
 
 from __future__ import annotations
 
+import hashlib
+from base64 import b64encode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -81,6 +83,27 @@ class Situation:
 
 
 @dataclass(frozen=True)
+class ImagePart:
+    """An image a vision provider is shown with the prompt (a stimulus picture or a video keyframe).
+
+    Raw bytes and their media type: each provider encodes them its own way (Anthropic base64
+    image blocks, OpenAI-compatible data URLs). ``digest`` goes into the decision cache key, so
+    the same words shown with another picture are never answered from the cache.
+    """
+
+    media_type: str  # image/jpeg, image/png, image/gif or image/webp
+    data: bytes
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def base64(self) -> str:
+        return b64encode(self.data).decode("ascii")
+
+
+@dataclass(frozen=True)
 class LLMRequest:
     """One call: a stable, cacheable ``system`` prefix and a short per-call ``user`` suffix."""
 
@@ -96,6 +119,8 @@ class LLMRequest:
     # reason, answer) and the text they answer, so the quality gate can judge them.
     text_kind: str | None = None
     answers: str = ""
+    # Pictures shown after ``user`` (only to providers that see images; others get alt text).
+    images: tuple[ImagePart, ...] = ()
 
 
 @dataclass(frozen=True)

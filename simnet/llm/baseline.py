@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from simnet.llm.base import FeedItem, LLMRequest, LLMResponse, Situation, Usage
+from simnet.llm.stance_rules import rule_answer
 
 ITEM_ACTIONS = ("like", "repost", "quote", "reply", "follow")
 FORUM_ACTIONS = ("upvote", "downvote", "reply")
@@ -77,7 +78,7 @@ class BaselineProvider:
         if request.situation is None:
             return LLMResponse(key=request.key, text="", error="the baseline policy needs a Situation")
         rng = random.Random(_seed_for(request, request.situation))
-        decision = decide(request.situation, rng, self.relevance_tilt)
+        decision = rule_answer(request.situation, rng) or decide(request.situation, rng, self.relevance_tilt)
         usage = Usage(latency_s=time.perf_counter() - started)
         return LLMResponse(key=request.key, text=json.dumps(decision), data=decision, usage=usage)
 

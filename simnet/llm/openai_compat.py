@@ -45,6 +45,7 @@ from simnet.llm.batching import (
 )
 from simnet.llm.pricing import cost_of, price_for
 from simnet.llm.ratelimit import InMemoryRateStore, RateLimiter, request_tokens, retry_after_s
+from simnet.llm.vision import images_tokens, openai_parts
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 QUOTA_CODES = frozenset({"insufficient_quota"})
@@ -150,7 +151,10 @@ class OpenAICompatProvider:
                 request.schema
             )
         system = [{"role": "system", "content": request.system}] if request.system else []
-        body["messages"] = [*system, {"role": "user", "content": user}]
+        content: str | list[dict[str, Any]] = user
+        if request.images:  # only built for a server configured as seeing images (``vision``)
+            content = [*openai_parts(request.images), {"type": "text", "text": user}]
+        body["messages"] = [*system, {"role": "user", "content": content}]
         return body
 
     async def _post(
@@ -163,6 +167,7 @@ class OpenAICompatProvider:
         ``QuotaExceeded`` is raised at once: waiting does not bring credit back.
         """
         tokens = request_tokens(request.system, request.user, json.dumps(request.schema), request.max_tokens)
+        tokens += images_tokens(request.images)  # pictures count in the minute's tokens
         outcome: _ServerError | str = "no attempt made"
         for attempt in range(self.max_attempts):
             if attempt and not _server_paused(outcome):

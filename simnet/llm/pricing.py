@@ -1,11 +1,13 @@
 """Prices per model, in one place, in US dollars per million tokens.
 
 Figures are the providers' published list prices; a model missing here costs 0 and is
-flagged by ``is_priced`` so estimates say "unpriced" instead of inventing a number.
+flagged by ``is_priced`` so estimates say its dollars are unknown instead of showing "$0.00" as
+if it were free. A dated snapshot ("claude-haiku-4-5-20251001") costs what its alias costs.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from simnet.llm.base import Usage
@@ -40,11 +42,14 @@ LOCAL_PROVIDERS = {"offline", "baseline", *TEST_KINDS}
 BATCH_PRICE_FACTORS = {"anthropic": 0.5}
 
 
+_DATE_SUFFIX = re.compile(r"-\d{8}$")
+
+
 def price_for(provider: str, model: str) -> Price:
     """The price of ``model`` on ``provider``; local providers are free."""
     if provider in LOCAL_PROVIDERS:
         return FREE
-    return PRICES.get((provider, model), FREE)
+    return PRICES.get((provider, _DATE_SUFFIX.sub("", model)), FREE)
 
 
 def batch_price_factor(provider: str) -> float | None:
@@ -53,7 +58,7 @@ def batch_price_factor(provider: str) -> float | None:
 
 
 def is_priced(provider: str, model: str) -> bool:
-    return provider in LOCAL_PROVIDERS or (provider, model) in PRICES
+    return provider in LOCAL_PROVIDERS or (provider, _DATE_SUFFIX.sub("", model)) in PRICES
 
 
 def cost_of(price: Price, usage: Usage) -> float:

@@ -128,9 +128,10 @@ class CacheKey:
 
     @classmethod
     def for_request(cls, provider: str, model: str, request: LLMRequest) -> CacheKey:
-        prompt = json.dumps(
-            [request.system, request.user, request.schema, request.max_tokens], sort_keys=True
-        )
+        parts = [request.system, request.user, request.schema, request.max_tokens]
+        if request.images:  # the same words with another picture are another question
+            parts.append([image.digest for image in request.images])
+        prompt = json.dumps(parts, sort_keys=True)
         digest = hashlib.sha256(prompt.encode()).hexdigest()
         return cls(provider, model, digest, request.seed, request.temperature)
 

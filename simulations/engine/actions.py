@@ -39,6 +39,7 @@ class Outcome(StrEnum):
     OK = "ok"  # the action took effect
     INVALID = "invalid"  # understood, but the world refused it (double like, unseen post...)
     ERROR = "error"  # no usable decision (provider error, unparseable after one retry)
+    MODERATED = "moderated"  # stopped by the content policy before publishing (friction, rate limit)
 
 
 @dataclass(frozen=True)

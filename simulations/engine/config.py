@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from simulations.engine.clock import DEFAULT_START, SimClock
+from simulations.engine.moderation_policy import ModerationPolicy
 
-FORMAT_NAMES = ("feed", "roundtable", "forum")
+FORMAT_NAMES = ("feed", "roundtable", "forum", "deliberation")
 FORUM_SORTS = ("hot", "new", "top")
 
 
@@ -76,6 +77,30 @@ class ForumConfig:
 
 
 @dataclass(frozen=True)
+class DeliberationConfig:
+    """A deliberative poll: a poll, small moderated groups read a briefing and discuss, a re-poll.
+
+    ``question`` is asked in both polls; ``agree_side`` (left/right) is where the rule policy
+    starts (``simnet.llm.stance_rules``). ``group_size``: members per group (the last groups may
+    have one fewer). ``steps``: the run's steps: one poll, ``steps - 2`` discussion rounds, one
+    re-poll (0: three rounds). ``context_utterances``: recent group posts a speaker reads.
+    """
+
+    question: str = ""
+    agree_side: str = "left"
+    briefing: str = ""
+    group_size: int = 5
+    steps: int = 0
+    context_utterances: int = 6
+
+    def __post_init__(self) -> None:
+        if self.group_size < 2:
+            raise ValueError("a deliberation group needs at least two members")
+        if self.steps and self.steps < 3:
+            raise ValueError("a deliberation needs at least 3 steps: poll, one round, re-poll")
+
+
+@dataclass(frozen=True)
 class WorldConfig:
     """Everything that shapes a run besides the panel and the stimuli.
 
@@ -101,6 +126,9 @@ class WorldConfig:
     seen_window: int = 100
     roundtable: RoundtableConfig = RoundtableConfig()
     forum: ForumConfig = ForumConfig()
+    deliberation: DeliberationConfig = DeliberationConfig()
+    vision: bool = False  # the run's provider is shown stimulus pictures (else their alt text)
+    moderation: ModerationPolicy = field(default_factory=ModerationPolicy)
 
     def __post_init__(self) -> None:
         if self.format not in FORMAT_NAMES:
@@ -120,6 +148,7 @@ class WorldConfig:
         data["recommender_options"] = dict(self.recommender_options)
         data["roundtable"]["agenda"] = list(self.roundtable.agenda)
         data["forum"] = self.forum.to_dict()
+        data["moderation"] = self.moderation.to_dict()
         return data
 
     @classmethod
@@ -131,4 +160,6 @@ class WorldConfig:
         values["roundtable"] = RoundtableConfig(**meeting)
         values["recommender_options"] = dict(values.get("recommender_options", {}))
         values["forum"] = ForumConfig.from_dict(values.get("forum", {}))
+        values["deliberation"] = DeliberationConfig(**values.get("deliberation", {}))
+        values["moderation"] = ModerationPolicy.from_dict(values.get("moderation"))  # absent before policies
         return cls(**values)

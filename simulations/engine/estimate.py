@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from simnet.llm.pricing import Price
 from simnet.llm.tokens import count_tokens
 from simulations.engine.config import WorldConfig
+from simulations.engine.deliberation import DEFAULT_ROUNDS
 from simulations.engine.memory import ENTRY_TOKENS
 from simulations.engine.persona import PanelSnapshot, Persona
 from simulations.engine.prompts import feed_prefix_text
@@ -150,6 +151,8 @@ def _calls(
     """Expected calls per persona and the low / expected / high total."""
     if config.format == "roundtable":
         return _meeting_calls(panel, config, steps)
+    if config.format == "deliberation":
+        return _deliberation_calls(panel, config, steps)
     clock = config.clock
     weights = {p.id: 0.0 for p in panel.personas}
     variance = 0.0
@@ -176,6 +179,17 @@ def _meeting_calls(
     schedule = [calls for plan in plans for calls in [1] * (plan.steps - 1) + [members]]
     total = float(sum(schedule[:steps]))
     weights = {p.id: total / members for p in panel.personas}
+    return weights, total, total, total
+
+
+def _deliberation_calls(
+    panel: PanelSnapshot, config: WorldConfig, steps: int
+) -> tuple[dict[str, float], float, float, float]:
+    """Every member answers at every step of a deliberation (poll, each round, re-poll), whatever
+    their activity: nothing about it is random."""
+    asked = min(steps, config.deliberation.steps or DEFAULT_ROUNDS + 2)
+    weights = {p.id: float(asked) for p in panel.personas}
+    total = float(asked * len(panel.personas))
     return weights, total, total, total
 
 

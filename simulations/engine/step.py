@@ -18,6 +18,7 @@ from typing import Any
 from simnet.llm.base import ZERO_USAGE, Usage
 from simulations.engine.actions import ActionResult, Outcome
 from simulations.engine.formats import FORMATS, Format
+from simulations.engine.moderation import moderation_events
 from simulations.engine.turns import AgentDecision, StepPlan, index_decisions, missing_decision
 from simulations.engine.world import World, rng_from_state, rng_state
 
@@ -109,6 +110,7 @@ def _events(world: World, plan: StepPlan, results: list[ActionResult], fmt: Form
     if errors:
         sample = [{"agent_id": r.agent_id, "message": r.message} for r in errors[:MAX_ERRORS_IN_EVENT]]
         events.append(Event("agent_errors", plan.step, {"count": len(errors), "sample": sample}))
+    events += [Event("moderation", plan.step, data) for data in moderation_events(world, results)]
     counts = Counter(str(r.action) for r in results if r.ok)
     events.append(
         Event(
@@ -118,6 +120,7 @@ def _events(world: World, plan: StepPlan, results: list[ActionResult], fmt: Form
                 "active": len(plan.turns),
                 "actions": dict(counts),
                 "invalid": sum(r.outcome is Outcome.INVALID for r in results),
+                "moderated": sum(r.outcome is Outcome.MODERATED for r in results),
                 "errors": len(errors),
                 "posts": len(world.posts),
             },

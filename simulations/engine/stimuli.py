@@ -11,9 +11,11 @@ it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from simnet.llm.base import ImagePart
 
 # Nobody in a panel follows an outside account, so an unpromoted ad reaches only the few personas a
 # recommender happens to rank it for (9 of 51 in the holiday-ad demo). By default it is promoted as
@@ -49,6 +51,8 @@ class Stimulus:
     author_handle: str | None = None
     boost: float = 0.0
     boost_steps: int | None = None
+    alt_text: str = ""  # what the picture shows, in words: read by providers that see no images
+    images: tuple[str, ...] = ()  # references of the picture and video keyframes, resolved outside
 
     def __post_init__(self) -> None:
         if not self.text.strip():
@@ -65,7 +69,7 @@ class Stimulus:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Stimulus:
-        return cls(**data)
+        return cls(**{**data, "images": tuple(data.get("images", ()))})
 
 
 @dataclass(frozen=True)
@@ -85,3 +89,20 @@ class Boost:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Boost:
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class StimulusMedia:
+    alt_text: str = ""
+    images: tuple[str, ...] = ()  # the picture first, then keyframes in order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"alt_text": self.alt_text, "images": list(self.images)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StimulusMedia:
+        return cls(data.get("alt_text", ""), tuple(data.get("images", ())))
+
+
+# A picture reference -> its bytes; set on a world by whoever builds it (stored files on the Django side).
+LoadImage = Callable[[str], ImagePart]

@@ -51,6 +51,8 @@ def _describe(world: World, result: ActionResult) -> tuple[str, str, str]:
         return action, target, f"[invalid: {result.message}]"
     if result.outcome is Outcome.ERROR:
         return action, target, f"[error: {result.message}]"
+    if result.outcome is Outcome.MODERATED:
+        return action, target, f"[stopped by the content policy: {result.message}]"
     return action, target, result.text
 
 

@@ -21,7 +21,7 @@ from simulations.engine.meeting import MeetingState, Phase
 from simulations.engine.memory import Memory
 from simulations.engine.persona import PanelSnapshot, Persona
 from simulations.engine.posts import Post, PostKind
-from simulations.engine.stimuli import Boost, Stimulus, promoted_audience
+from simulations.engine.stimuli import Boost, LoadImage, Stimulus, StimulusMedia, promoted_audience
 from simulations.engine.vectors import SparseVector, TermIndex, blend, cosine
 
 STATE_VERSION = 1
@@ -147,6 +147,8 @@ class World:
         self.meeting: MeetingState | None = None
         self.forum: ForumState | None = None
         self.embed = embed
+        self.media: dict[str, StimulusMedia] = {}  # stimulus id -> its pictures and alt text
+        self.load_image: LoadImage | None = None  # derived: picture reference -> bytes (Django side)
         self.prefixes: dict[str, str] = {}  # derived: prompt prefix per persona
         self.excerpts: dict[tuple[str, int], str] = {}  # derived: (post id, token budget) -> cut text
         self.seen_entries: dict[str, tuple[str, int]] = {}  # derived: memory entry of a seen post
@@ -190,6 +192,7 @@ class World:
             "rng": rng_state(self.rng),
             "pending": [s.to_dict() for s in self.pending],
             "boosts": [b.to_dict() for b in self.boosts],
+            "media": {sid: m.to_dict() for sid, m in self.media.items()},
             "spent": asdict(self.spent),
             "meeting": self.meeting.to_state() if self.meeting else None,
             "forum": self.forum.to_state() if self.forum else None,
@@ -226,6 +229,7 @@ class World:
         world.rng = rng_from_state(state["rng"])
         world.pending = [Stimulus.from_dict(s) for s in state["pending"]]
         world.boosts = [Boost.from_dict(b) for b in state["boosts"]]
+        world.media = {sid: StimulusMedia.from_dict(m) for sid, m in state.get("media", {}).items()}
         world.spent = usage_from_dict(state["spent"])
         world.meeting = MeetingState.from_state(state["meeting"]) if state["meeting"] else None
         forum = state.get("forum")  # absent in states stored before forums
@@ -385,6 +389,8 @@ class World:
         post = self.add_post(
             author, PostKind.POST, stimulus.text, self.next_step, stimulus_id=stimulus.id, community=community
         )
+        if stimulus.images or stimulus.alt_text:
+            self.media[stimulus.id] = StimulusMedia(stimulus.alt_text, stimulus.images)
         if stimulus.boost > 0:
             until = None if stimulus.boost_steps is None else self.next_step + stimulus.boost_steps - 1
             self.boosts.append(Boost(post.id, stimulus.boost, until))

@@ -23,6 +23,7 @@ from simnet.tenancy.actors import request_actor
 from simnet.tenancy.mixins import OrganizationScopedMixin, ScopedPrimaryKeyRelatedField
 from simulations.insight import backtests, comparison, forecast, reports, run_exports
 from simulations.models import Backtest, Experiment, Run
+from simulations.runs.media import seen_lines
 from simulations.runs.persistence import run_gate
 from simulations.runs.serializers import MAX_SEED
 
@@ -44,6 +45,7 @@ class RunReportView(NotFoundBeforeMethodNotAllowedMixin, OrganizationScopedMixin
                 **reports.run_report_data(run),
                 "forecasts": forecast.run_stimulus_forecasts(run),
                 "quality_gate": run_gate(run),
+                "pictures_seen": seen_lines(run),  # what the agents saw of stimulus pictures, said at start
             }
         )
 

@@ -27,11 +27,9 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from personas.models import FollowEdge as FollowEdgeRow
 from personas.models import HistoryItem, Persona
@@ -61,6 +59,7 @@ from simulations.insight.model_driven import model_driven_summary
 from simulations.insight.trust import assess_trust
 from simulations.models import FINAL_STATUSES, Run, RunAction, RunEvent, RunPost, RunReportCache, Scenario
 from simulations.runs import worlds
+from simulations.runs.charges import charge_run
 
 REPORT_VERSION = "5"  # 2: the classifier that labelled the replies is recorded; 3: backlash label; 4: meeting; 5: model-driven personas
 # The feed report's readings of replies to a stimulus: a roundtable's report leaves them out.
@@ -273,20 +272,6 @@ def judge_for(run: Run) -> LLMJudge | None:
     return LLMJudge(provider_for(config, organization_id=run.organization_id))
 
 
-def _charge(run: Run, judge: LLMJudge) -> None:
-    """Add what the judge paid to the run's own usage (monthly budgets sum runs' costs)."""
-    usage = judge.usage
-    if not usage.calls:
-        return
-    Run.unscoped.filter(pk=run.pk).update(
-        input_tokens=F("input_tokens") + usage.input_tokens + usage.cache_write_tokens,
-        cached_tokens=F("cached_tokens") + usage.cached_input_tokens,
-        output_tokens=F("output_tokens") + usage.output_tokens,
-        llm_calls=F("llm_calls") + usage.calls,
-        cost_usd=F("cost_usd") + Decimal(str(round(usage.cost_usd, 6))),
-    )
-
-
 def _labelled_report(run: Run, records: RunRecords) -> tuple[RunReport, dict]:
     """The run's report with replies labelled by the judge when it has one, and what labelled them."""
     judge = judge_for(run)
@@ -298,7 +283,7 @@ def _labelled_report(run: Run, records: RunRecords) -> tuple[RunReport, dict]:
     except ProviderError as error:
         return build_run_report(run, records), {**lexicon, "judge_error": str(error)}
     finally:
-        _charge(run, judge)
+        charge_run(run, judge.usage)
     labelled = {
         "kind": "llm",
         "name": judge.provider.model or judge.provider.name,

@@ -48,6 +48,11 @@ class EstimateSerializer(serializers.Serializer):
         ),
     )
     wall_time_s = RangeSerializer(allow_null=True, help_text="Null when the provider's speed is unknown.")
+    image_tokens = RangeSerializer(
+        allow_null=True, required=False,
+        help_text="Input tokens of stimulus pictures shown to a model that reads images (included in "
+        "input_tokens and cost_usd); null when no picture goes to the model.",
+    )  # fmt: skip
     notes = serializers.ListField(child=serializers.CharField())
     replicates = serializers.IntegerField()
     provider = serializers.CharField()

@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from simnet.llm.base import LLMResponse, ProviderError
-from simnet.llm.pricing import Price, batch_price_factor, price_for
+from simnet.llm.pricing import Price, batch_price_factor, is_priced, price_for
 from simnet.llm.testing import TEST_KINDS
 from simnet.providers.build import choice_for, provider_for
 from simnet.providers.models import HOSTED_KINDS, ProviderConfig
@@ -29,6 +29,7 @@ from simnet.tenancy.errors import ApplicationError
 from simulations.analysis.judge import judge_cost
 from simulations.engine.estimate import Range, estimate_run
 from simulations.engine.interview import INTERVIEW_RULES, interview_request, tidy_answer
+from simulations.engine.media_estimate import StimulusPictures
 from simulations.engine.persona import PanelSnapshot
 from simulations.engine.prompts import FEED_RULES
 from simulations.engine.roundtable import MEETING_RULES
@@ -47,7 +48,7 @@ from simulations.models import (
     Scenario,
     Stimulus,
 )
-from simulations.runs import lifecycle, persistence, worlds
+from simulations.runs import lifecycle, media, persistence, worlds
 from simulations.runs.events import append_event
 from simulations.runs.pace import pace_for
 from simulations.runs.policy import cap_estimate, chosen_policy, fit_policy_model, words_budget
@@ -63,10 +64,14 @@ THROUGHPUT.update(dict.fromkeys(TEST_KINDS, 1000.0))
 
 
 def run_estimate(
-    *, scenario: Scenario, replicates: int = 1, stimulus_texts: Sequence[str] | None = None
+    *,
+    scenario: Scenario,
+    replicates: int = 1,
+    stimulus_texts: Sequence[str] | None = None,
+    stimulus_pictures: Sequence[StimulusPictures] | None = None,
 ) -> dict:
-    """Pre-run range of calls, tokens, dollars and wall time (JSON-able). ``stimulus_texts`` stand
-    in for the stimuli of a scenario not saved yet (the builder's)."""
+    """Pre-run range of calls, tokens, dollars and wall time (JSON-able). ``stimulus_texts`` and
+    ``stimulus_pictures`` stand in for the stimuli of a scenario not saved yet (the builder's)."""
     choice = choice_for(scenario.provider)
     config = worlds.world_config(scenario, scenario.seed)
     price = price_for(choice.kind, choice.model)
@@ -75,8 +80,9 @@ def run_estimate(
         organization_id=scenario.organization_id, kind=choice.kind, model=choice.model, policy=policy,
         default_rate=THROUGHPUT.get(choice.kind),
     )  # fmt: skip
+    panel = persistence.panel_snapshot(scenario.panel)
     estimate = estimate_run(
-        persistence.panel_snapshot(scenario.panel),
+        panel,
         config,
         scenario.steps,
         price=price,
@@ -89,6 +95,16 @@ def run_estimate(
         _no_model_calls(data)
     elif policy == Policy.HYBRID:
         cap_estimate(data, words_budget(scenario), scenario.steps)
+    data["priced"] = is_priced(choice.kind, choice.model)
+    if not data["priced"]:
+        data["notes"].append(
+            f"simnet knows no list price for {choice.model}: the dollars show 0 (true only of a model you "
+            "host yourself), and the monthly budget cannot count this model's calls"
+        )
+    if policy == Policy.LLM and media.provider_sees_images(scenario):
+        media.add_picture_cost(
+            data, scenario=scenario, panel=panel, config=config, price=price, pictures=stimulus_pictures
+        )
     _add_batch_price(
         data,
         batch_price_factor(choice.kind),
@@ -101,8 +117,8 @@ def run_estimate(
         _add_judge(data, stimulus_texts, estimate.responses, texts, price)
     data["replicates"] = replicates
     data["provider"] = choice.label
-    for key in ("calls", "input_tokens", "output_tokens", "cost_usd", "batch_cost_usd"):
-        data[key] = {k: v * replicates for k, v in data[key].items()} if data[key] is not None else None
+    for key in ("calls", "input_tokens", "output_tokens", "cost_usd", "batch_cost_usd", "image_tokens"):
+        data[key] = {k: v * replicates for k, v in data[key].items()} if data.get(key) is not None else None
     # Runs share the provider (the offline model shares the CPU), so one after another is the honest total.
     wall = data["wall_time_s"]
     data["wall_time_total_s"] = {k: v * replicates for k, v in wall.items()} if wall else None
@@ -215,6 +231,7 @@ def run_start(
                     **reproducibility(scenario, seed, snapshot),
                     "policy": policy,
                     **({"policy_model": policy_model.digest[:16]} if policy_model else {}),
+                    "media": media.seen_at_start(scenario, policy),
                 },
                 experiment=experiment,
                 variant=variant,

@@ -27,6 +27,9 @@ from simulations.engine.stimuli import Stimulus as EngineStimulus
 from simulations.engine.turns import AgentDecision
 from simulations.engine.world import World
 from simulations.models import Run, RunPanel, RunSnapshot, RunStep, Scenario, Stimulus
+from simulations.runs import media
+from simulations.runs.deliberation_settings import deliberation_config
+from simulations.runs.moderation_settings import scenario_policy
 
 KEPT_WORLDS = 2  # per worker process: a world of 100,000 personas is a few hundred MB
 
@@ -42,8 +45,10 @@ def snapshot_every() -> int:
     return max(1, settings.SIMNET_SNAPSHOT_EVERY)
 
 
-def world_config(scenario: Scenario, seed: int) -> WorldConfig:
+def world_config(scenario: Scenario, seed: int, *, vision: bool = False) -> WorldConfig:
+    """``vision``: the run's model is shown stimulus pictures (``media.run_vision``)."""
     return WorldConfig(
+        vision=vision,
         seed=seed,
         format=scenario.format,
         minutes_per_step=scenario.minutes_per_step,
@@ -52,13 +57,17 @@ def world_config(scenario: Scenario, seed: int) -> WorldConfig:
         memory_tokens=scenario.memory_tokens,
         roundtable=RoundtableConfig(agenda=tuple(scenario.agenda or ()), steps=scenario.steps),
         forum=forum_config(scenario),
+        moderation=scenario_policy(scenario.settings),
+        deliberation=deliberation_config(scenario),
     )
 
 
 def forum_config(scenario: Scenario) -> ForumConfig:
     """A forum's communities and sort, from the scenario's settings (defaults for other formats)."""
     forum = (scenario.settings or {}).get("forum", {})
-    return ForumConfig(communities=tuple(forum.get("communities") or ("general",)), sort=forum.get("sort", "hot"))
+    return ForumConfig(
+        communities=tuple(forum.get("communities") or ("general",)), sort=forum.get("sort", "hot")
+    )
 
 
 def engine_stimulus(stimulus: Stimulus, *, at_step: int | None) -> EngineStimulus:
@@ -67,8 +76,9 @@ def engine_stimulus(stimulus: Stimulus, *, at_step: int | None) -> EngineStimulu
     else:
         author = {"author_handle": stimulus.author_handle or "brand"}
     return EngineStimulus(
-        id=f"s{stimulus.pk}", text=stimulus.text, at_step=at_step, boost=stimulus.boost, **author
-    )
+        id=f"s{stimulus.pk}", text=stimulus.text, at_step=at_step, boost=stimulus.boost,
+        alt_text=stimulus.alt_text, images=media.image_refs(stimulus), **author,
+    )  # fmt: skip
 
 
 def panel_data(run: Run) -> dict[str, Any]:
@@ -85,8 +95,13 @@ def run_personas(run: Run) -> list[dict[str, Any]]:
 def new_world(run: Run, panel: PanelSnapshot | None = None) -> World:
     """The world of a run that has not taken a step yet (scenario stimuli scheduled)."""
     panel = panel if panel is not None else PanelSnapshot.from_dict(panel_data(run))
-    stimuli = [engine_stimulus(s, at_step=s.step) for s in run.scenario.stimuli.all()]
-    return create_world(panel, world_config(run.scenario, run.seed), stimuli)
+    stimuli = [
+        engine_stimulus(s, at_step=s.step)
+        for s in run.scenario.stimuli.prefetch_related(media.keyframes_prefetch(run.organization_id))
+    ]
+    world = create_world(panel, world_config(run.scenario, run.seed, vision=media.run_vision(run)), stimuli)
+    world.load_image = media.image_loader(run.organization_id)
+    return world
 
 
 def load_world(run: Run) -> World:
@@ -149,6 +164,7 @@ def world_before(run: Run, step: int) -> World:
     snapshot = RunSnapshot.objects.filter(run=run, step__lte=step).order_by("-step").first()
     if snapshot is not None and snapshot.state:
         world = World.from_state(snapshot.state, panel=panel)
+        world.load_image = media.image_loader(run.organization_id)
     elif run.fork_step:  # a fork's past before its own first snapshot belongs to its parent
         raise NotRebuildable(f"Run #{run.pk} starts at step {run.fork_step}")
     else:

@@ -82,7 +82,9 @@ class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedJs
         scenario = self.get_object()
         arguments = EstimateRequestSerializer(data=request.data)
         arguments.is_valid(raise_exception=True)
-        estimate = run_services.run_estimate(scenario=scenario, replicates=arguments.validated_data["replicates"])
+        estimate = run_services.run_estimate(
+            scenario=scenario, replicates=arguments.validated_data["replicates"]
+        )
         return Response(EstimateSerializer(estimate).data)
 
 

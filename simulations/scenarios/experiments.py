@@ -12,15 +12,19 @@ from simnet.tenancy.actors import Actor, actor_role, actor_user
 from simnet.tenancy.errors import ApplicationError
 from simulations.models import FINAL_STATUSES, Experiment, Run, Scenario, Stimulus
 from simulations.runs.services import run_estimate, run_start
+from simulations.scenarios import media, safety
 
 MAX_VARIANTS = 6
-OVERRIDABLE = ("recommender", "feed_size", "steps")
+OVERRIDABLE = ("recommender", "feed_size", "steps", "moderation")
 
 
 def _variant_scenario(base: Scenario, variant: dict, actor: Actor | None) -> Scenario:
     """A copy of ``base`` where the stimuli say the variant's text and its overrides apply."""
     overrides = {k: v for k, v in (variant.get("overrides") or {}).items() if k in OVERRIDABLE}
     fields = {f.attname: getattr(base, f.attname) for f in base._meta.concrete_fields if f.attname != "id"}
+    if "moderation" in overrides:  # a policy replaces the scenario's ("none" removes it)
+        kept = {k: v for k, v in (base.settings or {}).items() if k != safety.SETTINGS_KEY}
+        overrides["settings"] = {**kept, **safety.moderation_settings(overrides.pop("moderation"))}
     creator = actor_user(actor)
     fields.update(
         overrides,
@@ -30,7 +34,7 @@ def _variant_scenario(base: Scenario, variant: dict, actor: Actor | None) -> Sce
     )
     scenario = Scenario.objects.create(**fields)
     for stimulus in base.stimuli.all():
-        Stimulus.objects.create(
+        copy = Stimulus.objects.create(
             organization_id=base.organization_id,
             scenario=scenario,
             author_persona=stimulus.author_persona,
@@ -38,7 +42,10 @@ def _variant_scenario(base: Scenario, variant: dict, actor: Actor | None) -> Sce
             step=stimulus.step,
             boost=stimulus.boost,
             text=variant.get("stimulus_text") or stimulus.text,
+            image=stimulus.image,  # every variant shows the same pictures (the same stored files)
+            alt_text=stimulus.alt_text,
         )
+        media.copy_keyframes(stimulus, copy)
     return scenario
 
 
@@ -62,6 +69,15 @@ def experiment_start(
     if any(not label for label in labels) or len(set(labels)) != len(labels):
         raise ApplicationError(
             "Give every variant a distinct label.", fields={"variants": ["Distinct labels."]}
+        )
+    policy_errors = [
+        safety.moderation_errors((v.get("overrides") or {}).get("moderation"), scenario.format)
+        for v in variants
+    ]
+    if any(policy_errors):
+        raise ApplicationError(
+            "A variant's content policy has problems.",
+            fields={"variants": [m for e in policy_errors for m in e.get(safety.SETTINGS_KEY, [])]},
         )
     if not 2 <= replicates <= 100:
         raise ApplicationError("Use 2 to 100 replicates per variant.", fields={"replicates": ["2 to 100"]})
@@ -97,5 +113,3 @@ def experiment_progress(experiment: Experiment) -> dict:
     total = runs.count()
     final = runs.filter(status__in=FINAL_STATUSES).count()
     return {"runs": total, "finished": final, "share": final / total if total else 0.0}
-
-

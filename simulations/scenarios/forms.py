@@ -20,6 +20,10 @@ from simulations.engine.recommenders import RECOMMENDERS
 from simulations.engine.stimuli import DEFAULT_OUTSIDE_BOOST, default_boost
 from simulations.models import Policy, Scenario
 from simulations.scenarios.experiments import MAX_VARIANTS
+from simulations.scenarios.media import MAX_ALT_TEXT_CHARS, MAX_KEYFRAMES, MAX_PICTURE_BYTES
+from simulations.scenarios.media_fields import MultipleImageField
+from simulations.scenarios.safety import ModerationFields, VariantSafetyFields
+from simulations.scenarios.stance_fields import StanceFields
 
 MAX_STIMULI = 20
 # Settings only the feed format reads: a roundtable or a forum hides them and takes these defaults.
@@ -38,7 +42,7 @@ class PanelChoiceField(forms.ModelChoiceField):
         return f"{panel.name}{shared}"
 
 
-class ScenarioForm(forms.Form):
+class ScenarioForm(StanceFields, ModerationFields):
     """Everything of a scenario except its stimuli (a formset) and, for experiments, variants."""
 
     name = forms.CharField(
@@ -94,6 +98,12 @@ class ScenarioForm(forms.Form):
         queryset=ProviderConfig.objects.none(), required=False, empty_label=OFFLINE_LABEL
     )
     seed = forms.IntegerField(validators=[MinValueValidator(0), MaxValueValidator(2**31)])
+    sees_images = forms.BooleanField(
+        required=False, label="This OpenAI-compatible model reads images",
+        help_text="OpenAI-compatible servers only (a vision model such as a LLaVA or Qwen-VL build): its agents "
+        "are shown stimulus pictures. Unticked, or with the offline model, they read the alt text instead. "
+        "Anthropic's models always read images.",
+    )  # fmt: skip
     budget_usd = forms.DecimalField(
         required=False, min_value=0, max_digits=10, decimal_places=2, label="Budget ($)",
         help_text="Per run. Empty: what is left of this month's budget.",
@@ -149,12 +159,29 @@ class ScenarioForm(forms.Form):
             "forum_sort": data["forum_sort"] or "hot",
             "words_max_calls": data.get("words_max_calls"),
             "words_share": data.get("words_share"),
+            "sees_images": bool(data.get("sees_images")),
+            "moderation": data.get("moderation"),
+            **self.stance_kwargs(),
         }
 
 
 class StimulusForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Post text")
-    image = forms.ImageField(required=False, help_text="Optional; shown with the post in the run room.")
+    image = forms.ImageField(
+        required=False,
+        help_text="Optional; shown with the post in the run room, and to a model that reads images.",
+    )
+    keyframes = MultipleImageField(
+        required=False, label="Video keyframes",
+        help_text=f"A video ad: up to {MAX_KEYFRAMES} frames, in order, shown after the image to a model that "
+        f"reads images. JPEG, PNG, GIF or WebP, {MAX_PICTURE_BYTES // (1024 * 1024)} MB each at most.",
+    )  # fmt: skip
+    alt_text = forms.CharField(
+        required=False, max_length=MAX_ALT_TEXT_CHARS, label="Alt text",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What the picture (and keyframes) show, in a sentence or two. Agents of a model that does not "
+        "read images (the offline model, a text-only server) read this instead, so they need it.",
+    )  # fmt: skip
     author = forms.CharField(
         max_length=128,
         required=False,
@@ -183,15 +210,19 @@ class StimulusForm(forms.Form):
             "author_persona": persona,
             "author_handle": "" if persona else (handle or "brand"),
             "step": data.get("step") or 0,
-            "boost": default_boost(outside_author=persona is None) if data.get("boost") is None else data["boost"],
+            "boost": default_boost(outside_author=persona is None)
+            if data.get("boost") is None
+            else data["boost"],
             "image": data.get("image"),
+            "keyframes": data.get("keyframes") or [],
+            "alt_text": data.get("alt_text") or "",
         }
 
 
 StimulusFormSet = forms.formset_factory(StimulusForm, extra=1, max_num=MAX_STIMULI, validate_max=True)
 
 
-class VariantForm(forms.Form):
+class VariantForm(VariantSafetyFields):
     label = forms.CharField(max_length=40)
     stimulus_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Stimulus text", required=False,
@@ -212,7 +243,9 @@ class BaseVariantFormSet(forms.BaseFormSet):
         super().__init__(*args, **kwargs)
         control = self.forms[0] if self.forms else None
         if control is not None:
-            control.fields["stimulus_text"].help_text = (
+            control.fields[
+                "stimulus_text"
+            ].help_text = (
                 "The control: the post above, as written. Leave it so, or edit it to change the baseline."
             )
             control.fields["stimulus_text"].widget.attrs["placeholder"] = "The post above, as written"
@@ -221,18 +254,24 @@ class BaseVariantFormSet(forms.BaseFormSet):
         super().clean()
         if any(self.errors) or len(self.forms) < 2:
             return
-        if not any((form.cleaned_data.get("stimulus_text") or "").strip() for form in self.forms[1:]):
+        if not any(_differs(form) for form in self.forms[1:]):
             raise forms.ValidationError(
-                "Write the text of at least one variant besides the control (A).", code="no_variant"
+                "Give at least one variant besides the control (A) its own text, ranking or content policy.",
+                code="no_variant",
             )
 
     def variants(self) -> list[dict]:
         """The control and every variant with text, as ``experiment_start`` takes them."""
         return [
-            form.cleaned_data
+            {**form.cleaned_data, "overrides": form.overrides()}
             for index, form in enumerate(self.forms)
-            if form.cleaned_data and (index == 0 or (form.cleaned_data.get("stimulus_text") or "").strip())
+            if form.cleaned_data and (index == 0 or _differs(form))
         ]
+
+
+def _differs(form: VariantForm) -> bool:
+    """A variant row counts once it changes something: its text, its ranking or its content policy."""
+    return bool((form.cleaned_data.get("stimulus_text") or "").strip() or form.overrides())
 
 
 VariantFormSet = forms.formset_factory(
@@ -254,11 +293,3 @@ class ExperimentForm(forms.Form):
         initial=5, validators=[MinValueValidator(2), MaxValueValidator(100)], label="Replicates per variant",
         help_text="Every variant runs with the same seeds (a paired comparison).",
     )  # fmt: skip
-
-
-
-
-
-
-
-

@@ -21,8 +21,12 @@ from simulations.engine.stimuli import DEFAULT_OUTSIDE_BOOST
 from simulations.insight.comparison import experiment_comparison, experiment_status_counts
 from simulations.learning.words_budget import WordsBudget
 from simulations.models import Experiment, Policy, Scenario, Stimulus
+from simulations.runs.media import SETTINGS_KEY as MEDIA_KEY
 from simulations.runs.serializers import MAX_SEED, MAX_TEXT, EstimateSerializer
 from simulations.scenarios.experiments import MAX_VARIANTS
+from simulations.scenarios.media import MAX_ALT_TEXT_CHARS, keyframe_urls
+from simulations.scenarios.safety import ModerationField
+from simulations.scenarios.stance_fields import deliberation_field, stance_polls_field
 
 MAX_STIMULI = 20
 
@@ -63,11 +67,38 @@ class StimulusSerializer(serializers.ModelSerializer):
         f"{DEFAULT_OUTSIDE_BOOST:g} for an outside author (an ad), 0 for a persona's own post.",
     )  # fmt: skip
     image = serializers.ImageField(read_only=True, allow_null=True)
+    alt_text = serializers.CharField(
+        max_length=MAX_ALT_TEXT_CHARS, required=False, allow_blank=True, default="",
+        help_text="What the picture and keyframes show: read instead of them by agents of a model that "
+        "does not read images. Required for such a provider once pictures are uploaded "
+        "(POST /api/v1/stimuli/{id}/pictures/).",
+    )  # fmt: skip
+    keyframes = serializers.SerializerMethodField(help_text="URLs of the video keyframes, in order.")
 
     class Meta:
         model = Stimulus
-        fields = ("id", "text", "author_handle", "author_persona", "step", "boost", "image")
-        read_only_fields = ("id", "image")
+        fields = (
+            "id",
+            "text",
+            "author_handle",
+            "author_persona",
+            "step",
+            "boost",
+            "image",
+            "alt_text",
+            "keyframes",
+        )
+        read_only_fields = ("id", "image", "keyframes")
+
+    def get_keyframes(self, stimulus: Stimulus) -> list[str]:
+        return keyframe_urls(stimulus)
+
+
+class SeesImagesField(serializers.BooleanField):
+    """Whether the scenario's OpenAI-compatible model reads images (``Scenario.settings["media"]``)."""
+
+    def get_attribute(self, instance: Scenario) -> bool:
+        return bool((instance.settings or {}).get(MEDIA_KEY, {}).get("vision"))
 
 
 class WordsMaxCallsField(serializers.IntegerField):
@@ -142,12 +173,26 @@ class ScenarioSerializer(serializers.ModelSerializer):
         help_text="Forum only: hot, new or top (blank on other formats).",
     )  # fmt: skip
 
+    stance_polls = stance_polls_field()
+    deliberation = deliberation_field()
+    moderation = ModerationField(
+        required=False, default=None, allow_null=True,
+        help_text='Feed only: a content policy, e.g. {"rules": [{"action": "remove", "threshold": 0.5}], '
+        '"rate_limit": {"posts": 1, "steps": 2}}. Actions: remove, label, downrank, friction.',
+    )  # fmt: skip
+    sees_images = SeesImagesField(
+        required=False, default=False,
+        help_text="OpenAI-compatible provider only: its model reads images, so agents are shown stimulus "
+        "pictures (else their alt text). Anthropic's models always do; the offline model never.",
+    )  # fmt: skip
+
     class Meta:
         model = Scenario
         fields = (
             "id", "name", "panel", "format", "steps", "minutes_per_step", "recommender", "feed_size",
             "memory_tokens", "provider", "seed", "budget_usd", "budget_tokens", "agenda", "stimuli",
-            "policy", "communities", "forum_sort", "words_max_calls", "words_share", "created_at",
+            "policy", "communities", "forum_sort", "words_max_calls", "words_share", "sees_images", "moderation", "created_at",
+            "stance_polls", "deliberation",
         )  # fmt: skip
         read_only_fields = ("id", "created_at")
 
@@ -175,6 +220,10 @@ class ScenarioSerializer(serializers.ModelSerializer):
 
 class VariantOverridesSerializer(serializers.Serializer):
     recommender = serializers.ChoiceField(choices=sorted(RECOMMENDERS), required=False)
+    moderation = ModerationField(
+        required=False,
+        help_text='A content policy replacing the scenario\'s ({"rules": [], "rate_limit": null}: none).',
+    )
     feed_size = serializers.IntegerField(min_value=1, max_value=20, required=False)
     steps = serializers.IntegerField(min_value=1, max_value=500, required=False)
 

@@ -7,6 +7,8 @@ import re
 from django.db import transaction
 
 from personas.models import Panel
+from simnet.llm.vision import sees_images as sees_images_of
+from simnet.providers.build import choice_for
 from simnet.providers.models import ProviderConfig
 from simnet.tenancy import roles
 from simnet.tenancy.access import require_role
@@ -18,6 +20,9 @@ from simulations.engine.stimuli import default_boost
 from simulations.learning.words_budget import SETTINGS_KEY as WORDS_KEY
 from simulations.learning.words_budget import WordsBudget
 from simulations.models import Policy, Scenario, Stimulus
+from simulations.runs.media import SETTINGS_KEY as MEDIA_KEY
+from simulations.scenarios import media, safety
+from simulations.scenarios.stance_fields import stance_errors, stance_settings
 
 COMMUNITY_NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
 MAX_COMMUNITIES = 12
@@ -46,6 +51,10 @@ def scenario_create(
     forum_sort: str = "hot",
     words_max_calls: int | None = None,
     words_share: float | None = None,
+    sees_images: bool = False,
+    moderation: dict | None = None,
+    stance_polls: dict | None = None,
+    deliberation: dict | None = None,
 ) -> Scenario:
     """A scenario on a panel the organization owns or that was shared with it.
 
@@ -71,6 +80,9 @@ def scenario_create(
     communities = [c.strip().removeprefix("r/") for c in (communities or []) if c.strip()] or ["general"]
     errors.update(_forum_errors(communities, forum_sort) if format == Scenario.Format.FORUM else {})
     errors.update(_policy_errors(policy))
+    errors.update(stance_errors(format, stance_polls, deliberation, steps))
+    errors.update(safety.moderation_errors(moderation, format))
+    errors.update(_picture_errors(stimuli or [], provider, sees_images))
     words = _words_budget(words_max_calls, words_share, errors)
     if errors:
         raise ApplicationError("The scenario has problems; see the fields.", code="invalid", fields=errors)
@@ -91,11 +103,17 @@ def scenario_create(
             budget_tokens=budget_tokens,
             agenda=[a.strip() for a in (agenda or []) if a.strip()],
             policy=policy,
-            settings={**format_settings(format, communities, forum_sort), **words},
+            settings={
+                **format_settings(format, communities, forum_sort),
+                **words,
+                **media_settings(provider, sees_images),
+                **stance_settings(format, stance_polls, deliberation),
+                **safety.moderation_settings(moderation),
+            },
             created_by=actor_user(actor),
         )
         for item in stimuli or []:
-            Stimulus.objects.create(
+            stimulus = Stimulus.objects.create(
                 organization=organization,
                 scenario=scenario,
                 text=item["text"],
@@ -106,8 +124,27 @@ def scenario_create(
                 if item.get("boost") is None
                 else item["boost"],
                 image=item.get("image"),
+                alt_text=(item.get("alt_text") or "").strip(),
             )
+            media.save_keyframes(stimulus, item.get("keyframes") or [])
     return scenario
+
+
+def media_settings(provider: ProviderConfig | None, sees_images: bool) -> dict:
+    """``Scenario.settings["media"]``: an OpenAI-compatible server whose model reads images (the
+    one provider kind that may or may not; Anthropic always does, the offline model never)."""
+    if sees_images and provider is not None and provider.kind == ProviderConfig.Kind.OPENAI_COMPAT:
+        return {MEDIA_KEY: {"vision": True}}
+    return {}
+
+
+def _picture_errors(
+    stimuli: list[dict], provider: ProviderConfig | None, sees_images: bool
+) -> dict[str, list[str]]:
+    choice = choice_for(provider)
+    vision = sees_images_of(choice.kind, vision_flag=bool(media_settings(provider, sees_images)))
+    problems = media.stimuli_errors(stimuli, vision=vision, provider=choice.label)
+    return {"stimuli": problems} if problems else {}
 
 
 def format_settings(format: str, communities: list[str] | None, forum_sort: str) -> dict:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from simulations.scenarios import views
+from simulations.scenarios import media_views, views
 
 urlpatterns = [
     path("simulations/new/", views.scenario_create, name="scenario_create"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("simulations/new/forecast/", views.stimulus_forecast, name="scenario_forecast"),
     path("experiments/new/", views.experiment_create, name="experiment_create"),
     path("stimuli/<int:stimulus_id>/image/", views.stimulus_image, name="stimulus_image"),
+    path("stimuli/keyframes/<int:keyframe_id>/", media_views.stimulus_keyframe, name="stimulus_keyframe"),
     path("experiments/", views.experiment_list, name="experiment_list"),
     path("experiments/<int:experiment_id>/", views.experiment_detail, name="experiment_detail"),
 ]

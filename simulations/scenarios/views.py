@@ -30,7 +30,7 @@ from simulations.models import FINAL_STATUSES, Scenario, Stimulus
 from simulations.runs import services as run_services
 from simulations.runs.presenters import optional_url
 from simulations.scenarios import experiments as experiment_services
-from simulations.scenarios import selectors, services
+from simulations.scenarios import safety, selectors, services
 from simulations.scenarios.experiments import MAX_VARIANTS
 from simulations.scenarios.forms import (
     MAX_STIMULI,
@@ -42,6 +42,8 @@ from simulations.scenarios.forms import (
     VariantForm,
     VariantFormSet,
 )
+from simulations.scenarios.media import form_pictures
+from simulations.scenarios.stance_fields import stance_settings
 
 TEMPLATE = "simulations/scenario_builder.html"
 MAX_HANDLES = 300
@@ -89,7 +91,7 @@ class Builder:
 
 
 def _form_errors(form: forms.Form) -> list[str]:
-    """"Field label: message" for each error of ``form`` (the message alone for a form-wide one)."""
+    """ "Field label: message" for each error of ``form`` (the message alone for a form-wide one)."""
     lines = []
     for name, messages_ in form.errors.items():
         prefix = f"{form[name].label}: " if name in form.fields else ""
@@ -175,13 +177,19 @@ def _estimate_context(request, builder: Builder) -> dict:
     kwargs = builder.scenario.scenario_kwargs()
     settings = services.format_settings(kwargs["format"], kwargs.pop("communities"), kwargs.pop("forum_sort"))
     settings |= services.words_settings(kwargs.pop("words_max_calls"), kwargs.pop("words_share"))
+    settings |= services.media_settings(kwargs["provider"], kwargs.pop("sees_images"))
+    settings |= safety.moderation_settings(kwargs.pop("moderation"))
+    settings |= stance_settings(kwargs["format"], kwargs.pop("stance_polls"), kwargs.pop("deliberation"))
     scenario = Scenario(
-        organization=request.organization, settings=settings, **{k: v for k, v in kwargs.items() if k != "name"}
+        organization=request.organization,
+        settings=settings,
+        **{k: v for k, v in kwargs.items() if k != "name"},
     )
     texts = [form.cleaned_data.get("text", "") for form in builder.stimuli if form.is_valid()]
     estimate = run_services.run_estimate(
-        scenario=scenario, replicates=builder.replicate_count(), stimulus_texts=texts
-    )
+        scenario=scenario, replicates=builder.replicate_count(), stimulus_texts=texts,
+        stimulus_pictures=form_pictures(builder.stimuli),
+    )  # fmt: skip
     remaining = budget_left(request.organization)
     return {
         **context,

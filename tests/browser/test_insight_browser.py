@@ -20,6 +20,7 @@ import re
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,16 +46,6 @@ def _owner(email: str):
     organization = OrganizationFactory(name="Insight Co")
     MembershipFactory(user=UserFactory(email=email), organization=organization, role=Role.OWNER)
     return organization
-
-
-def _sign_in(page, base_url: str, email: str) -> None:
-    from tests.factories import DEFAULT_PASSWORD
-
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def _charts(page) -> dict[str, bool]:
@@ -100,7 +91,7 @@ def test_a_new_user_runs_an_experiment_on_the_demo_panel_and_reads_the_compariso
     organization = _owner("insight-flow@example.com")
     panel = ensure_demo_panels(organization=organization)["voters"]
     ProviderConfig.objects.create(organization=organization, name="Fake (tests)", kind="fake", model="fake-1")
-    _sign_in(page, live_server_url, "insight-flow@example.com")
+    sign_in(page, live_server_url, "insight-flow@example.com")
 
     experiment_id = _start_experiment(page, live_server_url, panel)
     assert f"of {2 * REPLICATES} runs finished" in page.inner_text("#experiment-progress")
@@ -132,7 +123,9 @@ def test_a_new_user_runs_an_experiment_on_the_demo_panel_and_reads_the_compariso
     drawn = _charts(page)
     assert {"chart-steps", "chart-sentiment", "chart-cascade-0"} <= set(drawn) and all(drawn.values()), drawn
     level = page.inner_text("#risk-level")
-    assert level in ("LOW", "MEDIUM", "HIGH", "SEVERE") or re.fullmatch(r"not enough data \(n=\d+\)", level), level
+    assert level in ("LOW", "MEDIUM", "HIGH", "SEVERE") or re.fullmatch(
+        r"not enough data \(n=\d+\)", level
+    ), level
     page.screenshot(path=str(ARTIFACTS / "insight-experiment-run-report.png"), full_page=True)
     assert page.errors == [], "\n".join(page.errors)
 
@@ -147,7 +140,7 @@ def test_a_backlash_report_draws_every_chart(live_server_url, browser_page):
     panel, personas = make_panel(organization)
     scenario = ScenarioFactory(organization=organization, panel=panel, name="Holiday ad")
     run = store_fixture(peloton.backlash_run(), scenario, personas)
-    _sign_in(page, live_server_url, "insight-report@example.com")
+    sign_in(page, live_server_url, "insight-report@example.com")
     page.goto(f"{live_server_url}/simulations/{run.pk}/report/")
     drawn = _charts(page)
     assert {"chart-steps", "chart-segment", "chart-themes", "chart-sentiment", "chart-cascade-0"} <= set(
@@ -174,7 +167,7 @@ def test_a_clear_difference_draws_every_interval_and_says_which_is_better(live_s
         for seed in range(1, 5):
             fixture = replicate_fixture(label, seed, rate)
             store_fixture(fixture, scenario, personas, seed=seed, variant=label, experiment=experiment)
-    _sign_in(page, live_server_url, "insight-compare@example.com")
+    sign_in(page, live_server_url, "insight-compare@example.com")
     page.goto(f"{live_server_url}/experiments/{experiment.pk}/compare/")
     drawn = _charts(page)
     assert "chart-metric-negative_share" in drawn and all(drawn.values()), drawn

@@ -15,6 +15,7 @@ import re
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.pages import sign_in
 from tests.support.runs import make_panel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,16 +54,6 @@ def _with_fake_provider(organization) -> str:
 
     ProviderConfig.objects.create(organization=organization, name="Fake (tests)", kind="fake", model="fake-1")
     return FAKE
-
-
-def _sign_in(page, base_url: str, email: str) -> None:
-    from tests.factories import DEFAULT_PASSWORD
-
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def _build_and_start(page, base_url: str, panel, *, steps: int, provider: str | None, shot: str) -> int:
@@ -151,7 +142,7 @@ def _exercise_run_room(page, base_url: str, run_id: int, shot: str, *, step_time
 def test_run_room_live_with_the_fake_provider(live_server_url, browser_page):
     organization, panel = _organization_with_panel("browser-fake@example.com")
     provider = _with_fake_provider(organization)
-    _sign_in(browser_page, live_server_url, "browser-fake@example.com")
+    sign_in(browser_page, live_server_url, "browser-fake@example.com")
     run_id = _build_and_start(browser_page, live_server_url, panel, steps=5, provider=provider, shot="fake")
     _exercise_run_room(browser_page, live_server_url, run_id, "fake", step_timeout_ms=30_000)
     assert browser_page.errors == [], "\n".join(browser_page.errors)
@@ -167,7 +158,7 @@ def test_run_room_live_on_the_demo_panel_with_the_offline_model(
 
     organization = _organization("browser-offline@example.com")
     panel = ensure_demo_panels(organization=organization)["voters"]
-    _sign_in(browser_page, live_server_url, "browser-offline@example.com")
+    sign_in(browser_page, live_server_url, "browser-offline@example.com")
     run_id = _build_and_start(browser_page, live_server_url, panel, steps=4, provider=None, shot="offline")
     from simulations.models import Run
 
@@ -209,7 +200,7 @@ def test_roundtable_room_shows_the_live_transcript_then_the_minutes(
     timeout = 120_000 if model == "fake" else 1_800_000
     provider = _with_fake_provider(organization) if model == "fake" else None
     page = browser_page
-    _sign_in(page, live_server_url, email)
+    sign_in(page, live_server_url, email)
     page.goto(f"{live_server_url}/simulations/new/?panel={panel.pk}")
     page.fill("#id_name", f"Board review (browser, {model})")
     page.select_option("#id_format", "roundtable")
@@ -246,7 +237,7 @@ def test_a_dropped_socket_reconnects_and_resyncs_from_the_last_sequence(live_ser
         route.connect_to_server()
 
     page.route_web_socket(re.compile(r".*/ws/runs/\d+/.*"), through_to_the_server)
-    _sign_in(page, live_server_url, "browser-reconnect@example.com")
+    sign_in(page, live_server_url, "browser-reconnect@example.com")
     run_id = _build_and_start(page, live_server_url, panel, steps=6, provider=provider, shot="reconnect")
     page.wait_for_selector("#feed > li.post")
     page.wait_for_function("() => Number(document.querySelector('#run-seq').dataset.seq) > 3")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from personas.models import FollowEdge, Panel, PanelMember, Persona, PopulationJob
 from personas.services import population_jobs, synthetic
@@ -136,3 +139,45 @@ def test_the_api_answers_202_and_the_job_404s_to_outsiders(tenancy, member_api, 
     assert outsider_api.get(started.json()["url"]).status_code == 404
     population_jobs.population_job_execute(job_id=started.json()["id"])
     assert member_api.get(started.json()["url"]).json()["status"] == "completed"
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like from inside: no ``except Exception`` runs, the row is left as it was."""
+
+
+def test_the_watchdog_fails_a_job_whose_worker_died_and_spares_a_live_one(
+    tenancy, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    dead = _start(tenancy, django_capture_on_commit_callbacks, 300)
+    live = _start(tenancy, django_capture_on_commit_callbacks, 300)
+    waiting = _start(tenancy, django_capture_on_commit_callbacks, 300)
+
+    def dies_while_drawing(*, progress, **kwargs):
+        progress("drawing respondents", 100)
+        raise WorkerKilled
+
+    monkeypatch.setattr(synthetic, "panel_create_population", dies_while_drawing)
+    with pytest.raises(WorkerKilled):
+        population_jobs.population_job_execute(job_id=dead.pk)
+    PopulationJob.unscoped.filter(pk=live.pk).update(status=PopulationJob.Status.RUNNING)
+    assert population_jobs.population_job_execute(job_id=dead.pk).status == "running"  # redelivered: taken
+
+    assert population_jobs.fail_dead_population_jobs() == 0  # its heartbeat is fresh
+    stale = timezone.now() - timedelta(seconds=population_jobs.STALE_AFTER_S + 1)
+    PopulationJob.unscoped.filter(pk=dead.pk).update(heartbeat_at=stale)
+    PopulationJob.unscoped.filter(pk=live.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=60))
+    assert population_jobs.fail_dead_population_jobs() == 1
+
+    dead.refresh_from_db()
+    assert (dead.status, dead.phase, dead.done) == ("failed", "failed", 100)
+    assert "worker stopped while sampling" in dead.message and dead.finished_at is not None
+    statuses = dict(PopulationJob.unscoped.filter(pk__in=[live.pk, waiting.pk]).values_list("pk", "status"))
+    assert statuses == {live.pk: "running", waiting.pk: "queued"}
+    assert not Panel.objects.for_org(tenancy.org_a).exists()
+
+
+def test_the_watchdog_runs_every_minute():
+    from django_q.models import Schedule
+
+    [schedule] = Schedule.objects.filter(func="personas.tasks.watchdog")
+    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == ("I", 1, -1)

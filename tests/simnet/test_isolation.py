@@ -80,6 +80,21 @@ def _run(t):
     )
 
 
+def _narrative(t):
+    from simulations.models import NarrativeReport
+
+    run = _run(t)
+    return NarrativeReport.objects.create(organization=t.org_a, run=run, text=MARKER, question=MARKER)
+
+
+def _brief(t):
+    from simulations.models import BriefDraft
+
+    return BriefDraft.objects.create(
+        organization=t.org_a, title=MARKER, source_kind="paste", text=MARKER, origin="example", status="completed"
+    )
+
+
 def _experiment(t):
     from simulations.models import Experiment, Scenario
 
@@ -149,6 +164,18 @@ def _stimulus(t):
     return stimulus
 
 
+def _keyframe(t):
+    """A video keyframe of a stimulus, with a stored file."""
+    from django.core.files.base import ContentFile
+
+    from simulations.models import StimulusKeyframe
+
+    keyframe = StimulusKeyframe(organization=t.org_a, stimulus=_stimulus(t))
+    keyframe.image.save("frame.png", ContentFile(MARKER.encode()), save=False)
+    keyframe.save()
+    return keyframe
+
+
 def _backtest(t):
     from tests.factories import BacktestFactory
 
@@ -181,6 +208,24 @@ CASES: dict[str, Callable] = {
     "experiment_compare": lambda t: {"experiment_id": _experiment(t).pk},
     "backtest_detail": lambda t: {"backtest_id": _backtest(t).pk},
     "api_run_report": lambda t: {"run_id": _run(t).pk},
+    "api_run_stance": lambda t: {"run_id": _run(t).pk},
+    "api_run_stance_readings": lambda t: {"run_id": _run(t).pk},
+    "api_run_stance_poll": lambda t: {"run_id": _run(t).pk},
+    "run_stance": lambda t: {"run_id": _run(t).pk},
+    "run_stance_poll": lambda t: {"run_id": _run(t).pk},
+    "run_narrative": lambda t: {"run_id": _narrative(t).run_id},
+    "run_narrative_create": lambda t: {"run_id": _narrative(t).run_id},
+    "api_run_safety": lambda t: {"run_id": _run(t).pk},
+    "api_experiment_safety": lambda t: {"experiment_id": _experiment(t).pk},
+    "brief_detail": lambda t: {"brief_id": _brief(t).pk},
+    "brief_save": lambda t: {"brief_id": _brief(t).pk},
+    "brief_ask": lambda t: {"brief_id": _brief(t).pk},
+    "brief_run": lambda t: {"brief_id": _brief(t).pk},
+    "api_brief-detail": lambda t: {"pk": _brief(t).pk},
+    "api_brief-draft": lambda t: {"pk": _brief(t).pk},
+    "api_brief-apply": lambda t: {"pk": _brief(t).pk},
+    "api_run_narratives": lambda t: {"run_id": _narrative(t).run_id},
+    "api_run_narrative": lambda t: {"run_id": (n := _narrative(t)).run_id, "narrative_id": n.pk},
     "api_run_export": lambda t: {"run_id": _run(t).pk, "what": "posts", "fmt": "jsonl"},
     "api_experiment_comparison": lambda t: {"experiment_id": _experiment(t).pk},
     "api_backtest-detail": lambda t: {"pk": _backtest(t).pk},
@@ -245,6 +290,9 @@ CASES: dict[str, Callable] = {
     "run_inject": lambda t: {"run_id": _run(t).pk},
     "run_interview": lambda t: {"run_id": _run(t).pk},
     "stimulus_image": lambda t: {"stimulus_id": _stimulus(t).pk},
+    "stimulus_keyframe": lambda t: {"keyframe_id": _keyframe(t).pk},
+    "api_stimulus-detail": lambda t: {"pk": _stimulus(t).pk},
+    "api_stimulus-pictures": lambda t: {"pk": _stimulus(t).pk},
     "provider_delete": lambda t: {"provider_id": _provider(t).pk},
     "experiment_detail": lambda t: {"experiment_id": _experiment(t).pk},
     "member_role": lambda t: {"membership_id": _membership(t).pk},

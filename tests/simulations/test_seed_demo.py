@@ -32,7 +32,16 @@ def test_seed_demo_is_idempotent_and_labels_demo_data(capsys):
         "Holiday ad (demo)",
         "Board review (demo)",
         "Community thread (demo)",
+        "Minimum wage town hall (demo)",
+        "Heated council thread: ranking and policy test (demo)",
+        "Sale poster with a picture (demo)",
     }
+    [poster] = Scenario.objects.for_org(org).get(name="Sale poster with a picture (demo)").stimuli.all()
+    assert poster.image.name.endswith(".png") and "WINTER SALE" in poster.alt_text
+    safety = Scenario.objects.for_org(org).get(name="Heated council thread: ranking and policy test (demo)")
+    assert (
+        safety.recommender == "bridging" and safety.settings["moderation"]["rules"][0]["action"] == "remove"
+    )
     community = panels["Demo: Community threads (generated)"]
     assert community.memberships.count() == 156 and community.kind == Panel.Kind.IMPORTED
     brand = panels["Demo: Brand account (generated)"].memberships.get().persona.source_account

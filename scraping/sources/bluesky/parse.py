@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scraping.sources.alt_text import alt_texts
 from scraping.sources.errors import BadResponse
 from scraping.sources.paging import AccountLookup, Page
 from scraping.sources.records import AccountRecord, FollowRecord, HistoryKind, HistoryRecord
@@ -77,6 +78,7 @@ def feed_item_record(item: dict[str, Any], account: AccountRecord) -> HistoryRec
         "reply_count": optional_count(post.get("replyCount")),
         "quote_count": optional_count(post.get("quoteCount")),
         "media": _media(as_dict(post.get("embed"))),
+        "media_alt": _media_alt(as_dict(post.get("embed"))),
     }
     parent_uri = as_str(as_dict(as_dict(record.get("reply")).get("parent")).get("uri"))
     if parent_uri:
@@ -156,6 +158,13 @@ def _media(embed_view: dict[str, Any]) -> tuple[str, ...]:
     images = [as_str(as_dict(image).get("fullsize")) for image in as_list(media_view.get("images"))]
     video = as_str(media_view.get("playlist"))
     return tuple(url for url in [*images, video] if url)
+
+
+def _media_alt(embed_view: dict[str, Any]) -> tuple[str, ...]:
+    """The alt texts of a post's images (``app.bsky.embed.images#view``) and video (``#view.alt``)."""
+    media_view = as_dict(embed_view.get("media")) or embed_view
+    images = [as_dict(image).get("alt") for image in as_list(media_view.get("images"))]
+    return alt_texts([*images, media_view.get("alt") if media_view.get("playlist") else None])
 
 
 def _list(payload: Any, key: str) -> list[dict[str, Any]]:

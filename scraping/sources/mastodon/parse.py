@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scraping.sources.alt_text import alt_texts
 from scraping.sources.errors import BadResponse
 from scraping.sources.mastodon.html_text import html_to_text
 from scraping.sources.paging import AccountLookup, Page
@@ -99,6 +100,9 @@ def status_record(status: dict[str, Any], *, own_id: str, domain: str) -> Histor
             url
             for media in map(as_dict, as_list(status.get("media_attachments")))
             if (url := as_str(media.get("url")) or as_str(media.get("remote_url")))
+        ),
+        "media_alt": alt_texts(
+            as_dict(m).get("description") for m in as_list(status.get("media_attachments"))
         ),
     }
     reply_to = as_str(status.get("in_reply_to_id"))

@@ -11,8 +11,12 @@ from personas.models import Panel, Persona
 from personas.services.demo import ensure_demo_history, ensure_demo_panels
 from simnet.tenancy.models import Membership, User
 from simnet.tenancy.services import user_signup
+from simulations.briefs.demo import ensure_demo_brief
 from simulations.models import Scenario
+from simulations.scenarios.picture_demo import ensure_demo_picture_post
+from simulations.scenarios.safety_demo import ensure_demo_safety
 from simulations.scenarios.services import scenario_create
+from simulations.scenarios.stance_demo import ensure_demo_deliberation
 
 DEMO_EMAIL = "demo@simnet.localhost"
 DEMO_PASSWORD = "simnet-demo-2026"
@@ -67,6 +71,10 @@ class Command(BaseCommand):
                 organization=organization, actor=user, panel=board, name="Board review (demo)",
                 format=Scenario.Format.ROUNDTABLE, steps=12, agenda=BOARD_AGENDA,
             )
+        ensure_demo_brief(organization=organization, user=user)
+        ensure_demo_deliberation(organization=organization, user=user, panel=voters)
+        ensure_demo_safety(organization=organization, user=user, panel=voters)
+        ensure_demo_picture_post(organization=organization, user=user, panel=voters)
 
     def _ensure_history(self, organization, user) -> None:
         """The generated imported panels, and a forum thread scenario on the community (hybrid policy)."""

@@ -10,16 +10,19 @@ from django.core.management.base import BaseCommand, CommandError
 from personas.models import Panel
 from simnet.llm.file_store import FileDecisionStore
 from simnet.llm.registry import PROVIDER_KINDS, build_provider
+from simnet.llm.vision import sees_images
 from simnet.llm.wrappers import CachingProvider, MeteredProvider
 from simnet.providers.build import offline_settings
 from simnet.tenancy.models import Organization
 from simulations.engine.config import RoundtableConfig, WorldConfig
 from simulations.engine.demo import DEMO_AGENDA, demo_board, demo_panel
 from simulations.engine.formats import create_world
+from simulations.engine.media import form_seen
 from simulations.engine.minutes import build_minutes, format_minutes, format_transcript
 from simulations.engine.runner import run
 from simulations.engine.stimuli import Stimulus
 from simulations.engine.timeline import format_timeline
+from simulations.management.pictures import add_picture_arguments, read_pictures
 from simulations.runs import persistence
 
 DEFAULT_STIMULUS = "This holiday, give the gift that changes everything. A year later, she'll thank you."
@@ -49,6 +52,7 @@ class Command(BaseCommand):
         parser.add_argument("--stimulus", default=DEFAULT_STIMULUS, help="the post the community reacts to")
         parser.add_argument("--author", default="FitBikeCo", help="outside account that posts the stimulus")
         parser.add_argument("--boost", type=float, default=0.5, help="share of feeds the stimulus is promoted into")
+        add_picture_arguments(parser)
         parser.add_argument("--agenda", action="append", help="roundtable agenda item (repeat)")
         parser.add_argument("--cache", default=str(settings.BASE_DIR / "var" / "simulate-cache.json"))
         parser.add_argument("--no-cache", action="store_true", help="ask the provider afresh")
@@ -57,15 +61,21 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         snapshot = self._panel(opts)
         fmt = opts["format"] or ("roundtable" if opts["board"] else "feed")
+        pictures = read_pictures(opts)
         config = WorldConfig(
             seed=opts["seed"],
+            vision=sees_images(opts["provider"], vision_flag=opts["vision"]),
             format=fmt,
             roundtable=RoundtableConfig(agenda=tuple(opts["agenda"] or DEMO_AGENDA), steps=opts["steps"]) if fmt == "roundtable" else RoundtableConfig(),
         )
         stimuli = [] if fmt == "roundtable" else [
-            Stimulus(id="s1", text=opts["stimulus"], at_step=0, author_handle=opts["author"], boost=opts["boost"])
+            Stimulus(id="s1", text=opts["stimulus"], at_step=0, author_handle=opts["author"], boost=opts["boost"],
+                     alt_text=opts["alt_text"], images=tuple(pictures))
         ]
         world = create_world(snapshot, config, stimuli)
+        world.load_image = pictures.__getitem__
+        if pictures and fmt != "roundtable":
+            self.stderr.write(f"the agents see the stimulus's pictures as: {form_seen(world, 's1')}")
         provider = self._provider(opts)
         store = None if opts["no_cache"] else FileDecisionStore(opts["cache"])
         metered = MeteredProvider(CachingProvider(provider, store=store) if store else provider)

@@ -54,6 +54,8 @@ ID_KINDS = (
     ("/api/v1/webhooks/endpoints/", "endpoint"),
     ("/api/v1/webhooks/deliveries/", "delivery"),
     ("/api/v1/panel-questions/", "panel_question"),
+    ("/api/v1/briefs/", "brief"),
+    ("/api/v1/stimuli/", "stimulus"),
 )
 PATH_ID_NAMES = ("id", "run_id", "experiment_id")
 # Query parameters and top-level body fields that name an object -> its kind.
@@ -156,6 +158,8 @@ def _populate(organization, person, label: str) -> OrganizationData:
         "endpoint": endpoint.pk,
         "delivery": delivery.pk,
         "panel_question": _panel_question(organization, person, panel, label).pk,
+        "brief": _brief(organization, label).pk,
+        "stimulus": scenario.stimuli.get().pk,
     }
     return data
 
@@ -168,6 +172,16 @@ def _panel_question(organization, person, panel, label: str):
         organization=organization, actor=person, panel=panel, kind="open", question=f"Why {label}?", enqueue=False
     )
     return panel_question_execute(question_id=asked.pk)
+
+
+def _brief(organization, label: str):
+    """A hand-written example brief naming ``label`` (extraction needs a hosted model)."""
+    from simulations.models import BriefDraft
+
+    return BriefDraft.objects.create(
+        organization=organization, title=f"Brief {label}", source_kind="paste", text=f"Brief {label}",
+        origin="example", status="completed",
+    )  # fmt: skip
 
 
 def _kind_of(path: str) -> str | None:

@@ -92,3 +92,20 @@ def test_expected_replies_and_quotes_follow_the_personas_habits() -> None:
 def test_a_meeting_writes_no_replies_to_label() -> None:
     config = WorldConfig(format="roundtable", roundtable=RoundtableConfig(agenda=("a",), discussion_turns=2))
     assert estimate_run(demo_board(), config, 10, price=FREE).responses == Range(0.0, 0.0, 0.0)
+
+
+def test_deliberation_calls_are_every_member_at_every_step() -> None:
+    from simulations.engine.config import DeliberationConfig
+
+    panel = demo_panel(12, seed=3)
+    config = WorldConfig(
+        seed=3,
+        format="deliberation",
+        deliberation=DeliberationConfig(question="Raise the wage?", steps=5, group_size=4),
+    )
+    estimate = estimate_run(panel, config, 5, price=FREE)
+    turns = len(run(create_world(panel, config), FakeProvider(), 5).results)
+    # every member at every step (a feed's activity rates would say far fewer), plus repair retries
+    assert (
+        turns == 12 * 5 == estimate.calls.low <= estimate.calls.expected <= estimate.calls.high < 1.2 * turns
+    )

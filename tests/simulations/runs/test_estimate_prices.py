@@ -81,3 +81,15 @@ def test_the_builder_shows_both_prices_and_the_api_returns_both(member_client, t
     assert "Cost through Message Batches" in html and live > 0
     assert batch == pytest.approx(live * HALF, rel=0.05, abs=0.006)  # both rounded to the cent
     assert api["batch_cost_usd"]["expected"] == pytest.approx(api["cost_usd"]["expected"] * HALF)
+
+
+def test_a_model_without_a_known_price_is_not_shown_as_free(tenancy):
+    dated = run_estimate(
+        scenario=_meeting(tenancy, _provider(tenancy.org_a, "anthropic", "claude-haiku-4-5-20251001"))
+    )
+    assert (
+        dated["priced"] and dated["cost_usd"]["expected"] > 0
+    )  # a dated snapshot costs what its alias costs
+    local = run_estimate(scenario=_meeting(tenancy, _provider(tenancy.org_a, "openai_compat", "my-finetune")))
+    assert not local["priced"] and local["cost_usd"]["expected"] == 0
+    assert any("no list price for my-finetune" in note for note in local["notes"])

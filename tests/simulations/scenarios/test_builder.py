@@ -113,7 +113,8 @@ def test_outside_author_and_image_upload(member_client, panel):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     image = SimpleUploadedFile("ad.png", tiny_png(), content_type="image/png")
-    member_client.post(reverse("scenario_create"), {**_form(panel), "stimuli-0-image": image})
+    form = {**_form(panel), "stimuli-0-image": image, "stimuli-0-alt_text": "A bike"}  # offline: alt text needed
+    member_client.post(reverse("scenario_create"), form)
     stimulus = Stimulus.objects.for_org(panel.organization).get()
     assert stimulus.author_handle == "FitBikeCo" and stimulus.author_persona is None
     assert stimulus.image.name.startswith("stimuli/")

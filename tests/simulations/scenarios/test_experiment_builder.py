@@ -71,7 +71,9 @@ def test_without_a_variant_besides_the_control_the_list_says_so(member_client, p
     html = member_client.post(
         reverse("scenario_estimate"), _experiment(panel, [("A", ""), ("B", "")]), **HTMX
     ).content.decode()
-    assert _fix_these(html) == ["Write the text of at least one variant besides the control (A)."]
+    assert _fix_these(html) == [
+        "Give at least one variant besides the control (A) its own text, ranking or content policy."
+    ]
 
 
 def test_the_list_names_every_error_where_it_is(member_client, panel):
