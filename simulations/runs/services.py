@@ -96,7 +96,7 @@ def run_estimate(
     elif policy == Policy.HYBRID:
         cap_estimate(data, words_budget(scenario), scenario.steps)
     data["priced"] = is_priced(choice.kind, choice.model)
-    if not data["priced"]:
+    if not data["priced"] and any(data["calls"].values()):  # the rule policy pays nothing anyway
         data["notes"].append(
             f"simnet knows no list price for {choice.model}: the dollars show 0 (true only of a model you "
             "host yourself), and the monthly budget cannot count this model's calls"

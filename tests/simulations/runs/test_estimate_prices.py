@@ -93,3 +93,14 @@ def test_a_model_without_a_known_price_is_not_shown_as_free(tenancy):
     local = run_estimate(scenario=_meeting(tenancy, _provider(tenancy.org_a, "openai_compat", "my-finetune")))
     assert not local["priced"] and local["cost_usd"]["expected"] == 0
     assert any("no list price for my-finetune" in note for note in local["notes"])
+
+
+def test_a_rules_run_says_nothing_of_an_unknown_price(tenancy):
+    provider = _provider(tenancy.org_a, "openai_compat", "my-finetune")
+    scenario = scenario_create(
+        organization=tenancy.org_a, actor=tenancy.member, panel=make_panel(tenancy.org_a, size=4),
+        name="Rules", steps=2, provider=provider, policy="rules",
+        stimuli=[{"text": "An ad", "author_handle": "brand"}],
+    )  # fmt: skip
+    estimate = run_estimate(scenario=scenario)
+    assert not estimate["priced"] and not any("no list price" in note for note in estimate["notes"])
