@@ -3,8 +3,10 @@
 prints only the comparison of the installed offline models (``offline_models`` in the JSON: per
 model ``gate_reject_share``, ``valid_share``, ``seconds_per_decision``). The product path (a real
 worker on SQLite and PostgreSQL, ``product_path`` in the JSON) is part of the speeds; ``--product``
-prints only it, ``--sizes`` chooses its panel sizes; ``--speedup`` adds one run's speedup with
-1, 2 and 4 workers (``worker_speedup``)."""
+prints only it, ``--sizes`` chooses its panel sizes; ``--hybrid`` times its cases as hybrid crowds
+instead (rules decide, a loopback model writes at most ``--writer-calls`` texts a step;
+``product_path_hybrid``); ``--speedup`` adds one run's speedup with 1, 2 and 4 workers
+(``worker_speedup``)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from bench.model_comparison import ModelFigures, compare_models, verdict
 from bench.offline_bench import OfflineFigures, measure_offline
 from bench.product_bench import SIZES as PRODUCT_SIZES
 from bench.product_bench import TIMEOUT_S, measure_product_path
+from bench.product_case import Writer
 from bench.worker_speedup import speedup
 from simnet.llm.offline_models import DEFAULT_OFFLINE_MODEL
 
@@ -154,6 +157,18 @@ def main(argv: list[str] | None = None) -> int:
         "--product-timeout", type=float, default=TIMEOUT_S, help="seconds a product-path case may step"
     )
     parser.add_argument(
+        "--hybrid",
+        action="store_true",
+        help="the product path's cases as hybrid crowds (rules decide, a model writes)",
+    )
+    parser.add_argument(
+        "--writer-calls", type=int, default=500, help="with --hybrid: texts the model writes a step, at most"
+    )
+    parser.add_argument(
+        "--writer-latency-ms", type=float, default=0.0,
+        help="with --hybrid: the loopback model's time per text (0: only simnet's own overhead)",
+    )  # fmt: skip
+    parser.add_argument(
         "--speedup", action="store_true", help="also one run's speedup with 1, 2 and 4 workers"
     )
     args = parser.parse_args(argv)
@@ -163,8 +178,13 @@ def main(argv: list[str] | None = None) -> int:
         figures, lines = measure_fidelity()
     else:
         figures, lines = ({}, []) if args.product else collect()
+        writer = Writer(args.writer_calls, args.writer_latency_ms / 1000) if args.hybrid else None
         product, product_lines = measure_product_path(
-            args.sizes, databases=args.databases, steps=args.steps, timeout_s=args.product_timeout
+            args.sizes,
+            databases=args.databases,
+            steps=args.steps,
+            timeout_s=args.product_timeout,
+            writer=writer,
         )
         figures, lines = figures | product, lines + product_lines
         if args.speedup:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from simnet.llm.base import LLMRequest, LLMResponse, Provider
@@ -84,14 +84,25 @@ def measure_overhead(agents: int, *, warmup: int, steps: int) -> tuple[Overhead,
     return overhead, world, panel
 
 
-def time_steps(world: World, provider: TimedProvider, *, warmup: int, steps: int) -> Overhead:
+def time_steps(
+    world: World,
+    provider: TimedProvider,
+    *,
+    warmup: int,
+    steps: int,
+    before_decide: Callable[[Sequence[LLMRequest]], object] | None = None,
+) -> Overhead:
     """Step ``world`` ``warmup + steps`` times; the last ``steps`` are timed, with the time
-    inside the provider left out (``Overhead.provider_seconds`` keeps it)."""
+    inside the provider left out (``Overhead.provider_seconds`` keeps it). ``before_decide``
+    gets each step's ``plan.requests`` before the provider is asked (a hybrid policy with a words
+    budget picks the step's writers there, as a worker does); its time counts as the engine's."""
     decisions, engine, inside = [], 0.0, 0.0
     for index in range(warmup + steps):
         provider.seconds = 0.0
         started = time.perf_counter()
         plan = plan_step(world)
+        if before_decide is not None:
+            before_decide(plan.requests)
         apply_step(world, plan, gather_decisions(plan.turns, provider))
         if index >= warmup:
             engine += time.perf_counter() - started - provider.seconds

@@ -5,12 +5,14 @@ then answers a valid decision (the fake provider's, derived from the prompt), an
 sends one request at a time: a worker's pace is fixed, so the speedup measures how well a step
 spreads across workers, not the CPU. Each measurement is a fresh run of the same seeded scenario
 (the ``llm`` policy, every persona acts every step, the decision cache emptied before it) with
-N ``qcluster`` processes of one worker each, as on N machines, sharing one database and
-django-q2's ORM broker. A step's time is read from the run's own events: the time between the
-first and the last step's commit, divided by the steps between them (start-up excluded).
+N ``qcluster`` processes of one worker each, as on N machines, sharing one database and one
+broker: django-q2's ORM broker on SQLite (the embedded default), or with ``--scale-out`` the
+Redis broker on PostgreSQL (a private server of each, started for the measurement). A step's time
+is read from the run's own events: the time between the first and the last step's commit,
+divided by the steps between them (start-up excluded).
 
-``speedup()`` runs all of it in a child process on a throwaway SQLite database, so the caller's
-Django settings and database are left alone; ``python -m bench.worker_speedup`` prints the JSON.
+``speedup()`` runs all of it in a child process on a throwaway database, so the caller's Django
+settings and database are left alone; ``python -m bench.worker_speedup`` prints the JSON.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
+
+from bench import throwaway_db
+from bench.writer_server import FixedLatencyServer
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORKERS = (1, 2, 4)
@@ -44,16 +49,11 @@ def speedup(
     steps: int = STEPS,
     latency_s: float = LATENCY_S,
     shard_turns: int = SHARD_TURNS,
+    scale_out: bool = False,
 ) -> dict[str, Any]:
     """Seconds per step of one run with each number of workers, and the speedup over the first
     number (``{"seconds_per_step": {"1": ..}, "speedup": {"2": ..}, ...}`` with the set-up)."""
-    with tempfile.TemporaryDirectory(prefix="simnet-speedup-") as tmp:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "simnet.settings",
-            "DATABASE_URL": f"sqlite:///{tmp}/speedup.sqlite3",
-        }
-        env.pop("REDIS_URL", None)  # the ORM broker of the throwaway database, no shared queue
+    with _backend(scale_out) as env:
         command = [
             sys.executable, "-m", "bench.worker_speedup", "--workers", ",".join(map(str, workers)),
             "--agents", str(agents), "--steps", str(steps), "--latency", str(latency_s),
@@ -67,66 +67,16 @@ def speedup(
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-class FixedLatencyServer:
-    """``POST /v1/chat/completions`` answered after ``latency_s`` with the fake provider's decision."""
-
-    def __init__(self, latency_s: float) -> None:
-        from simnet.llm.testing import FakeProvider
-
-        fake, lock = FakeProvider(), threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                time.sleep(latency_s)
-                with lock:
-                    content = _answer(fake, body)
-                payload = json.dumps(
-                    {
-                        "choices": [
-                            {"message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-                        ],
-                        "usage": {"prompt_tokens": 400, "completion_tokens": 40},
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-
-def _answer(fake, body: dict) -> str:
-    from simnet.llm.base import LLMRequest
-
-    messages = body["messages"]
-    system = next((m["content"] for m in messages if m["role"] == "system"), "")
-    format_ = body.get("response_format") or {}
-    schema = (format_.get("json_schema") or {}).get("schema") or ({} if format_ else None)
-    request = LLMRequest(
-        key="agent", system=system, user=messages[-1]["content"], schema=schema, seed=body.get("seed", 0)
-    )
-    return fake.generate([request])[0].text
+@contextmanager
+def _backend(scale_out: bool) -> Iterator[dict[str, str]]:
+    """The child's environment: a throwaway SQLite file and the ORM broker, or (``scale_out``) a
+    throwaway PostgreSQL database and a private Redis as the broker."""
+    if not scale_out:
+        with tempfile.TemporaryDirectory(prefix="simnet-speedup-") as tmp:
+            yield throwaway_db.child_env(f"sqlite:///{tmp}/speedup.sqlite3")
+        return
+    with throwaway_db.databases("postgresql") as new_database, throwaway_db.redis_server() as redis_url:
+        yield {**throwaway_db.child_env(new_database("speedup")), "REDIS_URL": redis_url}
 
 
 def _scenario(base_url: str, agents: int, steps: int):
@@ -223,9 +173,11 @@ def measure(
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)  # the database cache, which workers share
+    call_command("createcachetable", verbosity=0)  # the database cache, which workers share (no Redis)
+    broker = f"redis ({connection.display_name})" if os.environ.get("REDIS_URL") else "orm (SQLite)"
     with FixedLatencyServer(latency_s) as server:
         scenario, user = _scenario(server.url, agents, steps)
         seconds = {n: _seconds_per_step(scenario, user, n, shard_turns) for n in workers}
@@ -234,7 +186,7 @@ def measure(
         "agents": agents,
         "steps": steps,
         "shard_turns": shard_turns,
-        "broker": "orm (SQLite)",
+        "broker": broker,
         "seconds_per_step": {str(n): round(s, 3) for n, s in seconds.items()},
         "speedup": {str(n): round(seconds[workers[0]] / s, 2) for n, s in seconds.items()},
     }
@@ -247,6 +199,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=STEPS)
     parser.add_argument("--latency", type=float, default=LATENCY_S)
     parser.add_argument("--shard-turns", type=int, default=SHARD_TURNS)
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="PostgreSQL and the Redis broker instead of SQLite and the ORM one",
+    )
     parser.add_argument(
         "--in-throwaway-database", action="store_true", help=argparse.SUPPRESS
     )  # speedup()'s child
@@ -261,6 +218,7 @@ def main() -> None:
             steps=args.steps,
             latency_s=args.latency,
             shard_turns=args.shard_turns,
+            scale_out=args.scale_out,
         )
         print(json.dumps(figures))
 

@@ -11,7 +11,7 @@ def advance_run(run_id: int) -> str:
     return stepper.advance(run_id=run_id)
 
 
-def decide_shard(run_id: int, step: int, index: int) -> str:
+def decide_shard(run_id: int, step: int, index: int | None) -> str:
     return shards.decide(run_id=run_id, step=step, index=index)
 
 

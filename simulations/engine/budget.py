@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from simnet.llm.base import ZERO_USAGE, LLMRequest, Usage
@@ -19,6 +19,10 @@ from simnet.llm.tokens import count_tokens
 
 INPUT_MARGIN = 1.15  # on top of count_tokens, for tokenizer differences
 FRAMING_TOKENS = 24  # chat template and role markers per request
+
+
+def _every_request(_request: LLMRequest) -> bool:
+    return True
 
 
 class BudgetExhausted(Exception):
@@ -54,15 +58,21 @@ class BudgetGuard:
         self.budget = budget
         self.price = price
         self.spent = spent
+        self.reaches_model: Callable[[LLMRequest], bool] = _every_request
         self._prefix_tokens: dict[str, int] = {}  # a prefix repeats every step: count it once
         self._schema_tokens: dict[int, tuple[object, int]] = {}  # id -> (schema kept alive, tokens)
 
     def spent_usd(self) -> float:
         return self.spent.cost_usd or cost_of(self.price, self.spent)
 
+    def count_only(self, reaches_model: Callable[[LLMRequest], bool]) -> None:
+        """Reserve only for the requests that reach a model: a cheap policy answers the rest alone
+        (the hybrid's), and a step of 100,000 agents must not be held to 100,000 prompts' worth."""
+        self.reaches_model = reaches_model
+
     def worst_case(self, requests: Sequence[LLMRequest]) -> Reservation:
         input_tokens = output_tokens = 0
-        for request in requests:
+        for request in filter(self.reaches_model, requests):
             input_tokens += self._input_bound(request)
             output_tokens += request.max_tokens
         input_price = max(self.price.input, self.price.cache_write)

@@ -104,6 +104,15 @@ class HybridProvider:
         budget), so a task that gathers only a part of the step need not decide all of it."""
         self._admitted = keys
 
+    def asks_model(self, request: LLMRequest) -> bool:
+        """Whether answering ``request`` calls the writer: a request the cheap policy does not
+        decide, or a decision that needs words within the budget. The choice is kept for
+        ``generate``, so asking first costs nothing more."""
+        if not _decides(request):
+            return True
+        choice = self._planned.setdefault((request.key, request.seed), self._choice(request))
+        return self._within_budget(request, choice).action in WORDED
+
     def generate(self, requests: Sequence[LLMRequest]) -> list[LLMResponse]:
         if self.budget.limited and self._admitted is None:
             raise RuntimeError(

@@ -1,7 +1,8 @@
 """Asking the provider for a step's decisions, the same way in a step's task or in a shard.
 
-Turns are asked in batches of ``SIMNET_AGENT_BATCH`` outside any transaction, with the caller's
-lease renewed before each batch; every answer lands in the decision cache at once, so a killed
+Turns are asked in batches of ``SIMNET_AGENT_BATCH`` model calls outside any transaction, with
+the caller's lease renewed before each batch (a hybrid's cheap policy answers most turns alone:
+those ride along free, so its texts are asked as many at once as an llm step's decisions); every answer lands in the decision cache at once, so a killed
 worker's successor pays only for what was in flight. The budget guard reserves the worst case
 before anything is sent: a whole step against what is left of the run's budget, a shard against
 its share of it. Whatever happens to one agent is recorded on its decision; only provider-wide
@@ -11,7 +12,7 @@ person can act on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from django.conf import settings
 
@@ -30,6 +31,7 @@ from simulations.engine.budget import Budget, BudgetExhausted, BudgetGuard, toke
 from simulations.engine.decisions import gather_decisions
 from simulations.engine.turns import AgentDecision, AgentTurn
 from simulations.engine.world import World
+from simulations.learning.hybrid import HybridProvider
 from simulations.models import Policy, Run, RunStatus
 from simulations.runs import lifecycle
 from simulations.runs.events import append_event
@@ -85,12 +87,25 @@ def ask(
     """One decision per turn, in order; None as soon as the caller's lease is lost (then nothing
     may be written). Raises one of ``RUN_STOPS`` for a provider-wide problem."""
     decisions: list[AgentDecision] = []
-    size = agent_batch_size()
-    for start in range(0, len(turns), size):
+    for batch in _batches(turns, provider):
         if not renew_lease():
             return None
-        decisions += gather_decisions(turns[start : start + size], provider, guard=guard)
+        decisions += gather_decisions(batch, provider, guard=guard)
     return decisions
+
+
+def _batches(turns: Sequence[AgentTurn], provider: Provider) -> Iterator[list[AgentTurn]]:
+    """Consecutive turns, ``agent_batch_size()`` of them asking a model per batch."""
+    asks_model = provider.asks_model if isinstance(provider, HybridProvider) else None
+    size, batch, calls = agent_batch_size(), [], 0
+    for turn in turns:
+        batch.append(turn)
+        calls += 1 if asks_model is None or asks_model(turn.request) else 0
+        if calls == size:
+            yield batch
+            batch, calls = [], 0
+    if batch:
+        yield batch
 
 
 def _wait_for_batches(run: Run, stop: AnswersPending) -> str:

@@ -11,9 +11,14 @@ Any worker on any machine then (``decide``):
 2. loads the world, plans the step again (planning is deterministic) and asks the provider for
    its slice in batches, renewing the shard's lease between them;
 3. stores the decisions, the quality gate's counts and ``done`` in one UPDATE that only the lease
-   holder can make, then takes the next open shard of the step, if any (a cluster fetches tasks
-   ahead of its workers, so a shard's own task may wait on a busy machine while a worker
-   elsewhere is idle), and queues the run again once the step's last shard is done.
+   holder can make, then takes the next open shard of the step, if any, and queues the run again
+   once the step's last shard is done.
+
+A cluster fetches up to three tasks for each of its workers (one running, ``queue_limit`` waiting,
+one in its pusher's hand), so the first clusters to poll can take all of a step's shard tasks
+while another cluster's worker stays idle. Hence a worker that takes a shard while others still
+wait for one queues one more task for any open shard (``_call_for_help``): only clusters with room
+fetch it, so it reaches an idle worker, and a step makes at most twice as many tasks as shards.
 
 The step's task then reads the stored decisions (``gathered``) and applies and commits the step
 as it does an unsharded one, so each decision's usage is counted once, whoever asked for it.
@@ -138,15 +143,16 @@ def summed_gate(gates: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def decide(*, run_id: int, step: int, index: int) -> str:
-    """Decide shard ``index`` of ``step`` if it is open, then any other open shard of the step:
-    a cluster fetches tasks ahead of its workers, so a shard's own task may wait behind another
-    on a busy machine while an idle worker elsewhere takes the shard. Returns what happened
-    (for task logs)."""
+def decide(*, run_id: int, step: int, index: int | None) -> str:
+    """Decide shard ``index`` of ``step`` (any open shard when None) if it is open, then any other
+    open shard of the step: a cluster fetches tasks ahead of its workers, so a shard's own task may
+    wait behind another on a busy machine while an idle worker elsewhere takes the shard. Returns
+    what happened (for task logs)."""
     owner = lifecycle.worker_id()
-    shard = _claim(run_id, step, owner, index=index) or _claim(run_id, step, owner)
+    shard = (index is not None and _claim(run_id, step, owner, index=index)) or _claim(run_id, step, owner)
     if shard is None:
         return "nothing to decide: done, leased elsewhere or stale"
+    _call_for_help(run_id, step)
     run = Run.unscoped.select_related("scenario", "organization", "policy_model").get(pk=run_id)
     world = worlds.take(run)
     worlds.inject_live_stimuli(run, world)
@@ -162,6 +168,8 @@ def decide(*, run_id: int, step: int, index: int) -> str:
             return outcome
         decided.append(str(shard.index))
         shard = _claim(run_id, step, owner)
+        if shard is not None:
+            _call_for_help(run_id, step)
     done = f"step {step}: shard(s) {', '.join(decided)} done"
     if RunShard.unscoped.filter(run_id=run_id, step=step, done=False).exists():
         return done
@@ -204,23 +212,31 @@ def requeue_expired() -> int:
     return len(expired)
 
 
-def _queue_open(run_id: int, step: int) -> int:
-    open_shards = list(
-        RunShard.unscoped.filter(run_id=run_id, step=step, done=False)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=timezone.now()))
-        .values_list("index", flat=True)
+def _waiting(run_id: int, step: int):
+    """The step's shards that are neither done nor leased (an expired lease counts as none)."""
+    return RunShard.unscoped.filter(run_id=run_id, step=step, done=False).filter(
+        Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=timezone.now())
     )
+
+
+def _queue_open(run_id: int, step: int) -> int:
+    open_shards = list(_waiting(run_id, step).values_list("index", flat=True))
     for index in open_shards:
         _enqueue(run_id, step, index)
     return len(open_shards)
 
 
-def _enqueue(run_id: int, step: int, index: int) -> None:
-    """Ask a worker to decide the shard once the caller's writes are visible."""
+def _call_for_help(run_id: int, step: int) -> None:
+    """One more task for any open shard while shards wait for a worker (see the module's notes)."""
+    if _waiting(run_id, step).exists():
+        _enqueue(run_id, step, None)
+
+
+def _enqueue(run_id: int, step: int, index: int | None) -> None:
+    """Ask a worker to decide the shard (any open one when None) once the caller's writes are visible."""
+    name = f"run-{run_id}-{step}-{'any' if index is None else index}"
     transaction.on_commit(
-        lambda: async_task(
-            "simulations.tasks.decide_shard", run_id, step, index, task_name=f"run-{run_id}-{step}-{index}"
-        )
+        lambda: async_task("simulations.tasks.decide_shard", run_id, step, index, task_name=name)
     )
 
 
@@ -231,9 +247,7 @@ def _lease_until():
 def _claim(run_id: int, step: int, owner: str, *, index: int | None = None) -> RunShard | None:
     """Take the lease of shard ``index`` (else of the first open one) of ``step`` if it is free or
     expired and not done, while the run is active and still before that step."""
-    open_shards = RunShard.unscoped.filter(
-        run_id=run_id, step=step, done=False, run__status__in=ACTIVE_STATUSES, run__next_step=step
-    ).filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=timezone.now()))
+    open_shards = _waiting(run_id, step).filter(run__status__in=ACTIVE_STATUSES, run__next_step=step)
     if index is not None:
         open_shards = open_shards.filter(index=index)
     for shard_id in open_shards.order_by("index").values_list("pk", flat=True)[:8]:

@@ -23,7 +23,8 @@ from simnet.llm.wrappers import GateTally
 from simulations.engine.step import apply_step, plan_step
 from simulations.engine.turns import AgentDecision, StepPlan
 from simulations.engine.world import World
-from simulations.models import ACTIVE_STATUSES, Run, RunEvent, RunStatus
+from simulations.learning.hybrid import HybridProvider
+from simulations.models import ACTIVE_STATUSES, Policy, Run, RunEvent, RunStatus
 from simulations.runs import asking, lifecycle, persistence, shards, worlds
 from simulations.runs.events import append_event
 from simulations.runs.policy import policy_provider
@@ -137,14 +138,15 @@ def _decisions(run: Run, owner: str, world: World, plan: StepPlan) -> tuple[list
             queued = shards.spread(run, plan)
             worlds.keep(run.pk, world)  # only live stimuli were added: the commit's task takes it back
             return f"step {plan.step}: {queued} shard(s) queued"
-        if guard is not None:
-            guard.reserve(plan.requests)
         gate = GateTally()
+        if guard is not None and run.policy != Policy.HYBRID:
+            guard.reserve(plan.requests)  # before a provider that submits at once (Message Batches)
+        provider = policy_provider(run, gate=gate, step_requests=plan.requests)
+        if guard is not None and isinstance(provider, HybridProvider):
+            guard.count_only(provider.asks_model)  # the turns whose words a model writes
+            guard.reserve(plan.requests)
         decisions = asking.ask(
-            plan.turns,
-            policy_provider(run, gate=gate, step_requests=plan.requests),
-            guard=guard,
-            renew_lease=lambda: lifecycle.heartbeat(run.pk, owner),
+            plan.turns, provider, guard=guard, renew_lease=lambda: lifecycle.heartbeat(run.pk, owner)
         )
     except asking.RUN_STOPS as stop:
         return asking.stop_run(run, owner, stop)

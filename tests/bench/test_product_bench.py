@@ -39,6 +39,34 @@ def test_the_product_path_is_timed_through_a_real_worker(capsys):
     assert entry["measured"]["steps"] == 2 and "qcluster" in entry["measured"]["method"]
 
 
+def test_a_hybrid_crowd_is_stepped_by_a_real_worker_that_asks_the_model_within_the_budget(capsys):
+    argv = [
+        "--product",
+        "--hybrid",
+        "--writer-calls=3",
+        "--json",
+        "--sizes=200",
+        "--steps=2",
+        "--databases=sqlite",
+    ]
+    assert main(argv) == 0
+
+    entry = json.loads(capsys.readouterr().out)["product_path_hybrid"]["sqlite"]["200"]
+    assert entry["status"] == "ok", entry
+    assert entry["policy"] == "hybrid" and entry["steps"] == 2
+    assert all(entry[key] > 0 for key in FIGURES), entry
+    assert entry["decisions_match_engine"], "the worker did not step the world the engine was timed on"
+    calls = entry["model_calls_per_step"]
+    assert len(calls) == 2 and all(0 < n <= 3 for n in calls), entry
+    assert max(calls) == 3, "the words budget should bind: more than 3 agents a step reply, quote or post"
+    assert calls == entry["engine_model_calls_per_step"] and entry["model_calls_unattributed"] == 0, entry
+    # every call the server answered became one decision with the model's words or without them (refused)
+    assert [w + r for w, r in zip(entry["model_worded_per_step"], entry["model_refused_per_step"])] == calls
+    assert 0 < entry["model_worded_personas"] <= sum(entry["model_worded_per_step"])
+    assert "--hybrid --writer-calls=3" in entry["measured"]["command"]
+    assert "at most 3 texts a step" in entry["measured"]["method"] and "0 ms" in entry["measured"]["method"]
+
+
 def test_a_case_over_its_timeout_says_so_instead_of_hanging():
     started = time.monotonic()
     figures, lines = measure_product_path([50], databases=["sqlite"], steps=2, timeout_s=0.5)

@@ -86,18 +86,51 @@ def test_shards_decided_by_separate_tasks_commit_the_same_run_as_one_task(
     start = len(tasks.done)
     tasks.run_all()
     shard_tasks = [done for done in tasks.done[start:] if done.task == DECIDE]
+    idle = [done.args for done in shard_tasks if done.outcome.startswith("nothing to decide")]
     # Each task decided its own shard; the first to start finished last (the others ran inside it).
-    assert [done.outcome for done in shard_tasks] == [
+    assert [done.outcome for done in shard_tasks if done.args not in idle] == [
         f"step {step}: shard(s) {i} done" + (", the step is ready" if i == 0 else "")
         for step in range(STEPS)
         for i in (2, 1, 0)
     ]
+    # Shards 0 and 1 were taken while others waited, so each called for help, too late to find one.
+    assert idle == [(sharded.pk, step, None) for step in range(STEPS) for _ in range(2)]
 
     expected = _committed(whole)
     assert expected["status"] == RunStatus.COMPLETED and len(expected["actions"]) == STEPS * AGENTS
     assert expected["gate"]["checked"] > 0 and expected["usage"][3] > 0
     assert _committed(sharded) == expected
     assert not RunShard.unscoped.filter(run=sharded).exists()  # dropped once committed
+
+
+def test_a_worker_taking_a_shard_while_others_wait_calls_an_idle_worker(
+    fake_scenario, tenancy, tasks, settings, monkeypatch
+):
+    """One cluster fetched all of a step's shard tasks ahead of its one worker (django-q2 fetches
+    ahead), so only the calls for help can reach the idle workers of other clusters."""
+    settings.SIMNET_SHARD_TURNS = 2  # three shards a step
+    run = _start(fake_scenario, tenancy.member)
+    assert tasks.run(*tasks.take(ADVANCE)[0]) == "step 0: 3 shard(s) queued"
+    hoarded = tasks.take(DECIDE)
+    assert [args for _, args in hoarded] == [(run.pk, 0, index) for index in range(3)]
+    helped = []
+    ask = asking.gather_decisions
+
+    def gather(turns, provider, *, guard=None):
+        for call in tasks.take(DECIDE):  # queued while this shard is asked for: an idle worker takes it
+            helped.append((call[1], tasks.run(*call)))
+        return ask(turns, provider, guard=guard)
+
+    monkeypatch.setattr(asking, "gather_decisions", gather)
+    assert tasks.run(*hoarded[0]) == "step 0: shard(s) 0 done, the step is ready"
+    assert helped == [  # the first helper called the second, which found nobody left waiting
+        ((run.pk, 0, None), "step 0: shard(s) 2 done"),
+        ((run.pk, 0, None), "step 0: shard(s) 1 done"),
+    ]
+    assert all(tasks.run(*task).startswith("nothing to decide") for task in hoarded[1:])
+    assert tasks.take(DECIDE) == []
+    tasks.run_all()
+    assert Run.unscoped.get(pk=run.pk).status == RunStatus.COMPLETED
 
 
 def _die_mid_shard(run: Run, index: int, owner: str, answered: int) -> None:
