@@ -14,8 +14,8 @@ Any worker on any machine then (``decide``):
    holder can make, then takes the next open shard of the step, if any, and queues the run again
    once the step's last shard is done.
 
-A cluster fetches up to three tasks for each of its workers (one running, ``queue_limit`` waiting,
-one in its pusher's hand), so the first clusters to poll can take all of a step's shard tasks
+A cluster holds one task per worker running, ``queue_limit`` waiting and one in its pusher's
+hand (three for a cluster of one worker), so the first clusters to poll can take all of a step's shard tasks
 while another cluster's worker stays idle. Hence a worker that takes a shard while others still
 wait for one queues one more task for any open shard (``_call_for_help``): only clusters with room
 fetch it, so it reaches an idle worker, and a step makes at most twice as many tasks as shards.
