@@ -2,8 +2,8 @@
 
 Turns are asked in batches of ``SIMNET_AGENT_BATCH`` model calls outside any transaction, with
 the caller's lease renewed before each batch (a hybrid's cheap policy answers most turns alone:
-those ride along free, so its texts are asked as many at once as an llm step's decisions); every answer lands in the decision cache at once, so a killed
-worker's successor pays only for what was in flight. The budget guard reserves the worst case
+those ride along free, so its texts are asked as many at once as an llm step's decisions); every
+answer lands in the decision cache at once, so a killed worker's successor pays only for what was in flight. The budget guard reserves the worst case
 before anything is sent: a whole step against what is left of the run's budget, a shard against
 its share of it. Whatever happens to one agent is recorded on its decision; only provider-wide
 problems (budget, quota, bad key, outage) stop the run, through ``stop_run``, with a sentence a

@@ -15,10 +15,11 @@ Any worker on any machine then (``decide``):
    once the step's last shard is done.
 
 A cluster holds one task per worker running, ``queue_limit`` waiting and one in its pusher's
-hand (three for a cluster of one worker), so the first clusters to poll can take all of a step's shard tasks
-while another cluster's worker stays idle. Hence a worker that takes a shard while others still
-wait for one queues one more task for any open shard (``_call_for_help``): only clusters with room
-fetch it, so it reaches an idle worker, and a step makes at most twice as many tasks as shards.
+hand (three for a cluster of one worker), so the first clusters to poll can take all of a step's
+shard tasks while another cluster's worker stays idle. Hence a worker that takes a shard while
+others still wait for one queues one more task for any open shard (``_call_for_help``): only
+clusters with room fetch it, so it reaches an idle worker, and a step makes at most twice as many
+tasks as shards.
 
 The step's task then reads the stored decisions (``gathered``) and applies and commits the step
 as it does an unsharded one, so each decision's usage is counted once, whoever asked for it.

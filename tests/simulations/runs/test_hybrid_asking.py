@@ -67,12 +67,13 @@ def test_a_hybrid_budget_holds_only_the_texts_a_model_writes():
 
 @pytest.mark.django_db
 def test_a_hybrid_run_with_a_tight_token_budget_runs_on_its_texts(tenancy, fake_provider_env):
-    """Its budget fits the words the model writes, far from every agent's prompt."""
+    """Its budget fits the words the model writes, not every agent's prompt (reserving those, as
+    before, paused the run at its first step)."""
     scenario = _scenario(tenancy, community_panel(tenancy.org_a), policy=Policy.HYBRID)
     scenario.settings = {**scenario.settings, "words": {"max_calls": 2, "share": None}}
     scenario.save(update_fields=["settings"])
     run = run_start(organization=tenancy.org_a, actor=tenancy.member, scenario=scenario)[0]
-    run.budget_tokens = 12_000  # about 2 texts x 4 steps x 1,500 tokens at worst
+    run.budget_tokens = 12_000
     run.save(update_fields=["budget_tokens"])
 
     run = drive(run)
